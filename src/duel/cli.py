@@ -1,0 +1,45 @@
+"""The ``duel`` command line: a thin typer app; every command lives in ``duel.commands``.
+
+Only typer is imported at module level so that ``duel --help`` stays fast; numpy, scipy and the physics
+are imported inside the commands. Any :class:`duel.errors.InputError` becomes one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from duel.commands import catalog as _catalog
+from duel.commands import fly as _fly
+from duel.commands import raid as _raid
+
+app = typer.Typer(
+    name="duel",
+    help=(
+        "Open physics for the proposed IRBM 'duel': fly public-parameter missiles on a rotating Earth, "
+        "time the defence and count the leakers, with the source of every number.\n\n"
+        "Examples:\n\n"
+        "  duel fly --missile oreshnik --from kapustin-yar --to dnipro\n\n"
+        "  duel fly --from kapustin-yar --to kyiv --trajectory min-energy --format json\n\n"
+        "  duel raid --objects 36 --sspk 0.7 --shots 2\n\n"
+        "  duel catalog missiles"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
+app.command("raid", help=_raid.HELP)(_raid.raid)
+app.add_typer(_catalog.app, name="catalog")
+
+
+def main() -> None:
+    """Console-script entry point: runs the app, turning input errors into one line and exit code 2."""
+    from duel.errors import InputError
+
+    try:
+        app()
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,83 @@
+"""``duel fly``: fly a catalogue missile or a burnout state between two points (thin CLI over duel.flight)."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+# notional burnout height of the burnout-state forms (km): above the sensible atmosphere, typical of an IRBM.
+# The textbook Kepler tables put burnout on the surface: reproduce them with --burnout-altitude 0 --no-atmosphere.
+DEFAULT_BURNOUT_ALTITUDE_KM = 100.0
+# notional ballistic coefficient of the flying object in the burnout-state forms (kg/m^2): the middle of the
+# 5,000-15,000 kg/m^2 open-literature band for slender reentry vehicles (research/physics.md §7.2)
+DEFAULT_BETA_KG_M2 = 8_000.0
+
+HELP = """Fly a missile (or a burnout state) on a rotating WGS84 Earth and report time, height and speed.
+
+Forms:
+
+  duel fly --missile oreshnik --from kapustin-yar --to dnipro [--trajectory min-energy]
+
+  duel fly --burnout-speed 3000 --burnout-angle 40 --from 50,30 --azimuth 45
+
+  duel fly --burnout-speed 3000 --from kapustin-yar --to dnipro --trajectory lofted
+
+  duel fly --from kapustin-yar --to warsaw --trajectory min-energy   (solver finds the minimum burnout speed)
+
+Shapes (--trajectory): min-energy, lofted, depressed, max-range, apogee:KM, flight-time:SECONDS.
+PLACE is a catalogue id (duel catalog places) or LAT,LON in decimal degrees. Burnout speed and angle are
+relative to the rotating Earth. Validation toggles: --earth sphere --no-rotation --no-atmosphere --no-j2.
+"""
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Figure(str, Enum):
+    wgs84 = "wgs84"
+    sphere = "sphere"
+
+
+def fly(
+    from_: Annotated[str, typer.Option("--from", help="Launch place: catalogue id or LAT,LON.")] = "",
+    to: Annotated[Optional[str], typer.Option("--to", help="Target place: catalogue id or LAT,LON.")] = None,
+    missile: Annotated[Optional[str], typer.Option("--missile", help="Catalogue missile id (duel catalog missiles).")] = None,
+    trajectory: Annotated[str, typer.Option("--trajectory", help="min-energy | lofted | depressed | max-range | apogee:KM | flight-time:SECONDS")] = "min-energy",
+    azimuth: Annotated[Optional[float], typer.Option("--azimuth", help="Launch azimuth (deg from north) for a free flight without --to.")] = None,
+    burnout_speed: Annotated[Optional[float], typer.Option("--burnout-speed", help="Burnout speed (m/s, Earth-relative).")] = None,
+    burnout_angle: Annotated[Optional[float], typer.Option("--burnout-angle", help="Burnout flight-path angle (deg above the horizon).")] = None,
+    burnout_altitude: Annotated[float, typer.Option("--burnout-altitude", help="Burnout altitude above the launch point (km); notional default.")] = DEFAULT_BURNOUT_ALTITUDE_KM,
+    beta: Annotated[Optional[float], typer.Option("--beta", help=f"Ballistic coefficient m/(Cd A) of the flying object (kg/m^2); burnout forms default to a notional {DEFAULT_BETA_KG_M2:,.0f}.")] = None,
+    earth: Annotated[Figure, typer.Option("--earth", help="Figure of the Earth.")] = Figure.wgs84,
+    no_rotation: Annotated[bool, typer.Option("--no-rotation", help="Non-rotating Earth.")] = False,
+    no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", help="Vacuum (no drag).")] = False,
+    no_j2: Annotated[bool, typer.Option("--no-j2", help="Point-mass gravity only.")] = False,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    track: Annotated[Optional[Path], typer.Option("--track", help="Write the time series to FILE.csv or FILE.parquet.")] = None,
+) -> None:
+    """Fly one trajectory and print its summary (see HELP)."""
+    from duel.errors import InputError
+    from duel.flight.api import FlightRequest, solve_flight
+    from duel.report.flight import print_fly_table, write_track
+
+    if not from_:
+        raise InputError("--from: a launch place is required (catalogue id or LAT,LON)")
+    req = FlightRequest(
+        launch=from_, target=to, missile=missile, shape=trajectory, azimuth_deg=azimuth,
+        burnout_speed_mps=burnout_speed, burnout_angle_deg=burnout_angle, burnout_altitude_km=burnout_altitude,
+        beta_kg_m2=beta, default_beta_kg_m2=DEFAULT_BETA_KG_M2, earth=earth.value, rotation=not no_rotation,
+        atmosphere=not no_atmosphere, j2=not no_j2,
+    )
+    flight = solve_flight(req)
+    if track is not None:
+        write_track(flight.trajectory, track)
+    if fmt == Fmt.json:
+        print(json.dumps(flight.summary, indent=2))
+    else:
+        print_fly_table(flight.summary, flight.title)

@@ -1,0 +1,125 @@
+"""One flight from a user's request: resolve places and missile in the catalogue, check inputs, aim, fly.
+
+This is what ``duel fly`` (and the scenario runner) call; it holds no physics of its own. Inputs use the
+edge units of the CLI (deg, km, m/s); every check names the CLI option it refers to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from duel.earth import earth_model
+from duel.errors import InputError
+from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, burnout_summary, parse_shape
+from duel.flight.dynamics import Physics
+from duel.flight.trajectory import Trajectory, fly_burnout
+
+
+@dataclass(frozen=True)
+class FlightRequest:
+    """What the user asked for (CLI units). See ``duel fly --help`` for the forms."""
+
+    launch: str
+    target: str | None = None
+    missile: str | None = None
+    shape: str = "min-energy"
+    azimuth_deg: float | None = None
+    burnout_speed_mps: float | None = None
+    burnout_angle_deg: float | None = None
+    burnout_altitude_km: float = 0.0
+    beta_kg_m2: float | None = None
+    default_beta_kg_m2: float = 8_000.0
+    earth: str = "wgs84"
+    rotation: bool = True
+    atmosphere: bool = True
+    j2: bool = True
+
+
+@dataclass
+class Flight:
+    """A solved flight: the recorded trajectory, its summary document and a title for tables."""
+
+    trajectory: Trajectory
+    summary: dict[str, Any]
+    title: str
+    aim: AimResult | None = None
+
+
+def _positive(value: float | None, option: str, unit: str) -> None:
+    if value is not None and not (np.isfinite(value) and value > 0):
+        raise InputError(f"{option}: must be a positive number of {unit}, got {value:g}")
+
+
+def _check(req: FlightRequest) -> None:
+    """Input checks that need no catalogue: each names its option."""
+    _positive(req.burnout_speed_mps, "--burnout-speed", "m/s")
+    _positive(req.beta_kg_m2, "--beta", "kg/m^2")
+    if req.burnout_speed_mps is not None and req.burnout_speed_mps >= 11_000:
+        raise InputError(f"--burnout-speed: {req.burnout_speed_mps:,.0f} m/s is above escape speed; "
+                         "a ballistic missile burns out below 8,000 m/s")
+    if req.burnout_angle_deg is not None and not (-89.9 <= req.burnout_angle_deg <= 89.9):
+        raise InputError(f"--burnout-angle: {req.burnout_angle_deg:g} deg is outside -89.9..89.9")
+    if not (0.0 <= req.burnout_altitude_km <= 2_000.0):
+        raise InputError(f"--burnout-altitude: {req.burnout_altitude_km:g} km is outside 0..2,000 km")
+    if req.azimuth_deg is not None and not np.isfinite(req.azimuth_deg):
+        raise InputError("--azimuth: must be a number of degrees")
+    if req.missile and (req.burnout_speed_mps is not None or req.burnout_angle_deg is not None):
+        raise InputError("--missile: give either a missile or a burnout state (--burnout-speed/--burnout-angle), not both")
+
+
+def solve_flight(req: FlightRequest) -> Flight:
+    """Resolve, check, aim and fly the request; raises :class:`InputError` naming the bad option."""
+    from duel import catalog
+
+    _check(req)
+    physics = Physics(earth_model(req.earth, rotation=req.rotation, j2=req.j2), atmosphere=req.atmosphere)  # type: ignore[arg-type]
+    launch = catalog.place(req.launch, "--from")
+    target = catalog.place(req.target, "--to") if req.target else None
+    shape = parse_shape(req.shape)
+    sources = list(launch.sources) + (list(target.sources) if target else [])
+    where = f"{launch.name} → {target.name}" if target else f"{launch.name}, azimuth {req.azimuth_deg}"
+
+    if req.missile:
+        m = catalog.missile(req.missile)
+        if target is None:
+            raise InputError("--to: a target is required with --missile")
+        tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
+        res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2)
+        sources += catalog.missile_sources(m.id)
+        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params)
+
+    beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else req.default_beta_kg_m2
+    h_b = req.burnout_altitude_km * 1e3
+    if target is None:
+        if req.burnout_speed_mps is None or req.burnout_angle_deg is None or req.azimuth_deg is None:
+            raise InputError("--to: give a target, or a free flight with --burnout-speed, --burnout-angle and --azimuth")
+        if req.burnout_angle_deg <= 0 and h_b == 0:
+            raise InputError("--burnout-angle: must be above the horizon for a burnout on the ground")
+        tr = fly_burnout(launch.lat_deg, launch.lon_deg, h_b, req.burnout_speed_mps, req.burnout_angle_deg,
+                         req.azimuth_deg, beta, physics, record=True)
+        if not tr.landed[0]:
+            raise InputError(f"--burnout-speed: {req.burnout_speed_mps:,.0f} m/s at {req.burnout_angle_deg:g} deg "
+                             "does not come down (orbit or escape)")
+        from duel.report.flight import fly_summary
+
+        summary = fly_summary(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta})
+        return Flight(tr, summary, f"free flight from {where}")
+    if req.burnout_angle_deg is not None:
+        raise InputError("--burnout-angle: with --to the solver finds the angle; drop --burnout-angle "
+                         "(or drop --to and give --azimuth)")
+    tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
+    res = aim_burnout(tg, shape, physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b)
+    return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta})
+
+
+def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dict[str, float]) -> Flight:
+    from duel.report.flight import fly_summary
+
+    summary = fly_summary(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra)
+    return Flight(res.trajectory, summary, title, res)
+
+
+__all__ = ["Flight", "FlightRequest", "burnout_summary", "solve_flight"]

@@ -1,0 +1,123 @@
+"""Flight summaries for people and programs: the ``duel fly`` JSON document, the rich table and tracks.
+
+Presentation only: everything here reads a :class:`~duel.flight.trajectory.Trajectory` and formats it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duel.flight.trajectory import Trajectory, events_of
+
+
+def _f(x: Any) -> float | None:
+    """A finite float, or None (JSON null) for NaN."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def fly_summary(
+    tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float | None, sources: list[str],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``duel fly`` JSON document of trajectory 0 (keys are a contract: see the README)."""
+    ser = tr.series(0)
+    h_b, v_b, g_b = tr.burnout_speed_angle()
+    lat, lon = tr.impact_geodetic()
+    speed_i, gamma_i = tr.impact_speed_angle()
+    mach = ser["mach"]
+    out: dict[str, Any] = {
+        "ground_range_km": _f(tr.ground_range_m()[0] / 1e3),
+        "flight_time_s": _f(tr.flight_time_s()[0]),
+        "apogee_km": _f(np.nanmax(ser["altitude_m"]) / 1e3),
+        "max_speed_mps": _f(np.nanmax(ser["speed_mps"])),
+        "max_mach": _f(np.nanmax(mach)),
+        "miss_distance_km": None if miss_m is None else _f(miss_m / 1e3),
+        "azimuth_deg": _f(azimuth_deg % 360.0),
+        "trajectory": trajectory,
+        "burnout": {"time_s": _f(tr.log.burnout_t[0]), "altitude_km": _f(h_b[0] / 1e3), "speed_mps": _f(v_b[0]),
+                    "angle_deg": _f(g_b[0])},
+        "impact": {"lat_deg": _f(lat[0]), "lon_deg": _f(lon[0]), "speed_mps": _f(speed_i[0]),
+                   "angle_deg": _f(gamma_i[0]), "mach": _f(mach[-1])},
+        "events": events_of(tr, 0),
+        "sources": sorted(set(sources)),
+        "status": tr.status_names()[0],
+        "physics": {"earth": tr.earth.label(), "atmosphere": tr.physics.atmosphere},
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def print_fly_table(s: dict[str, Any], title: str) -> None:
+    """Print a ``duel fly`` summary as a rich table and a small timeline."""
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=title, show_header=False, title_justify="left")
+    t.add_column("quantity", style="bold")
+    t.add_column("value", justify="right")
+
+    def row(name: str, value: Any, fmt: str) -> None:
+        t.add_row(name, "—" if value is None else format(value, fmt))
+
+    row("trajectory", s["trajectory"], "s")
+    row("ground range (km)", s["ground_range_km"], ",.1f")
+    row("flight time (s)", s["flight_time_s"], ",.1f")
+    row("flight time (min)", None if s["flight_time_s"] is None else s["flight_time_s"] / 60, ".2f")
+    row("apogee (km)", s["apogee_km"], ",.1f")
+    row("max speed (m/s)", s["max_speed_mps"], ",.0f")
+    row("max Mach", s["max_mach"], ".1f")
+    row("launch azimuth (deg)", s["azimuth_deg"], ".2f")
+    b = s["burnout"]
+    row("burnout: time (s)", b["time_s"], ".1f")
+    row("burnout: altitude (km)", b["altitude_km"], ".1f")
+    row("burnout: speed (m/s)", b["speed_mps"], ",.0f")
+    row("burnout: angle (deg)", b["angle_deg"], ".2f")
+    i = s["impact"]
+    row("impact: lat, lon (deg)", None if i["lat_deg"] is None else f"{i['lat_deg']:.4f}, {i['lon_deg']:.4f}", "s")
+    row("impact: speed (m/s)", i["speed_mps"], ",.0f")
+    row("impact: Mach", i["mach"], ".1f")
+    row("impact: angle (deg)", i["angle_deg"], ".1f")
+    row("miss distance (km)", s["miss_distance_km"], ".3f")
+    for k, v in s.items():
+        if k.endswith(("_deg", "_s", "_mps")) and k not in ("azimuth_deg", "flight_time_s", "max_speed_mps"):
+            row(k.replace("_", " "), v, ".2f")
+    con.print(t)
+    tl = Table(title="timeline", title_justify="left")
+    for c in ("event", "t (s)", "alt (km)", "speed (m/s)"):
+        tl.add_column(c, justify="right" if c != "event" else "left")
+    for e in s["events"]:
+        tl.add_row(e["name"], f"{e['time_s']:.1f}", f"{e['altitude_km']:.1f}", f"{e['speed_mps']:,.0f}")
+    con.print(tl)
+    con.print(f"[dim]physics: {s['physics']['earth']}, atmosphere {'on' if s['physics']['atmosphere'] else 'off'}; "
+              f"sources: {', '.join(s['sources']) or '—'} (duel catalog sources)[/dim]")
+
+
+def write_track(tr: Trajectory, path: Path) -> None:
+    """Write trajectory 0's time series to ``path`` (.csv, or .parquet through DuckDB)."""
+    from duel.errors import InputError
+
+    ser = tr.series(0)
+    cols = ["time_s", "lat_deg", "lon_deg", "altitude_m", "speed_mps", "mach", "gamma_deg"]
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError(f"--track: '{path}' must end in .csv or .parquet")
+    if not path.parent.exists():
+        raise InputError(f"--track: folder '{path.parent}' does not exist")
+    if suffix == ".csv":
+        data = np.column_stack([ser[c] for c in cols])
+        np.savetxt(path, data, delimiter=",", header=",".join(cols), comments="", fmt="%.6f")
+        return
+    try:
+        import duckdb
+    except ImportError:
+        raise InputError("--track: writing Parquet needs duckdb (pip install duckdb)") from None
+    con = duckdb.connect()
+    con.register("track", {c: ser[c] for c in cols})
+    con.execute("COPY track TO '" + path.as_posix().replace("'", "''") + "' (FORMAT parquet)")
+    con.close()
