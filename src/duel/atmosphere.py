@@ -110,7 +110,7 @@ def atmosphere_xp(h_m: Any, xp: Any = np) -> tuple[Any, Any, Any, Any]:
     # 0-86 km: seven layers in geopotential height (altitudes above 86 km are clamped, then replaced)
     z_low = xp.minimum(z, Z_86_M)
     h = R0_M * z_low / (R0_M + z_low)
-    i = xp.clip(xp.searchsorted(xp.asarray(_H_BASE), h, side="right") - 1, 0, _H_BASE.size - 1)
+    i = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(_H_BASE), h, side="right") - 1, 0), _H_BASE.size - 1)
     lapse = xp.take(xp.asarray(_LAPSE), i)
     t_base = xp.take(xp.asarray(_T_BASE), i)
     dh = h - xp.take(xp.asarray(_H_BASE), i)
@@ -120,8 +120,8 @@ def atmosphere_xp(h_m: Any, xp: Any = np) -> tuple[Any, Any, Any, Any]:
 
     # 86-1000 km: the shipped table (altitudes below 86 km or above the top are clamped, then replaced)
     up = _upper_table()
-    z_high = xp.clip(z, Z_86_M, up.z_top_m)
-    j = xp.clip(xp.searchsorted(xp.asarray(up.z_m), z_high, side="right") - 1, 0, up.z_m.size - 1)
+    z_high = xp.minimum(xp.maximum(z, Z_86_M), up.z_top_m)
+    j = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(up.z_m), z_high, side="right") - 1, 0), up.z_m.size - 1)
     dz = z_high - xp.take(xp.asarray(up.z_m), j)
     t_high = xp.take(xp.asarray(up.t_k), j) + xp.take(xp.asarray(up.t_dz), j) * dz
     p_high = xp.exp(xp.take(xp.asarray(up.ln_p), j) + xp.take(xp.asarray(up.ln_p_dz), j) * dz)

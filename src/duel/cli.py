@@ -11,6 +11,7 @@ import sys
 import typer
 
 from duel.commands import catalog as _catalog
+from duel.commands import engage as _engage
 from duel.commands import fly as _fly
 from duel.commands import raid as _raid
 
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
 app.command("raid", help=_raid.HELP)(_raid.raid)
+app.command("engage", help=_engage.HELP)(_engage.engage)
 app.add_typer(_catalog.app, name="catalog")
 
 

@@ -619,6 +619,7 @@ class Catalog:
         self._records = records
         self._files = files  # kind -> id -> file name
         self._missiles: dict[str, StagedMissile] = {}
+        self._user_missiles: dict[str, MissileEntry] = {}  # missiles read from users' files, by id
         self._place_names = {_key(e.name): pid for pid, e in records["places"].items()}
 
     # -- loading ------------------------------------------------------------------------------------
@@ -673,40 +674,33 @@ class Catalog:
         raise suggest(name, table, what)
 
     def missile(self, name: str) -> StagedMissile:
-        """The missile ``name`` (case-insensitive id) built from the nominal values."""
+        """The missile ``name`` (case-insensitive id) built from the nominal values.
+
+        A name ending in ``.toml`` is a user's missile file: one ``[id]`` table in the format of
+        ``missiles.toml``, validated the same way; its source ids must exist in this catalogue (or be empty
+        for notional values).
+        """
+        if name.lower().endswith(".toml"):
+            return self._missile_file(Path(name))
         mid = self._resolve("missiles", name, "missile")
         if mid not in self._missiles:
-            self._missiles[mid] = self._build_missile(mid)
+            where = f"catalog {self._files['missiles'][mid]}: {mid}"
+            self._missiles[mid] = _build_missile(mid, self._records["missiles"][mid], where)
         return self._missiles[mid]
 
-    def _build_missile(self, mid: str) -> StagedMissile:
-        from duel.vehicles import Stage, StagedMissile, build
-
-        entry: MissileEntry = self._records["missiles"][mid]
-        where = f"catalog {self._files['missiles'][mid]}: {mid}"
-        stages = []
-        for i, st in enumerate(entry.stages):
-            fields = {
-                name: getattr(st, name).nominal
-                for name in StageEntry.model_fields
-                if name != "note" and getattr(st, name) is not None
-            }
-            stages.append(build(Stage, f"{where}.stages[{i}]", **fields))
-        return build(  # type: ignore[return-value]
-            StagedMissile,
-            where,
-            id=mid,
-            name=entry.name,
-            stages=stages,
-            payload_mass_kg=entry.payload_mass_kg.nominal,
-            drag_mach=list(entry.drag_mach),
-            drag_cd=list(entry.drag_cd),
-            pitch_vertical_s=entry.pitch_vertical_s.nominal,
-            pitch_kick_s=entry.pitch_kick_s.nominal,
-            reentry_beta_kg_m2=entry.reentry_beta_kg_m2.nominal,
-            warheads=int(entry.warheads.nominal),
-            submunitions_per_warhead=int(entry.submunitions_per_warhead.nominal),
-        )
+    def _missile_file(self, path: Path) -> StagedMissile:
+        if not path.is_file():
+            raise InputError(f"--missile: file not found: {path}")
+        found = _validate_entries(path, MissileEntry)
+        if len(found) != 1:
+            raise InputError(f"--missile: {path.name} must hold exactly one [missile-id] table (found {len(found)})")
+        mid, entry = next(iter(found.items()))
+        for path_, ids in _walk_sources(entry):
+            for sid in ids:
+                if sid not in self._records["sources"]:
+                    raise InputError(f"{path.name}: {mid}.{path_}: {suggest(sid, self._records['sources'], 'source')}")
+        self._user_missiles[mid] = entry
+        return _build_missile(mid, entry, f"{path.name}: {mid}")
 
     def place(self, spec: str, option: str = "place") -> Place:
         """A catalogue place (id or name, case-insensitive) or ``"LAT,LON"`` in decimal degrees.
@@ -766,15 +760,46 @@ class Catalog:
 
     def missile_sources(self, name: str) -> list[str]:
         """Every source id the missile ``name`` uses (entry, drag table, each value), first use first."""
-        mid = self._resolve("missiles", name, "missile")
+        entry = self._user_missiles.get(name)
+        if entry is None:
+            entry = self._records["missiles"][self._resolve("missiles", name, "missile")]
         seen: dict[str, None] = {}
-        for _, ids in _walk_sources(self._records["missiles"][mid]):
+        for _, ids in _walk_sources(entry):
             seen.update(dict.fromkeys(ids))
         return list(seen)
 
     def file_of(self, kind: str, eid: str) -> str:
         """The file name an entry came from (for messages and reports)."""
         return self._files[kind][eid]
+
+
+def _build_missile(mid: str, entry: MissileEntry, where: str) -> StagedMissile:
+    """A :class:`~duel.vehicles.StagedMissile` from a validated entry's nominal values; errors name ``where``."""
+    from duel.vehicles import Stage, StagedMissile, build
+
+    stages = []
+    for i, st in enumerate(entry.stages):
+        fields = {
+            name: getattr(st, name).nominal
+            for name in StageEntry.model_fields
+            if name != "note" and getattr(st, name) is not None
+        }
+        stages.append(build(Stage, f"{where}.stages[{i}]", **fields))
+    return build(  # type: ignore[return-value]
+        StagedMissile,
+        where,
+        id=mid,
+        name=entry.name,
+        stages=stages,
+        payload_mass_kg=entry.payload_mass_kg.nominal,
+        drag_mach=list(entry.drag_mach),
+        drag_cd=list(entry.drag_cd),
+        pitch_vertical_s=entry.pitch_vertical_s.nominal,
+        pitch_kick_s=entry.pitch_kick_s.nominal,
+        reentry_beta_kg_m2=entry.reentry_beta_kg_m2.nominal,
+        warheads=int(entry.warheads.nominal),
+        submunitions_per_warhead=int(entry.submunitions_per_warhead.nominal),
+    )
 
 
 @functools.cache

@@ -47,7 +47,7 @@ class Figure(str, Enum):
 def fly(
     from_: Annotated[str, typer.Option("--from", help="Launch place: catalogue id or LAT,LON.")] = "",
     to: Annotated[Optional[str], typer.Option("--to", help="Target place: catalogue id or LAT,LON.")] = None,
-    missile: Annotated[Optional[str], typer.Option("--missile", help="Catalogue missile id (duel catalog missiles).")] = None,
+    missile: Annotated[Optional[str], typer.Option("--missile", help="Catalogue missile id (duel catalog missiles) or a missile file FILE.toml in the catalogue format.")] = None,
     trajectory: Annotated[str, typer.Option("--trajectory", help="min-energy | lofted | depressed | max-range | apogee:KM | flight-time:SECONDS")] = "min-energy",
     azimuth: Annotated[Optional[float], typer.Option("--azimuth", help="Launch azimuth (deg from north) for a free flight without --to.")] = None,
     burnout_speed: Annotated[Optional[float], typer.Option("--burnout-speed", help="Burnout speed (m/s, Earth-relative).")] = None,

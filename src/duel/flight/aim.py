@@ -36,7 +36,7 @@ from duel.vehicles import StagedMissile
 
 SHAPES = ("min-energy", "lofted", "depressed", "max-range", "apogee:KM", "flight-time:SECONDS")
 MISS_TOL_M = 5.0
-KICK_GRID_DEG = np.concatenate([np.linspace(0.5, 5, 10), np.linspace(5.5, 40, 70), np.linspace(41, 75, 35)])
+KICK_GRID_DEG = np.concatenate([np.linspace(0.5, 5.0, 10), np.linspace(6.0, 40.0, 35), np.linspace(42.0, 76.0, 18)])
 
 
 @dataclass(frozen=True)
@@ -131,48 +131,47 @@ class Target:
 
 
 def _newton(
-    fly: Callable[[np.ndarray, np.ndarray], Trajectory], target: Target, p0: np.ndarray, az0: np.ndarray,
+    fly: Callable[[np.ndarray, np.ndarray, bool], Trajectory], target: Target, p0: np.ndarray, az0: np.ndarray,
     steps: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     extra: Callable[[Trajectory], np.ndarray] | None = None, extra_goal: float = 0.0, max_iter: int = 12,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    record: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, Trajectory]:
     """Batched Newton corrector for B independent aim problems with k shape parameters plus the azimuth.
 
-    ``fly(params (M, k), azimuth (M,))`` flies M trajectories. Residuals: the range error, the cross-range
-    error and, when k = 2, ``extra(tr) - extra_goal`` (flight time or apogee). The Jacobian comes from k + 1
-    extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in the same batch.
-    Returns parameters (B, k), azimuths (B,), misses (B,) (m) and the number of iterations.
+    ``fly(params (M, k), azimuth (M,), record)`` flies M trajectories. Residuals: the range error, the
+    cross-range error and, when k = 2, ``extra(tr) - extra_goal`` (flight time or apogee). The Jacobian
+    comes from k + 1 extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in
+    the same batch. Returns, for the last parameters flown: parameters (B, k), azimuths (B,), misses (B,)
+    (m), the number of iterations and the B flights themselves (recorded when ``record``).
     """
     x = np.column_stack([np.array(p0, float), np.array(az0, float)])  # (B, k + 1), azimuth last
     b, k1 = x.shape
     k = k1 - 1
     st = np.append(steps, 1e-3)
     lo, hi = np.append(lower, -np.inf), np.append(upper, np.inf)
-    miss = np.full(b, np.inf)
-    it = 0
+    span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, 5.0)  # longest Newton step (damping)
     for it in range(1, max_iter + 1):
         lanes = (x[:, None, :] + np.vstack([np.zeros(k1), np.diag(st)])[None]).reshape(-1, k1)
-        tr = fly(lanes[:, :k], lanes[:, k])
+        tr = fly(lanes[:, :k], lanes[:, k], record)
         rng_err, daz, m = (a.reshape(b, k1 + 1) for a in target.seen(tr))
         res = [rng_err, -np.radians(daz) * target.distance_m]
         if k == 2:
             res.append((extra(tr) - extra_goal).reshape(b, k1 + 1))  # type: ignore[misc]
         r = np.stack(res, axis=-1)  # (B, lanes, residuals)
-        miss = m[:, 0]
         ok = np.isfinite(r).all(axis=(1, 2))
-        done = ok & (miss < MISS_TOL_M)
+        done = ok & (m[:, 0] < MISS_TOL_M)
         if k == 2:
             done &= np.abs(r[:, 0, -1]) < 1e-3 * abs(extra_goal) + 0.5
-        if done.all():
+        if done.all() or it == max_iter:
             break
         jac = (r[:, 1:, :] - r[:, :1, :]).transpose(0, 2, 1) / st[None, None, :]  # d residual / d parameter
         rhs = -np.where(ok[:, None], r[:, 0, :], 0.0)[..., None]
         with np.errstate(invalid="ignore"):
             dx = np.linalg.solve(np.where(ok[:, None, None], jac, np.eye(k1)), rhs)[..., 0]
-        # damping far from the solution: no step longer than a quarter of a parameter's range (or 5 deg)
-        span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, 5.0)
         dx = np.clip(np.nan_to_num(dx), -span, span)
         x = np.where(ok[:, None], np.clip(x + dx, lo, hi), x)
-    return x[:, :k], x[:, k], miss, it
+    base = np.arange(b) * (k1 + 1)
+    return x[:, :k], x[:, k], m[:, 0], it, tr.take(base)
 
 
 def _miss_or_fail(miss: float, what: str) -> None:
@@ -222,22 +221,20 @@ def aim_burnout(
         cand = angles[max(j - 3, 0): j + 4]
         v0 = np.interp(cand, angles, np.nan_to_num(v_hit, nan=7_800.0))
         # corrector on speed for 7 angles around the predicted optimum; then the minimum over angle
-        p, az, miss, it = _newton(lambda q, a: fly_va(q[:, 0], np.repeat(cand, len(a) // len(cand)), a), target, v0[:, None],
-                                  np.full(len(cand), target.azimuth_deg), np.array([1.0]), np.array([50.0]),
-                                  np.array([7_900.0]))
+        p, az, miss, it, _ = _newton(
+            lambda q, a, rec: fly_va(q[:, 0], np.repeat(cand, len(a) // len(cand)), a, rec), target, v0[:, None],
+            np.full(len(cand), target.azimuth_deg), np.array([1.0]), np.array([50.0]), np.array([7_900.0]))
         good = np.isfinite(miss) & (miss < 100.0)
         if good.sum() < 3:
             _miss_or_fail(np.nan, "burnout speed")
         g_best, _ = _parabola_min(cand[good], p[good, 0])
-        p1, az1, miss1, it1 = _newton(lambda q, a: fly_va(q[:, 0], np.full(len(a), g_best), a), target,
-                                      np.array([[np.interp(g_best, cand[good], p[good, 0])]]),
-                                      np.array([np.interp(g_best, cand[good], az[good])]), np.array([1.0]),
-                                      np.array([50.0]), np.array([7_900.0]))
-        v_best = float(p1[0, 0])
+        p1, az1, miss1, it1, tr = _newton(
+            lambda q, a, rec: fly_va(q[:, 0], np.full(len(a), g_best), a, rec), target,
+            np.array([[np.interp(g_best, cand[good], p[good, 0])]]), np.array([np.interp(g_best, cand[good], az[good])]),
+            np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True)
         _miss_or_fail(miss1[0], "burnout speed")
-        tr = fly_va(np.array([v_best]), np.array([g_best]), az1, record=True)
-        return AimResult(tr, shape, float(az1[0]), float(target.seen(tr)[2][0]),
-                         {"burnout_speed_mps": v_best, "burnout_angle_deg": float(g_best)}, it + it1)
+        return AimResult(tr, shape, float(az1[0]), float(miss1[0]),
+                         {"burnout_speed_mps": float(p1[0, 0]), "burnout_angle_deg": float(g_best)}, it + it1)
 
     if shape.kind not in ("lofted", "depressed"):
         raise InputError(f"--trajectory {shape.label}: with --burnout-speed use lofted or depressed "
@@ -256,12 +253,11 @@ def aim_burnout(
             f"--to: {target.distance_m / 1e3:,.0f} km is beyond the reach of a {speed_mps:,.0f} m/s burnout "
             f"(at most {reach / 1e3:,.0f} km on any arc)")
     g0 = roots[-1] if shape.kind == "lofted" else roots[0]
-    p, az, miss, it = _newton(lambda q, a: fly_va(np.full(len(a), speed_mps), q[:, 0], a), target,
-                              np.array([[g0]]), np.array([target.azimuth_deg]), np.array([0.01]),
-                              np.array([0.1]), np.array([89.9]))
+    p, az, miss, it, tr = _newton(lambda q, a, rec: fly_va(np.full(len(a), speed_mps), q[:, 0], a, rec), target,
+                                  np.array([[g0]]), np.array([target.azimuth_deg]), np.array([0.01]),
+                                  np.array([0.1]), np.array([89.9]), record=True)
     _miss_or_fail(miss[0], "burnout angle")
-    tr = fly_va(np.array([speed_mps]), p[:, 0], az, record=True)
-    return AimResult(tr, shape, float(az[0]), float(target.seen(tr)[2][0]),
+    return AimResult(tr, shape, float(az[0]), float(miss[0]),
                      {"burnout_speed_mps": speed_mps, "burnout_angle_deg": float(p[0, 0])}, it)
 
 
@@ -322,13 +318,13 @@ def _boost_grid(missile: StagedMissile, target: Target, physics: Physics, policy
     log, rec = integrate(np.column_stack([x, y, z, np.zeros((k, 3))]), np.zeros(k), lanes, tables, physics,
                          policy, record=True, until_burnout=True)
     t, st = rec.assemble(k)  # type: ignore[union-attr]
-    t_last0 = tables.start_s[-1]
+    t_first_cut = tables.pitch_vertical_s + tables.pitch_kick_s  # cut-offs are allowed once the kick is over
     flew = np.isfinite(log.burnout_t)  # kicks that crash during the boost are dropped from the grid
     if not flew.any():
         raise InputError(f"--missile: {missile.id} does not survive its boost at any kick angle")
     t, st, log_t, log_s, kicks = t[flew], st[flew], log.burnout_t[flew], log.burnout_state[flew], KICK_GRID_DEG[flew]
     k = int(flew.sum())
-    sel = [np.nonzero(np.isfinite(t[i]) & (t[i] >= t_last0))[0] for i in range(k)]
+    sel = [np.nonzero(np.isfinite(t[i]) & (t[i] >= t_first_cut))[0] for i in range(k)]
     width = max(len(s) for s in sel) + 1
     tt = np.full((k, width), np.nan)
     ss = np.full((k, width, 6), np.nan)
@@ -345,6 +341,7 @@ def aim_staged(
     """Aim a staged missile at the target on the given trajectory shape (see the module docstring)."""
     tables = BoostTables.from_missile(missile)
     full = float(tables.end_s[-1])
+    earliest_cut = tables.pitch_vertical_s + tables.pitch_kick_s + 0.1
     beta = missile.reentry_beta_kg_m2 if beta_kg_m2 is None else beta_kg_m2
     grid = _boost_grid(missile, target, physics, policy)
     kk, ss = grid.kicks.size, grid.t.shape[1]
@@ -372,7 +369,7 @@ def aim_staged(
         kick, _ = _parabola_min(kicks, -np.nan_to_num(rng, nan=0.0))
         tr = fly_kc(np.array([[kick, full]]), np.array([target.azimuth_deg]), record=True)
         return AimResult(tr, shape, target.azimuth_deg, float(target.seen(tr)[2][0]),
-                         {"kick_deg": kick, "cutoff_s": full}, 1)
+                         {"kick_deg": kick, "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)
 
     # cut-off time at which each kick's trajectory reaches the target (NaN where it cannot)
     cut = np.full(kk, np.nan)
@@ -389,9 +386,10 @@ def aim_staged(
         ok = np.isfinite(cut[lo:hi])
         kick = _parabola_min(grid.kicks[lo:hi][ok], cut[lo:hi][ok])[0] if ok.sum() == 3 else float(grid.kicks[j])
         c0 = float(np.interp(kick, grid.kicks[lo:hi][ok], cut[lo:hi][ok])) if ok.sum() > 1 else float(cut[j])
-        p, az, miss, it = _newton(lambda q, a: fly_kc(np.column_stack([np.full(len(a), kick), q[:, 0]]), a),
-                                  target, np.array([[c0]]), np.array([target.azimuth_deg]), np.array([0.02]),
-                                  np.array([tables.start_s[-1] + 0.1]), np.array([full]))
+        p, az, miss, it, tr = _newton(
+            lambda q, a, rec: fly_kc(np.column_stack([np.full(len(a), kick), q[:, 0]]), a, rec), target,
+            np.array([[c0]]), np.array([target.azimuth_deg]), np.array([0.02]), np.array([earliest_cut]),
+            np.array([full]), record=True)
         _miss_or_fail(miss[0], "cut-off time")
         q = np.array([[kick, p[0, 0]]])
     elif shape.kind in ("lofted", "depressed"):
@@ -401,13 +399,17 @@ def aim_staged(
                 raise too_far(f"{shape.kind}, full burn")
             raise InputError(f"--trajectory {shape.kind}: no full-burn {shape.kind} arc of {missile.id} comes "
                              f"down at {target.distance_m / 1e3:,.0f} km; try min-energy or flight-time:SECONDS")
-        k0 = roots[0] if shape.kind == "lofted" else roots[-1]
-        if shape.kind == "depressed" and len(roots) < 2 and full_err[-1] > 0:
-            raise InputError(f"--trajectory depressed: every full-burn arc of {missile.id} flies past "
-                             f"{target.distance_m / 1e3:,.0f} km; try min-energy or flight-time:SECONDS")
-        p, az, miss, it = _newton(lambda q, a: fly_kc(np.column_stack([q[:, 0], np.full(len(a), full)]), a),
-                                  target, np.array([[k0]]), np.array([target.azimuth_deg]), np.array([0.01]),
-                                  np.array([grid.kicks[0]]), np.array([grid.kicks[-1]]))
+        # range over kick rises to the maximum-range kick and falls after it: steep branch before, shallow after
+        k_max = grid.kicks[int(np.nanargmax(full_err))]
+        branch = [r for r in roots if (r < k_max) == (shape.kind == "lofted")]
+        if not branch:
+            raise InputError(f"--trajectory {shape.kind}: no full-burn {shape.kind} arc of {missile.id} comes down "
+                             f"at {target.distance_m / 1e3:,.0f} km; try min-energy, apogee:KM or flight-time:SECONDS")
+        k0 = branch[-1] if shape.kind == "lofted" else branch[0]
+        p, az, miss, it, tr = _newton(
+            lambda q, a, rec: fly_kc(np.column_stack([q[:, 0], np.full(len(a), full)]), a, rec), target,
+            np.array([[k0]]), np.array([target.azimuth_deg]), np.array([0.01]), np.array([grid.kicks[0]]),
+            np.array([grid.kicks[-1]]), record=True)
         _miss_or_fail(miss[0], "kick angle")
         q = np.array([[p[0, 0], full]])
     else:  # apogee or flight time on the iso-range curve
@@ -429,14 +431,14 @@ def aim_staged(
         def extra(tr: Trajectory) -> np.ndarray:
             return tr.log.apogee_h if key == "apogee" else tr.log.impact_t
 
-        p, az, miss, it = _newton(fly_kc, target, np.array([[k0, c0]]), np.array([target.azimuth_deg]),
-                                  np.array([0.01, 0.02]), np.array([grid.kicks[0], tables.start_s[-1] + 0.1]),
-                                  np.array([grid.kicks[-1], full]), extra=extra, extra_goal=goal)
+        p, az, miss, it, tr = _newton(fly_kc, target, np.array([[k0, c0]]), np.array([target.azimuth_deg]),
+                                      np.array([0.01, 0.02]), np.array([grid.kicks[0], earliest_cut]),
+                                      np.array([grid.kicks[-1], full]), extra=extra, extra_goal=goal, record=True)
         _miss_or_fail(miss[0], shape.label)
         q = p
-    tr = fly_kc(q, az, record=True)
-    return AimResult(tr, shape, float(az[0]), float(target.seen(tr)[2][0]),
-                     {"kick_deg": float(q[0, 0]), "cutoff_s": float(q[0, 1])}, it)
+    cut_stage = int(np.searchsorted(tables.end_s, q[0, 1] - 1e-6)) + 1
+    return AimResult(tr, shape, float(az[0]), float(miss[0]),
+                     {"kick_deg": float(q[0, 0]), "cutoff_s": float(q[0, 1]), "cutoff_stage": cut_stage}, it)
 
 
 def burnout_summary(tr: Trajectory, i: int = 0) -> dict[str, float]:

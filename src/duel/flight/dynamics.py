@@ -100,9 +100,9 @@ class Physics:
 
 def interp_xp(x: Any, xs: Any, ys: Any, xp: Any = np) -> Any:
     """Piecewise-linear interpolation of the table (xs, ys) at x, clamped at both ends (array API)."""
-    i = xp.clip(xp.searchsorted(xs, x, side="right") - 1, 0, xs.shape[0] - 2)
+    i = xp.minimum(xp.maximum(xp.searchsorted(xs, x, side="right") - 1, 0), xs.shape[0] - 2)
     x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
-    w = xp.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    w = xp.minimum(xp.maximum((x - x0) / (x1 - x0), 0.0), 1.0)
     return y0 + w * (y1 - y0)
 
 
@@ -121,7 +121,7 @@ def phase_and_stage(t: Any, cutoff: Any, tables: BoostTables | None, xp: Any = n
     """Phase code and stage index of each trajectory at time t (s); call with the time at a step's start."""
     if tables is None:
         return xp.full(t.shape, COAST), xp.zeros(t.shape, dtype=int)
-    stage = xp.clip(xp.searchsorted(tables.end_s, t, side="right"), 0, tables.end_s.shape[0] - 1)
+    stage = xp.minimum(xp.searchsorted(tables.end_s, t, side="right"), tables.end_s.shape[0] - 1)
     phase = xp.where(
         t < tables.pitch_vertical_s, VERTICAL,
         xp.where(t < tables.pitch_vertical_s + tables.pitch_kick_s, KICK, GRAVITY_TURN),
@@ -171,6 +171,6 @@ def acceleration(
 
 def mass_xp(t: Any, cutoff: Any, tables: BoostTables, xp: Any = np) -> Any:
     """Vehicle mass (kg) at time t (s) in powered flight (the payload mass after cut-off)."""
-    stage = xp.clip(xp.searchsorted(tables.end_s, t, side="right"), 0, tables.end_s.shape[0] - 1)
+    stage = xp.minimum(xp.searchsorted(tables.end_s, t, side="right"), tables.end_s.shape[0] - 1)
     m = tables.mass_above_kg[stage] + tables.gross_kg[stage] - tables.mdot_kg_s[stage] * (t - tables.start_s[stage])
     return xp.where(t >= cutoff, tables.payload_kg, m)

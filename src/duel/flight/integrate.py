@@ -44,11 +44,11 @@ class StepPolicy:
     """
 
     boost_s: float = 1.0
-    high_s: float = 8.0
+    high_s: float = 10.0
     mid_s: float = 2.0
-    low_s: float = 0.5
-    high_m: float = 150_000.0
-    low_m: float = 60_000.0
+    low_s: float = 1.0
+    high_m: float = 80_000.0
+    low_m: float = 40_000.0
     drag_fraction: float = 0.05
     min_s: float = 0.01
     t_max_s: float = 4 * 3600.0
@@ -102,6 +102,14 @@ class EventLog:
         self.impact_t = nan(self.n)
         self.impact_state = nan(self.n, 6)
         self.max_speed = np.zeros(self.n)
+
+    def take(self, idx: np.ndarray) -> EventLog:
+        """The records of the trajectories at ``idx`` (an index array)."""
+        out = EventLog(len(idx), self.n_stages)
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray):
+                setattr(out, name, value[idx])
+        return out
 
 
 @dataclass

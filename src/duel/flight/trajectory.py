@@ -103,6 +103,14 @@ class Trajectory:
         return {"time_s": t, "lat_deg": lat, "lon_deg": lon, "altitude_m": h, "speed_mps": speed,
                 "mach": mach_number(speed, h), "gamma_deg": gamma}
 
+    def take(self, idx: Any) -> Trajectory:
+        """The trajectories at ``idx`` (an index or index array) as a new batch."""
+        idx = np.atleast_1d(idx)
+        return Trajectory(
+            self.physics, self.launch_lat[idx], self.launch_lon[idx], self.azimuth[idx], self.log.take(idx),
+            None if self.t is None else self.t[idx], None if self.state is None else self.state[idx],
+        )
+
     def status_names(self) -> list[str]:
         """Status of each trajectory in words."""
         return [STATUS_NAMES[int(s)] for s in self.log.status]

@@ -1,0 +1,5 @@
+"""``python -m duel``: the same as the ``duel`` command."""
+
+from duel.cli import main
+
+main()
