@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from duel.flight.trajectory import Trajectory, events_of
+from duel.flight.trajectory import MACH_CEILING_M, Trajectory, events_of
 
 
 def _f(x: Any) -> float | None:
@@ -34,7 +34,8 @@ def fly_summary(
         "flight_time_s": _f(tr.flight_time_s()[0]),
         "apogee_km": _f(np.nanmax(ser["altitude_m"]) / 1e3),
         "max_speed_mps": _f(np.nanmax(ser["speed_mps"])),
-        "max_mach": _f(np.nanmax(mach)),
+        # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
+        "max_mach": _f(np.nanmax(np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan))),
         "miss_distance_km": None if miss_m is None else _f(miss_m / 1e3),
         "azimuth_deg": _f(azimuth_deg % 360.0),
         "trajectory": trajectory,
