@@ -1,6 +1,314 @@
-"""`duel engage` (stub, being written)."""
-HELP = "Engagement windows (being written)."
+"""``duel engage``: fly the threat, time the sensors and the notice, find each battery's engagement windows
+and count the leakers (thin CLI over :mod:`duel.defence.engagement`).
+
+Only typer is imported at module level (``duel --help`` stays fast); numpy, rich and the physics are
+imported inside the command. Every bad input raises :class:`duel.errors.InputError` naming the option.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Optional
+
+import typer
+
+HELP = """Engagement windows and leakers: can batteries at the target stop the strike?
+
+Flies the missile, then for each battery (an interceptor type at a place, with its organic radar) finds
+when each threat object is inside the interceptor's altitude band and ground range, seen by the battery's
+radar, and reachable by an interceptor launched after the radar track, the cue, the decision delay and the
+reaction time. The windows become raid layers (SSPK, shots, opportunities, magazine, fire channels) and the
+leakers are counted (closed form; seeded Monte Carlo when magazines or fire channels can bind).
+Interceptors are kinematic envelopes with an SSPK: no guidance, no damage model. Notional defaults (RCS,
+delays, readiness) are listed under "assumptions" in the JSON.
+
+Examples:
+
+  duel engage --missile oreshnik --from kapustin-yar --to kyiv --battery pac-3-mse@kyiv --battery thaad@kyiv
+
+  duel engage --missile oreshnik --from kapustin-yar --to kyiv --battery thaad@+30km@90 --notice 30 --format json
+
+  duel engage --missile oreshnik --from kapustin-yar --to kyiv --battery pac-3-mse@kyiv:magazine=24 --notice 24h --notice-content impact-area
+
+  duel engage --missile oreshnik --from kapustin-yar --to kyiv --battery thaad@kyiv --doctrine sls --kill-assessment 8 --shots 1
+
+Battery: TYPE@POSITION[:KEY=VALUE]..., TYPE from 'duel catalog interceptors'; POSITION a place id,
+LAT,LON, or an offset [PLACE]+DISTkm@AZ (empty PLACE = the --to point); keys launchers=N, magazine=N,
+sspk=P, radar=ID. Notice: minutes before launch (30), or with a unit (24h); 'none' for no notice.
+"""
 
 
-def engage() -> None:
-    """Stub."""
+def _notice_seconds(text: str | None) -> float | None:
+    from duel.errors import InputError
+
+    if text is None:
+        return None
+    t = text.strip().lower()
+    if t in ("", "none", "no"):
+        return None
+    m = re.fullmatch(r"([-+]?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*(min|m|h|d|s)?", t)
+    if not m:
+        raise InputError(f"--notice: '{text}' is not a lead time (minutes, e.g. 30, or 30min, 24h, none)")
+    value = float(m.group(1))
+    unit = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}[m.group(2) or "min"]
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"--notice: lead time must be >= 0 minutes before launch, got '{text}'")
+    return value * unit
+
+
+def _prob(option: str, x: float | None) -> None:
+    from duel.errors import InputError
+
+    if x is not None and not (0.0 <= x <= 1.0):
+        raise InputError(f"{option}: must be a probability in [0, 1], got {x:g}")
+
+
+def _nonneg(option: str, x: float | None, unit: str) -> None:
+    from duel.errors import InputError
+
+    if x is not None and not (math.isfinite(x) and x >= 0):
+        raise InputError(f"{option}: must be >= 0 {unit}, got {x:g}")
+
+
+def engage(
+    missile: Annotated[Optional[str], typer.Option("--missile", help="Catalogue missile id (duel catalog missiles).")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Launch place: catalogue id or LAT,LON.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Target (defended point): catalogue id or LAT,LON.")] = None,
+    trajectory: Annotated[str, typer.Option("--trajectory", help="min-energy | lofted | depressed | apogee:KM | flight-time:SECONDS")] = "min-energy",
+    battery: Annotated[Optional[list[str]], typer.Option("--battery", help="TYPE@POSITION[:key=value]; repeat for more batteries.")] = None,
+    notice: Annotated[Optional[str], typer.Option("--notice", help="Notice lead time before launch: minutes (30), or 30min, 24h; none.")] = None,
+    notice_content: Annotated[str, typer.Option("--notice-content", help="window | launch-area | impact-area.")] = "window",
+    notice_recipient: Annotated[str, typer.Option("--notice-recipient", help="defender | third-party.")] = "defender",
+    relay_delay: Annotated[Optional[float], typer.Option("--relay-delay", help="Minutes for a third party to relay the notice (notional default 15).")] = None,
+    shots: Annotated[Optional[int], typer.Option("--shots", help="Interceptors per object per opportunity (default 2, notional doctrine).")] = None,
+    doctrine: Annotated[str, typer.Option("--doctrine", help="salvo (one opportunity per window) or sls (shoot-look-shoot).")] = "salvo",
+    kill_assessment: Annotated[Optional[float], typer.Option("--kill-assessment", help="sls: seconds to assess a kill (notional default 10).")] = None,
+    p_kill_assessment: Annotated[float, typer.Option("--p-kill-assessment", help="sls: probability a survivor is seen to be alive.")] = 1.0,
+    sspk: Annotated[Optional[float], typer.Option("--sspk", help="Override every battery's SSPK (catalogue values are notional).")] = None,
+    p_track: Annotated[float, typer.Option("--p-track", help="P_track of each layer's engagement chain.")] = 1.0,
+    common_mode: Annotated[bool, typer.Option("--common-mode", help="P_track is one draw per layer for the whole raid.")] = False,
+    objects: Annotated[Optional[int], typer.Option("--objects", help="Threat objects (default: warheads x submunitions of the missile).")] = None,
+    decoys: Annotated[int, typer.Option("--decoys", help="Decoys flying with the objects (absorb interceptors).")] = 0,
+    p_decoy_engaged: Annotated[float, typer.Option("--p-decoy-engaged", help="Probability a decoy is engaged.")] = 1.0,
+    rcs: Annotated[Optional[float], typer.Option("--rcs", help="Radar cross-section of each object, m^2 (notional default 0.05).")] = None,
+    track_delay: Annotated[Optional[float], typer.Option("--track-delay", help="Radar detection to fire-control track, s (notional 5).")] = None,
+    decision_delay: Annotated[Optional[float], typer.Option("--decision-delay", help="Track and cue to engagement order, s (notional 5).")] = None,
+    no_early_warning: Annotated[bool, typer.Option("--no-early-warning", help="No space-based IR warning (no cue).")] = False,
+    trials: Annotated[Optional[int], typer.Option("--trials", help="Monte Carlo trials (run anyway when limits can bind: 20,000).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed (>= 0).")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Engagement windows and raid outcome (see HELP)."""
+    from duel.errors import InputError
+
+    # ---- checks that need nothing else (fail fast, before the ~1 s flight)
+    if fmt not in ("table", "json"):
+        raise InputError(f"--format: must be 'table' or 'json', got '{fmt}'")
+    for opt, val in (("--missile", missile), ("--from", from_), ("--to", to)):
+        if not val:
+            raise InputError(f"{opt}: required (see duel engage --help)")
+    if not battery:
+        raise InputError("--battery: at least one battery is needed, e.g. --battery pac-3-mse@kyiv")
+    for opt, p in (("--sspk", sspk), ("--p-track", p_track), ("--p-kill-assessment", p_kill_assessment),
+                   ("--p-decoy-engaged", p_decoy_engaged)):
+        _prob(opt, p)
+    _nonneg("--relay-delay", relay_delay, "minutes")
+    _nonneg("--kill-assessment", kill_assessment, "s")
+    _nonneg("--track-delay", track_delay, "s")
+    _nonneg("--decision-delay", decision_delay, "s")
+    if rcs is not None and not (math.isfinite(rcs) and rcs > 0):
+        raise InputError(f"--rcs: must be a positive cross-section in m^2, got {rcs:g}")
+    if objects is not None and objects < 1:
+        raise InputError(f"--objects: must be at least 1, got {objects}")
+    if decoys < 0:
+        raise InputError(f"--decoys: must be at least 0, got {decoys}")
+    if trials is not None and trials < 1:
+        raise InputError(f"--trials: must be at least 1, got {trials}")
+    if seed < 0:
+        raise InputError(f"--seed: must be at least 0, got {seed}")
+    lead_s = _notice_seconds(notice)
+
+    from duel import catalog
+    from duel.defence.engagement import EngagementParams, assess
+    from duel.defence.interceptors import parse_battery
+    from duel.defence.sensors import NOTIONAL, Notice, SpaceIR, ThreatTrack
+
+    params_kw: dict[str, Any] = {"doctrine": doctrine, "p_kill_assessment": p_kill_assessment}
+    if shots is not None:
+        params_kw["shots"] = shots
+    if kill_assessment is not None:
+        params_kw["kill_assessment_s"] = kill_assessment
+    if rcs is not None:
+        params_kw["rcs_m2"] = rcs
+    if track_delay is not None:
+        params_kw["track_formation_s"] = track_delay
+    params = EngagementParams(**params_kw)
+    note = None if lead_s is None else Notice(
+        lead_s, notice_content, notice_recipient, None if relay_delay is None else relay_delay * 60.0)
+    if note is None:  # still check the words the user typed
+        Notice(None, notice_content, notice_recipient, None if relay_delay is None else relay_delay * 60.0)
+
+    defended = catalog.place(to, "--to")
+    batteries = []
+    for spec in battery:
+        b = parse_battery(spec, defended, "--battery")
+        if sspk is not None and ":sspk=" not in spec.replace(" ", ""):
+            from dataclasses import replace
+
+            b = replace(b, type=b.type.with_values(sspk=sspk))
+        batteries.append(b)
+    m = catalog.missile(missile)
+    n_obj = objects if objects is not None else m.objects
+
+    # ---- the threat
+    from duel.flight.api import FlightRequest, solve_flight
+
+    flight = solve_flight(FlightRequest(launch=from_, target=to, missile=missile, shape=trajectory))
+    t_imp = float(flight.trajectory.log.impact_t[0])
+    if kill_assessment is not None and kill_assessment >= t_imp:
+        raise InputError(f"--kill-assessment: {params.kill_assessment_s:g} s is longer than the whole flight "
+                         f"({t_imp:.0f} s)")
+    track = ThreatTrack.from_trajectory(flight.trajectory, 0.5, labels=("all",))
+    ir = None if no_early_warning else SpaceIR.from_catalog("sbirs")
+    a = assess(track, batteries, n_obj, space_ir=ir, notice=note, params=params, decision_delay_s=decision_delay,
+               decoys=decoys, p_track=p_track, p_decoy_engaged=p_decoy_engaged, common_mode=common_mode,
+               trials=trials, seed=seed)
+
+    d = a.to_dict()
+    srcs = list(flight.summary.get("sources", []))
+    for b in d["batteries"]:
+        srcs += b["sources"]
+    if ir is not None:
+        srcs += list(ir.sources)
+    out: dict[str, Any] = {
+        "threat": flight.summary,
+        "objects": {
+            "missile": m.id, "warheads": m.warheads, "submunitions_per_warhead": m.submunitions_per_warhead,
+            "count": n_obj, "decoys": decoys,
+            "note": "every object flies the one computed trajectory (submunition dispersion is not modelled); "
+                    "windows are listed once with object 'all'",
+        },
+        "timeline": d["timeline"],
+        "notice": None if note is None else {
+            "lead_min": note.lead_s / 60.0, "content": note.content, "recipient": note.recipient,
+            "relay_min": note.relay / 60.0,
+        },
+        "readiness": d["readiness"],
+        "batteries": d["batteries"],
+        "raid": d["raid"],
+        "parameters": {
+            "rcs_m2": params.rcs_m2, "track_formation_s": params.track_formation_s,
+            "decision_delay_s": a.readiness.decision_delay_s, "shots": params.shots, "doctrine": params.doctrine,
+            "kill_assessment_s": params.kill_assessment_s, "p_kill_assessment": params.p_kill_assessment,
+            "p_track": p_track, "common_mode": common_mode, "early_warning": ir.id if ir else None,
+            "sspk_override": sspk,
+        },
+        "assumptions": {k: v.to_dict() for k, v in NOTIONAL.items()},
+        "scope": "interceptors are kinematic envelopes with an SSPK: no guidance, no homing, no damage model",
+        "sources": sorted(set(srcs)),
+    }
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(out, indent=2))
+        return
+    _render(out, flight.title)
+
+
+def _fmt(x: Any, spec: str = ".1f", none: str = "—") -> str:
+    return none if x is None else format(x, spec)
+
+
+def _render(out: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    tl, obj, raid = out["timeline"], out["objects"], out["raid"]
+
+    t = Table(title=f"{title}: {obj['count']} objects" + (f" + {obj['decoys']} decoys" if obj["decoys"] else ""),
+              title_justify="left")
+    t.add_column("event")
+    t.add_column("t (s)", justify="right")
+    t.add_column("note")
+    rows: list[tuple[float, str, str]] = []
+    if tl["notice_s"] is not None:
+        n = out["notice"]
+        rows.append((tl["notice_s"], "notice sent", f"{n['content']} to {n['recipient']}"))
+        if n["relay_min"]:
+            rows.append((tl["notice_received_s"], "notice reaches defender", f"relay {n['relay_min']:g} min"))
+    rows.append((0.0, "launch", ""))
+    if tl["early_warning_detection_s"] is not None:
+        rows.append((tl["early_warning_detection_s"], "IR detection", "boost plume; warning only"))
+    if tl["cue_s"] is not None:
+        rows.append((tl["cue_s"], "IR launch report, cue", "no fire-control track"))
+    if tl["burnout_s"] is not None:
+        rows.append((tl["burnout_s"], "burnout", "plume ends"))
+    for b in out["batteries"]:
+        if b["detection_s"][0] is not None:
+            rows.append((b["detection_s"][0], f"{b['label']}: radar detection", b["radar"]["id"]))
+            rows.append((b["track_s"][0], f"{b['label']}: fire-control track", ""))
+            rows.append((b["launch_earliest_s"][0], f"{b['label']}: first launch possible",
+                         f"decision {b['decision_delay_s']:g} s + reaction {b['reaction_time_s']:g} s"))
+        else:
+            rows.append((math.inf, f"{b['label']}: radar never detects", b["radar"]["id"]))
+    rows.append((tl["impact_s"], "impact", ""))
+    for ts, ev, nt in sorted(rows, key=lambda r: r[0]):
+        t.add_row(ev, "—" if not math.isfinite(ts) else f"{ts:,.1f}", nt)
+    con.print(t)
+    con.print(f"[dim]readiness: {out['readiness']['note']}[/dim]")
+
+    from rich import box
+
+    w = Table(title="engagement windows (one row per battery window)", title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True)
+    for col in ("battery", "t (s)", "alt km", "rng km", "fly s", "opp", "shots", "mag", "ch"):
+        w.add_column(col, justify="left" if col == "battery" else "right", no_wrap=True)
+    reasons = []
+    for b in out["batteries"]:
+        if not b["windows"]:
+            w.add_row(b["label"], "[red]none[/red]", "", "", "", "0", "0", str(b["magazine"]),
+                      str(b["fire_channels"]))
+            reasons.append(f"{b['label']}: {b['no_window_reason']}")
+            continue
+        for x in b["windows"]:
+            w.add_row(
+                b["label"], f"{x['t_first_s']:.1f}-{x['t_last_s']:.1f}",
+                f"{x['alt_first_km']:.3g}-{x['alt_last_km']:.3g}",
+                f"{x['range_first_km']:.0f}-{x['range_last_km']:.0f}", f"{x['flyout_max_s']:.0f}",
+                str(x["opportunities"]), str(x["shots"]), str(b["magazine"]), str(b["fire_channels"]),
+            )
+    con.print(w)
+    for line in reasons:
+        con.print(f"[dim]no window, {line}[/dim]")
+    con.print("[dim]t: window first-last; alt, rng: altitude and ground range from the battery at both ends; "
+              "fly: longest fly-out; opp: shot opportunities per object; shots: interceptors per object in the "
+              "window; mag: magazine; ch: fire channels (objects engaged at once)[/dim]")
+
+    r = Table(title=f"raid: {raid['warheads']} objects" + (f" + {raid['decoys']} decoys" if raid["decoys"] else ""),
+              title_justify="left", show_header=False)
+    r.add_column("quantity", style="bold")
+    r.add_column("value", justify="right")
+    r.add_row("layers (in order)", ", ".join(f"{ly['battery']} (SSPK {ly['sspk']:g}, {ly['shots']}x{ly['opportunities']})"
+                                             for ly in raid["layers"]) or "none")
+    r.add_row("method", raid["method"])
+    mc = raid.get("monte_carlo")
+    ci = f" [{mc['ci95'][0]:.4f}, {mc['ci95'][1]:.4f}]" if mc and raid["method"] == "monte carlo" else ""
+    r.add_row("P(no leaker)", f"{raid['p_zero_leakers']:.4f}{ci}")
+    r.add_row("expected leakers", f"{raid['expected_leakers']:.2f} of {raid['warheads']}")
+    r.add_row("interceptors fired (mean)", f"{raid['interceptors_used_mean']:.1f}")
+    cf = raid.get("closed_form")
+    if cf and raid["method"] != "closed form":
+        r.add_row("closed form without limits", f"P(no leaker) {cf['p_zero_leakers']:.4f}, "
+                                                f"leakers {cf['expected_leakers']:.2f}")
+    con.print(r)
+    a = out["assumptions"]
+    p = out["parameters"]
+    con.print(f"[dim]{raid['note']}.[/dim]")
+    con.print(
+        f"[dim]Notional: RCS {p['rcs_m2']:g} m^2 (band {a['rcs_m2']['low']:g}-{a['rcs_m2']['high']:g}), "
+        f"track formation {p['track_formation_s']:g} s, decision delay {p['decision_delay_s']:g} s, "
+        f"{p['shots']} shot(s) per opportunity; all SSPKs are notional. Kinematic envelopes only: no guidance, "
+        "no damage model.[/dim]"
+    )

@@ -242,7 +242,7 @@ def _position(text: str, defended: Any, option: str) -> tuple[float, float, str]
     from duel import catalog
     from duel.earth import earth_model, geodesic_forward
 
-    if "+" in text and "km@" in text.lower():
+    if "@" in text or re.search(r"[A-Za-z0-9.]\+", text):
         m = _OFFSET_RE.match(text)
         if not m:
             raise InputError(f"{option}: offset '{text}' must look like PLACE+20km@90 (km, azimuth deg from north)")

@@ -1,0 +1,199 @@
+"""Ed25519 keys: a private signing key per party and a keyring of pinned public keys.
+
+The keyring (``duel-keyring/1`` JSON) is the only source of trust: a message names its key by
+``signature.key_id`` and the key must be pinned for the message's sender; a key carried inside a message
+is never used (the schema has no field for one). Rotation: a new key for a party closes the validity of
+the previous one at the rotation time; messages sent (by their ``sent`` stamp, within the clock-skew
+tolerance) while a key was valid still verify. Revocation: a revoked key verifies nothing.
+Times are POSIX seconds (UTC).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from duel.errors import InputError
+from duel.notify.canonical import parse_time
+from duel.notify.message import signed_bytes
+
+KEYRING_FORMAT = "duel-keyring/1"
+
+
+class TrustError(InputError):
+    """A message that fails authentication; the text starts with the field path (``signature.sig: ...``)."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+def b64(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    """Strict inverse of :func:`b64`: a text that does not re-encode to itself is rejected (ValueError)."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64(data) != text:
+        raise ValueError("non-canonical base64url")
+    return data
+
+
+def key_id(public_raw: bytes) -> str:
+    """The 16-hex-digit id of a raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+def _raw_public(private: Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+class Signer:
+    """A party's private Ed25519 key; :meth:`sign` adds the signature to a message."""
+
+    def __init__(self, party: str, private: Ed25519PrivateKey):
+        self.party = party
+        self._private = private
+        self.public_raw = _raw_public(private)
+        self.key_id = key_id(self.public_raw)
+
+    @classmethod
+    def generate(cls, party: str, seed: bytes | None = None) -> Signer:
+        """A new key; with a 32-byte ``seed`` the key is deterministic (simulations), else from the OS."""
+        priv = Ed25519PrivateKey.from_private_bytes(seed) if seed is not None else Ed25519PrivateKey.generate()
+        return cls(party, priv)
+
+    def sign(self, m: dict[str, Any]) -> dict[str, Any]:
+        """Set ``m['signature']`` over :func:`duel.notify.message.signed_bytes` and return ``m``."""
+        m["signature"] = {"alg": "Ed25519", "key_id": self.key_id}
+        m["signature"]["sig"] = b64(self._private.sign(signed_bytes(m)))
+        return m
+
+    def save(self, path: Path) -> None:
+        """Write the private key (JSON, mode 0600)."""
+        raw = self._private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                          serialization.NoEncryption())
+        text = json.dumps({"party": self.party, "key_id": self.key_id, "private_key": b64(raw)}, indent=1)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Signer:
+        """Read a private key written by :meth:`save`; InputError naming the file if it is not one."""
+        try:
+            d = json.loads(Path(path).read_text())
+            return cls(d["party"], Ed25519PrivateKey.from_private_bytes(unb64(d["private_key"])))
+        except FileNotFoundError:
+            raise InputError(f"--home: no private key {path} (run duel notify keygen)") from None
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"--home: {path} is not a duel private key file") from None
+
+
+@dataclass
+class KeyEntry:
+    """A pinned public key: validity [valid_from, valid_until) in POSIX s (UTC), and a revocation mark."""
+
+    key_id: str
+    public_key: str
+    valid_from: float
+    valid_until: float | None = None
+    revoked: bool = False
+
+
+class Keyring:
+    """Pinned public keys per party; :meth:`verify` authenticates a schema-valid message."""
+
+    def __init__(self, parties: dict[str, list[KeyEntry]] | None = None):
+        self.parties: dict[str, list[KeyEntry]] = parties or {}
+        self._cache: dict[str, Ed25519PublicKey] = {}
+
+    def add(self, party: str, public_raw: bytes, valid_from: float) -> KeyEntry:
+        """Pin a key for ``party`` from ``valid_from``; the party's current key ends then (rotation)."""
+        entries = self.parties.setdefault(party, [])
+        for e in entries:
+            if e.valid_until is None or e.valid_until > valid_from:
+                e.valid_until = valid_from
+        entry = KeyEntry(key_id(public_raw), b64(public_raw), valid_from)
+        entries.append(entry)
+        return entry
+
+    def revoke(self, party: str, kid: str) -> None:
+        """Mark ``party``'s key ``kid`` revoked; InputError if there is none."""
+        for e in self.parties.get(party, []):
+            if e.key_id == kid:
+                e.revoked = True
+                return
+        raise InputError(f"--key-id: party {party} has no key {kid}")
+
+    def owner(self, kid: str) -> tuple[str, KeyEntry] | None:
+        """The party and entry of key ``kid``, or None."""
+        for party, entries in self.parties.items():
+            for e in entries:
+                if e.key_id == kid:
+                    return party, e
+        return None
+
+    def verify(self, m: dict[str, Any], skew_s: float) -> None:
+        """Raise :class:`TrustError` unless ``m`` is signed by a valid key pinned for its sender.
+
+        ``skew_s`` (s) widens each key's validity interval to absorb clock differences.
+        """
+        sender, sig = m["sender"], m["signature"]
+        if sender not in self.parties:
+            raise TrustError("sender", f"no key pinned for party '{sender}'")
+        found = self.owner(sig["key_id"])
+        if found is None:
+            raise TrustError("signature.key_id", "unknown key (keys are pinned in the keyring, never "
+                             "taken from a message)")
+        party, entry = found
+        if party != sender:
+            raise TrustError("signature.key_id", f"key of party '{party}', not of the sender '{sender}'")
+        if entry.revoked:
+            raise TrustError("signature.key_id", "key revoked")
+        sent = parse_time(m["sent"])
+        if sent < entry.valid_from - skew_s or (entry.valid_until is not None and sent >= entry.valid_until + skew_s):
+            raise TrustError("signature.key_id", "key not valid at the message's sent time (rotated)")
+        pub = self._cache.get(entry.key_id)
+        if pub is None:
+            pub = self._cache[entry.key_id] = Ed25519PublicKey.from_public_bytes(unb64(entry.public_key))
+        try:
+            pub.verify(unb64(sig["sig"]), signed_bytes(m))
+        except (InvalidSignature, ValueError):
+            raise TrustError("signature.sig", "does not verify") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``duel-keyring/1`` document."""
+        return {"format": KEYRING_FORMAT,
+                "parties": {p: [asdict(e) for e in es] for p, es in sorted(self.parties.items())}}
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temporary file, then rename)."""
+        tmp = Path(f"{path}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Keyring:
+        """Read a keyring; InputError naming ``--keyring`` if the file is missing or malformed."""
+        try:
+            d = json.loads(Path(path).read_text())
+            if d.get("format") != KEYRING_FORMAT:
+                raise ValueError
+            return cls({p: [KeyEntry(**e) for e in es] for p, es in d["parties"].items()})
+        except FileNotFoundError:
+            raise InputError(f"--keyring: no keyring {path} (run duel notify keygen)") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise InputError(f"--keyring: {path} is not a {KEYRING_FORMAT} file") from None
+

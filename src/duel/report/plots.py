@@ -1,0 +1,500 @@
+"""Figures for the report: plain Python/NumPy data in, a matplotlib ``Figure`` out (presentation only).
+
+Every function takes plain data (lists, NumPy arrays, dicts) with the unit in the argument name, draws one
+figure for a non-specialist reader (title, labelled axes with units, legend, no chart junk) and returns a
+:class:`matplotlib.figure.Figure`. Figures are made with ``matplotlib.figure.Figure`` attached to the
+non-interactive Agg canvas — never through ``pyplot`` — so no GUI backend is touched, no global figure
+registry grows, and nothing needs closing. matplotlib is imported inside the functions (the CLI's start-up
+never pays for it).
+
+``figure_to_svg`` and ``figure_to_png_base64`` turn a figure into text for the HTML report; both are
+deterministic (no dates, fixed SVG id salt, ids prefixed per figure so several SVGs can live in one page).
+
+Signatures (units in the names; times in seconds from launch, shown in minutes):
+
+- ``timeline_chart(events, windows, notice_s, impact_s)``
+- ``altitude_downrange(downrange_km, altitude_km, bands)``
+- ``speed_mach(time_s, speed_mps, mach)``
+- ``world_map(track_lat, track_lon, launch, target, batteries)``
+- ``leaker_distribution(counts, objects)``
+- ``tornado(names, low, high, base, xlabel)``
+- ``sensitivity_bars(names, s1, st)``
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+#: colours: a restrained, colour-blind-safe palette (Okabe–Ito based)
+INK = "#222222"
+MUTED = "#6b6b6b"
+RED = "#b3261e"
+GREEN = "#1e7b4a"
+BLUE = "#1f5fa8"
+ORANGE = "#d55e00"
+PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7f7f7f"]
+
+_RC = {
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "axes.edgecolor": "#444444",
+    "axes.labelcolor": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "grid.color": "#e3e3e3",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#444444",
+    "ytick.color": "#444444",
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "path",  # identical rendering everywhere (no dependence on the reader's fonts)
+    "svg.hashsalt": "duel",  # deterministic ids
+    "path.simplify": True,
+}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def _figure(width_in: float = 8.0, height_in: float = 4.0) -> Any:
+    """A new Figure on the Agg canvas, constrained layout."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), layout="constrained", dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _mmss(t_s: float) -> str:
+    """Seconds → 'T+m:ss' (or 'T−m:ss' before launch)."""
+    sign = "−" if t_s < 0 else "+"
+    t = int(round(abs(t_s)))
+    return f"T{sign}{t // 60}:{t % 60:02d}"
+
+
+def _dur(t_s: float) -> str:
+    t = int(round(abs(t_s)))
+    return f"{t // 60} min {t % 60:02d} s" if t >= 60 else f"{t} s"
+
+
+# --- timeline ---------------------------------------------------------------------------------------
+
+def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str, Any]], notice_s: float | None,
+                   impact_s: float, title: str = "From launch to impact") -> Any:
+    """The defence timeline: events as markers, each battery's engagement window as a bar; minutes on the axis.
+
+    events: ``[{"name": str, "time_s": float}]`` — seconds from launch (launch, burnout, detection, track,
+        notice, ...; impact may be included or not: it is always drawn from ``impact_s``).
+    windows: ``[{"label": str, "t_first_s": float | None, "t_last_s": float | None}]`` — the interval in which
+        the battery can intercept (seconds from launch); ``None`` draws "no engagement window".
+    notice_s: when the defence is told (seconds from launch; may be negative: notice before launch); None if
+        there is no notice. The span from notice to impact is shaded as the warning time.
+    impact_s: impact time (seconds from launch).
+
+    Axes content (for tests): one Rectangle with gid ``window-<i>`` per window that exists, one marker Line2D
+    with gid ``event-<name>`` per event plus ``event-impact``.
+    """
+    from matplotlib.patches import Rectangle
+
+    with _style():
+        n = len(windows)
+        fig = _figure(8.5, 2.3 + 0.45 * n)
+        ax = fig.add_subplot()
+        times = [float(e["time_s"]) for e in events] + [float(impact_s), 0.0]
+        if notice_s is not None:
+            times.append(float(notice_s))
+        for w in windows:
+            times += [float(w[k]) for k in ("t_first_s", "t_last_s") if w.get(k) is not None]
+        t0, t1 = min(times) / 60.0, max(times) / 60.0
+        span = max(t1 - t0, 1.0)
+        ax.set_xlim(t0 - 0.04 * span, t1 + 0.06 * span)
+
+        # rows: events strip on top (y = 0), then one row per window (y = 1..n), drawn downwards
+        y_ev = 0.0
+        ax.set_ylim(n + 0.7, -1.9)
+        ax.set_yticks([y_ev] + [i + 1 for i in range(n)], ["events"] + [str(w["label"]) for w in windows])
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.xaxis.grid(True)
+        ax.set_axisbelow(True)
+
+        if notice_s is not None:
+            ax.axvspan(float(notice_s) / 60.0, float(impact_s) / 60.0, color="#fff3c4", zorder=0, lw=0,
+                       label=f"warning time after notice: {_dur(float(impact_s) - float(notice_s))}")
+
+        evs = [(str(e["name"]), float(e["time_s"])) for e in events
+               if str(e["name"]).lower() != "impact"] + [("impact", float(impact_s))]
+        evs.sort(key=lambda x: x[1])
+        # stagger labels on up to three levels so close events do not overlap
+        levels: list[float] = []
+        min_gap = 0.11 * span
+        for k, (name, t_s) in enumerate(evs):
+            t = t_s / 60.0
+            color = RED if name == "impact" else INK
+            ax.axvline(t, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
+            ax.plot([t], [y_ev], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
+                    color=color, mec="white", ls="none", zorder=4, gid=f"event-{name}")
+            lvl = 0
+            while lvl < len(levels) and t - levels[lvl] < min_gap:
+                lvl += 1
+            lvl = min(lvl, 2)
+            if lvl >= len(levels):
+                levels.append(t)
+            else:
+                levels[lvl] = t
+            ax.annotate(f"{name}\n{_mmss(t_s)}", (t, y_ev), xytext=(0, 9 + 21 * lvl), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, color=color, linespacing=1.0,
+                        fontweight="bold" if name in ("impact", "notice") else "normal")
+
+        for i, w in enumerate(windows):
+            y = i + 1
+            a, b = w.get("t_first_s"), w.get("t_last_s")
+            if a is None or b is None:
+                ax.text(t0 + 0.5 * span, y, "no engagement window", ha="center", va="center", fontsize=9,
+                        color=MUTED, style="italic")
+                continue
+            a, b = float(a) / 60.0, float(b) / 60.0
+            c = PALETTE[i % len(PALETTE)]
+            ax.add_patch(Rectangle((a, y - 0.28), max(b - a, 0.004 * span), 0.56, color=c, alpha=0.85, zorder=3,
+                                   gid=f"window-{i}"))
+            ax.annotate(f"{_dur((b - a) * 60.0)}", (a, y), xytext=(-5, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=8, color=c)
+
+        ax.set_xlabel("minutes after launch")
+        ax.set_title(title)
+        if notice_s is not None:
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, -0.02), fontsize=8, handlelength=1.2)
+    return fig
+
+
+# --- trajectory ---------------------------------------------------------------------------------------
+
+def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict[str, Any]],
+                       title: str = "Altitude along the flight") -> Any:
+    """The trajectory's altitude (km) against downrange distance (km), with interceptor altitude bands shaded.
+
+    downrange_km, altitude_km: arrays of equal length (ground distance from the launch point; altitude above
+        the ellipsoid), one trajectory.
+    bands: ``[{"label": str, "min_km": float, "max_km": float}]`` — each interceptor's intercept altitudes.
+
+    Axes content (for tests): one Rectangle patch per band (gid ``band-<i>``) and one trajectory line.
+    """
+    x = np.asarray(downrange_km, dtype=float)
+    y = np.asarray(altitude_km, dtype=float)
+    with _style():
+        fig = _figure(8.0, 3.8)
+        ax = fig.add_subplot()
+        top = float(np.nanmax(y)) if y.size else 1.0
+        for i, b in enumerate(bands):
+            top = max(top, float(b["max_km"]))
+        xmax = float(np.nanmax(x)) if x.size else 1.0
+        for i, b in enumerate(bands):
+            c = PALETTE[i % len(PALETTE)]
+            lo, hi = float(b["min_km"]), float(b["max_km"])
+            ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, gid=f"band-{i}",
+                       label=f"{b['label']}: {lo:g}–{hi:g} km")
+            ax.text(0.01 * xmax, hi, f" {b['label']} ", ha="left", va="top", fontsize=8, color=c, zorder=2,
+                    fontweight="bold")
+        ax.plot(x, y, color=INK, lw=2.0, zorder=3, label="missile trajectory", gid="trajectory")
+        i_top = int(np.nanargmax(y)) if y.size else 0
+        if y.size:
+            ax.annotate(f"apogee {y[i_top]:,.0f} km", (x[i_top], y[i_top]), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8, color=INK)
+        ax.set_xlim(0, xmax * 1.02)
+        ax.set_ylim(0, top * 1.12)
+        ax.set_xlabel("distance along the ground from the launch site (km)")
+        ax.set_ylabel("altitude (km)")
+        ax.set_title(title)
+        ax.yaxis.grid(True)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def speed_mach(time_s: Any, speed_mps: Any, mach: Any, title: str = "Speed during the flight") -> Any:
+    """Speed (m/s, left axis) and Mach number (right axis) against time since launch (shown in minutes).
+
+    time_s, speed_mps, mach: arrays of equal length for one trajectory. Mach may be NaN where the speed of
+    sound is undefined (above 86 km in US76): the Mach line then has gaps, and a note says so.
+
+    Axes content (for tests): two axes (speed, Mach), one line each (gids ``speed`` and ``mach``).
+    """
+    t = np.asarray(time_s, dtype=float) / 60.0
+    v = np.asarray(speed_mps, dtype=float)
+    m = np.asarray(mach, dtype=float)
+    with _style():
+        fig = _figure(8.0, 3.6)
+        ax = fig.add_subplot()
+        ax2 = ax.twinx()
+        ax2.spines["right"].set_visible(True)
+        (l1,) = ax.plot(t, v, color=BLUE, lw=2.0, label="speed (m/s, left axis)", gid="speed")
+        (l2,) = ax2.plot(t, m, color=ORANGE, lw=1.6, ls="--", label="Mach number (right axis)", gid="mach")
+        ax.set_xlabel("minutes after launch")
+        ax.set_ylabel("speed (m/s)", color=BLUE)
+        ax2.set_ylabel("Mach number", color=ORANGE)
+        ax.tick_params(axis="y", colors=BLUE)
+        ax2.tick_params(axis="y", colors=ORANGE)
+        ax.set_ylim(0, np.nanmax(v) * 1.15 if v.size else 1)
+        if np.isfinite(m).any():
+            ax2.set_ylim(0, np.nanmax(m) * 1.15)
+        ax.set_xlim(t.min() if t.size else 0, t.max() if t.size else 1)
+        ax.yaxis.grid(True)
+        ax.set_axisbelow(True)
+        handles = [l1, l2]
+        ax.legend(handles, [h.get_label() for h in handles], loc="lower center", fontsize=8)
+        if m.size and not np.isfinite(m).all():
+            ax.text(0.99, 0.02, "Mach is shown only below 86 km, where air has a defined speed of sound",
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=MUTED)
+        ax.set_title(title)
+    return fig
+
+
+# --- map ---------------------------------------------------------------------------------------------
+
+def map_extent(lats: Any, lons: Any, margin: float = 0.08, min_span_deg: float = 3.0
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """An extent ((lon_min, lon_max), (lat_min, lat_max)) in degrees fitting the points with a margin."""
+    lats = np.asarray(lats, dtype=float)
+    lons = np.asarray(lons, dtype=float)
+    la0, la1 = float(np.nanmin(lats)), float(np.nanmax(lats))
+    lo0, lo1 = float(np.nanmin(lons)), float(np.nanmax(lons))
+    cos = max(np.cos(np.radians(0.5 * (la0 + la1))), 0.2)
+    # pad both directions by the same ground distance
+    pad = margin * max(la1 - la0, (lo1 - lo0) * cos, min_span_deg)
+    lat_r = (max(la0 - pad, -90.0), min(la1 + pad, 90.0))
+    lon_r = (lo0 - pad / cos, lo1 + pad / cos)
+    # enforce a minimum span
+    if lat_r[1] - lat_r[0] < min_span_deg:
+        c = 0.5 * sum(lat_r)
+        lat_r = (c - min_span_deg / 2, c + min_span_deg / 2)
+    if (lon_r[1] - lon_r[0]) * cos < min_span_deg:
+        c = 0.5 * sum(lon_r)
+        lon_r = (c - min_span_deg / 2 / cos, c + min_span_deg / 2 / cos)
+    return lon_r, lat_r
+
+
+def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], target: tuple[str, float, float],
+              batteries: Sequence[dict[str, Any]] = (), title: str = "Where it flies") -> Any:
+    """Map of the ground track, launch site, target and defence batteries with their range rings.
+
+    track_lat, track_lon: the ground track in degrees (arrays).
+    launch, target: ``(name, lat_deg, lon_deg)``.
+    batteries: ``[{"label": str, "lat": float (deg), "lon": float (deg), "range_km": float}]`` — each drawn
+        as a square with a geodesic range ring of ``range_km`` (WGS84).
+
+    The extent fits the track, the points and the rings with a margin; borders and coasts are Natural Earth
+    1:50m (vendored, offline; see :mod:`duel.report.worldmap`). Axes content (for tests): a LineCollection of
+    borders and one of coasts, one track line (gid ``track``), one ring line per battery (gid ``ring-<i>``).
+    """
+    from duel.report import worldmap as wm
+
+    tlat = np.asarray(track_lat, dtype=float)
+    tlon = np.asarray(track_lon, dtype=float)
+    rings = [wm.range_ring(float(b["lat"]), float(b["lon"]), float(b["range_km"])) for b in batteries]  # for the extent
+    all_lat = np.concatenate([tlat, [launch[1], target[1]]] + [r[0] for r in rings])
+    all_lon = np.concatenate([tlon, [launch[2], target[2]]] + [r[1] for r in rings])
+    lon_r, lat_r = map_extent(all_lat, all_lon)
+    cos = np.cos(np.radians(0.5 * sum(lat_r)))
+    ratio = (lat_r[1] - lat_r[0]) / ((lon_r[1] - lon_r[0]) * cos)
+    width = 8.5
+    height = float(np.clip(width * ratio + 0.9, 3.5, 9.0))
+    with _style():
+        fig = _figure(width, height)
+        ax = fig.add_subplot()
+        for s in ("top", "right"):
+            ax.spines[s].set_visible(True)
+        wm.draw_map(ax, lon_r, lat_r)
+        for i, b in enumerate(batteries):
+            c = PALETTE[i % len(PALETTE)]
+            wm.add_range_ring(ax, float(b["lat"]), float(b["lon"]), float(b["range_km"]), color=c,
+                              label=f"{b['label']}: reach {float(b['range_km']):,.0f} km", gid=f"ring-{i}")
+            ax.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
+        line = wm.add_track(ax, tlat, tlon, label="ground track of the missile")
+        line.set_gid("track")
+        wm.add_point(ax, launch[1], launch[2], f"{launch[0]} (launch)", marker="^", color=INK,
+                     offset_pt=(6, 6), size=9)
+        wm.add_point(ax, target[1], target[2], f"{target[0]} (target)", marker="*", color=RED,
+                     offset_pt=(-7, -7), size=14)
+        ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
+        ax.text(0.995, 0.005, "Borders: Natural Earth 1:50m (public domain), lines as drawn there. "
+                "Rings: geodesic distance on WGS84.", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6.5, color=MUTED)
+        ax.set_title(title)
+    return fig
+
+
+# --- outcome ---------------------------------------------------------------------------------------
+
+def leaker_distribution(counts: Sequence[float], objects: int,
+                        title: str = "How many warheads get through?") -> Any:
+    """Bars of P(k leakers) for k = 0..objects.
+
+    counts: length ``objects + 1`` — either probabilities (summing to 1) or Monte Carlo counts (normalised
+        here); a shorter list is padded with zeros.
+    objects: the number of attacking objects (warheads) in the raid.
+
+    Axes content (for tests): ``objects + 1`` bars (in ``ax.containers[0]``), k = 0 in green.
+    """
+    c = np.zeros(int(objects) + 1)
+    arr = np.asarray(counts, dtype=float)[: objects + 1]
+    c[: arr.size] = arr
+    tot = c.sum()
+    p = c / tot if tot > 0 else c
+    k = np.arange(objects + 1)
+    with _style():
+        fig = _figure(7.0, 3.6)
+        ax = fig.add_subplot()
+        colors = [GREEN] + [RED] * objects
+        bars = ax.bar(k, 100 * p, color=colors, alpha=0.85, width=0.7, gid="leakers")
+        for ki, pi in zip(k, p):
+            txt = "<0.1 %" if 0 < pi < 0.001 else f"{100 * pi:.1f} %" if pi > 0 else "0"
+            ax.annotate(txt, (ki, 100 * pi), xytext=(0, 3), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=8, color=INK)
+        mean = float((k * p).sum())
+        ax.axvline(mean, color=MUTED, lw=1.0, ls="--")
+        ax.annotate(f"average {mean:.2f}", (mean, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
+                    textcoords="offset points", ha="left", va="top", fontsize=8, color=MUTED)
+        ax.set_xticks(k)
+        ax.set_xlabel("number of warheads that are not intercepted (leakers)")
+        ax.set_ylabel("probability (%)")
+        ax.set_ylim(0, max(100 * p.max() * 1.18, 1.0))
+        ax.set_title(title)
+        ax.yaxis.grid(True)
+        ax.set_axisbelow(True)
+        ax.legend([bars[0], bars[-1]] if objects > 0 else [bars[0]],
+                  ["all stopped (0 leakers)", "at least one gets through"][: 2 if objects > 0 else 1],
+                  loc="upper left" if p[0] < p[-1] else "upper right", fontsize=8)
+    return fig
+
+
+def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, xlabel: str,
+            title: str = "Which inputs matter most") -> Any:
+    """Tornado chart: for each input, the output with that input at its low and at its high end.
+
+    names: input names; low, high: the output (in ``xlabel``'s unit) with the input at its low / high value,
+    the others at nominal; base: the output with every input at nominal. Rows are sorted by swing
+    ``|high - low|``, the largest on top.
+
+    Axes content (for tests): ``2 * len(names)`` bars (containers ``low`` and ``high``); y tick labels in
+    order of decreasing swing from the top.
+    """
+    lo = np.asarray(low, dtype=float)
+    hi = np.asarray(high, dtype=float)
+    order = np.argsort(-np.abs(hi - lo), kind="stable")
+    n = len(names)
+    with _style():
+        fig = _figure(8.0, 1.3 + 0.42 * max(n, 1))
+        ax = fig.add_subplot()
+        y = np.arange(n)
+        ax.barh(y, lo[order] - base, left=base, color=PALETTE[0], height=0.6, label="input at its low end",
+                gid="low")
+        ax.barh(y, hi[order] - base, left=base, color=PALETTE[1], height=0.6, label="input at its high end",
+                gid="high")
+        ax.axvline(base, color=INK, lw=1.0)
+        ax.set_yticks(y, [str(names[i]) for i in order])
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.grid(True)
+        ax.set_axisbelow(True)
+        ax.annotate(f"nominal {base:.3g}", (base, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 0),
+                    textcoords="offset points", fontsize=8, color=INK, va="bottom")
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(title)
+    return fig
+
+
+def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[float],
+                     title: str = "Share of the uncertainty due to each input") -> Any:
+    """First-order (S1) and total (ST) Sobol sensitivity indices per input as paired horizontal bars.
+
+    names: input names; s1, st: indices in [0, 1] (small negative S1 estimates are drawn at 0).
+    Rows are sorted by ST, the largest on top. Axes content (for tests): ``2 * len(names)`` bars.
+    """
+    a = np.clip(np.asarray(s1, dtype=float), 0.0, None)
+    b = np.clip(np.asarray(st, dtype=float), 0.0, None)
+    order = np.argsort(-b, kind="stable")
+    n = len(names)
+    with _style():
+        fig = _figure(8.0, 1.3 + 0.42 * max(n, 1))
+        ax = fig.add_subplot()
+        y = np.arange(n)
+        ax.barh(y - 0.18, b[order], height=0.34, color=PALETTE[1], label="total effect (ST, with interactions)",
+                gid="st")
+        ax.barh(y + 0.18, a[order], height=0.34, color=PALETTE[0], label="alone (first-order S1)", gid="s1")
+        ax.set_yticks(y, [str(names[i]) for i in order])
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(1.0, float(b.max(initial=0)) * 1.05))
+        ax.set_xlabel("fraction of the output's variance")
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.grid(True)
+        ax.set_axisbelow(True)
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(title)
+    return fig
+
+
+# --- serialisation -------------------------------------------------------------------------------------
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Prefix every id in an SVG (and every ``#id`` reference to it) so several SVGs can share one page."""
+    ids = set(_ID.findall(svg))
+    if not ids:
+        return svg
+    svg = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+
+    def ref(m: re.Match[str]) -> str:
+        name = m.group(2)
+        return f"{m.group(1)}#{prefix}{name}" if name in ids else m.group(0)
+
+    return re.sub(r'(href="|url\()#([A-Za-z0-9_.:-]+)', ref, svg)
+
+
+def figure_to_svg(fig: Any, id_prefix: str = "fig-") -> str:
+    """The figure as an inline ``<svg>`` element (text): no XML prolog, no metadata, no dates, responsive width.
+
+    Deterministic for the same figure. Every id inside is prefixed with ``id_prefix`` (give each figure of a
+    page its own prefix). Text is drawn as paths, so the figure looks the same without matplotlib's fonts.
+    """
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "duel", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    s = buf.getvalue()
+    s = s[s.index("<svg"):]
+    s = re.sub(r"<metadata>.*?</metadata>\s*", "", s, flags=re.S)
+    # responsive: drop the fixed width/height (pt) of the root, keep the viewBox
+    head_end = s.index(">")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", s[:head_end])
+    head += ' style="width:100%;height:auto" role="img"'
+    s = head + s[head_end:]
+    return _prefix_ids(s.strip(), id_prefix)
+
+
+def figure_to_png_base64(fig: Any, dpi: int = 144) -> str:
+    """The figure as a base64 PNG (text; use as ``data:image/png;base64,...``). No metadata, deterministic."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
