@@ -14,6 +14,9 @@ from duel.commands import catalog as _catalog
 from duel.commands import engage as _engage
 from duel.commands import fly as _fly
 from duel.commands import raid as _raid
+from duel.commands import run as _run
+from duel.commands import scenario as _scenario
+from duel.commands import schema as _schema
 
 app = typer.Typer(
     name="duel",
@@ -21,6 +24,7 @@ app = typer.Typer(
         "Open physics for the proposed IRBM 'duel': fly public-parameter missiles on a rotating Earth, "
         "time the defence and count the leakers, with the source of every number.\n\n"
         "Examples:\n\n"
+        "  duel run scenarios/kyiv-duel.toml\n\n"
         "  duel fly --missile oreshnik --from kapustin-yar --to dnipro\n\n"
         "  duel fly --from kapustin-yar --to kyiv --trajectory min-energy --format json\n\n"
         "  duel raid --objects 36 --sspk 0.7 --shots 2\n\n"
@@ -30,9 +34,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("run", help=_run.HELP)(_run.run)
 app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
 app.command("raid", help=_raid.HELP)(_raid.raid)
 app.command("engage", help=_engage.HELP)(_engage.engage)
+app.add_typer(_scenario.app, name="scenario")
+app.command("schema", help="Print the JSON schema of a duel document (result).")(_schema.schema)
 app.add_typer(_catalog.app, name="catalog")
 
 

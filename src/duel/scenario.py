@@ -58,6 +58,18 @@ class Threat(_Strict):
     decoys: int = Field(default=0, ge=0, le=1000)
     p_decoy_engaged: float = Field(default=1.0, ge=0.0, le=1.0)
     beta_kg_m2: float | None = Field(default=None, gt=0.0)
+    compare: list[str] = Field(default_factory=list, max_length=8)
+
+    @field_validator("trajectory")
+    @classmethod
+    def _shape(cls, v: str) -> str:
+        from duel.flight.aim import parse_shape
+
+        try:
+            parse_shape(v)
+        except Exception as exc:  # InputError names the CLI option; the scenario key names itself
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+        return v
 
     @field_validator("launch_time_utc")
     @classmethod

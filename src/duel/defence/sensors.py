@@ -129,52 +129,19 @@ class Notional:
                 "status": self.status, "note": self.note}
 
 
-NOTIONAL: dict[str, Notional] = {
-    "rcs_m2": Notional(
-        0.05, 0.01, 0.1, "m^2",
-        "Radar cross-section of one small reentry vehicle (a submunition) seen near nose-on. No public "
-        "figure for Oreshnik; small RVs are quoted at 0.01-0.1 m^2 in the open literature. Scales every "
-        "radar's detection range as (sigma / sigma_ref)^(1/4).",
-    ),
-    "track_formation_s": Notional(
-        5.0, 2.0, 10.0, "s",
-        "From a radar's first detection to a fire-control track (track initiation and confirmation).",
-    ),
-    "decision_delay_s": Notional(
-        5.0, 2.0, 30.0, "s",
-        "From the later of fire-control track and cue to the engagement order (threat evaluation, weapon "
-        "assignment, authorisation): seconds in automatic mode, tens of seconds with a human in the loop.",
-    ),
-    "decision_delay_ready_s": Notional(
-        2.0, 0.0, 5.0, "s",
-        "Decision delay when a notice reached the defender before launch (crews alerted, engagement "
-        "authority delegated in advance). Never longer than the decision delay without notice.",
-    ),
-    "reaction_factor_ready": Notional(
-        0.5, 0.3, 1.0, "-",
-        "Factor on the catalogue reaction time when the notice arrives at least ready_lead_min before "
-        "launch and names the launch or impact area (missiles and radar in ready state).",
-    ),
-    "ready_lead_min": Notional(
-        60.0, 15.0, 240.0, "min",
-        "Lead time (after any relay) that the defender needs to bring batteries to the ready state.",
-    ),
-    "relay_third_party_min": Notional(
-        15.0, 0.0, 60.0, "min",
-        "Delay for a third party (e.g. Washington on 21 Nov 2024) to relay a notice to the defender; "
-        "whether and how fast this happened is not public.",
-    ),
-    "kill_assessment_s": Notional(
-        10.0, 5.0, 30.0, "s",
-        "Shoot-look-shoot: time after an intercept to judge whether the object was killed.",
-    ),
-    "shots_per_opportunity": Notional(
-        2.0, 1.0, 4.0, "interceptors",
-        "Interceptors fired at one object per engagement opportunity (a two-round ripple is the common "
-        "doctrine quoted for Patriot against ballistic targets; not sourced here).",
-    ),
-}
-"""Every notional default the defence timeline uses (reported by ``duel engage`` under ``assumptions``)."""
+def _load_notional() -> dict[str, Notional]:
+    """Read ``duel/data/notional.toml`` (the notional defaults, each with band, unit and reason)."""
+    import tomllib
+    from importlib.resources import files
+
+    raw = tomllib.loads(files("duel").joinpath("data", "notional.toml").read_text(encoding="utf-8"))
+    return {k: Notional(float(v["nominal"]), float(v["low"]), float(v["high"]), v["unit"], v["note"])
+            for k, v in raw.items()}
+
+
+NOTIONAL: dict[str, Notional] = _load_notional()
+"""Every notional default the defence timeline uses (data file ``duel/data/notional.toml``; reported by
+``duel engage`` under ``assumptions``)."""
 
 
 # ------------------------------------------------------------------------------------ threat track
@@ -351,22 +318,30 @@ def refine_edges(
     obj: np.ndarray,
     t_in: np.ndarray,
     t_out: np.ndarray,
-    iterations: int = 40,
+    levels: int = 4,
+    points: int = 32,
 ) -> np.ndarray:
-    """Bisection between a time where ``cond`` holds (t_in) and one where it does not (t_out), per object.
+    """Edge search between a time where ``cond`` holds (t_in) and one where it does not (t_out), per object.
 
-    ``cond(obj, t)`` -> bool array. Returns the last inside point: ``cond`` holds there exactly (on the
-    interpolated track), and the true edge is within |t_out - t_in| / 2**iterations of it.
+    ``cond(obj, t)`` -> bool array. Each level evaluates ``cond`` at ``points`` evenly spaced times from t_in
+    towards t_out in one vectorised call and keeps the sub-interval where it first fails. Returns the last
+    inside point found: ``cond`` holds there exactly (on the interpolated track), and the first crossing
+    from the inside end lies within |t_out - t_in| / points**levels of it (0.5 s / 32**4 = 0.5 us).
     """
     t_in = np.asarray(t_in, float).copy()
     t_out = np.asarray(t_out, float).copy()
     if t_in.size == 0:
         return t_in
-    for _ in range(iterations):
-        mid = 0.5 * (t_in + t_out)
-        ok = cond(obj, mid)
-        t_in = np.where(ok, mid, t_in)
-        t_out = np.where(ok, t_out, mid)
+    frac = np.arange(1, points + 1) / points
+    for _ in range(levels):
+        ts = t_in[:, None] + (t_out - t_in)[:, None] * frac[None, :]
+        ts[:, -1] = t_out
+        ok = np.asarray(cond(np.repeat(obj, points), ts.ravel()), bool).reshape(-1, points)
+        ok[:, -1] = False  # t_out is outside by construction
+        k = np.argmax(~ok, axis=1)  # first failing sub-sample
+        rows = np.arange(ts.shape[0])
+        t_out = ts[rows, k]
+        t_in = np.where(k > 0, ts[rows, np.maximum(k - 1, 0)], t_in)
     return t_in
 
 

@@ -328,10 +328,10 @@ def integrate_xp(
     Returns:
         An :class:`~duel.flight.integrate.EventLog` of NumPy arrays.
     """
-    events = tuple(e for e in ALL_EVENTS if e in set(events))
     unknown = set(events) - set(ALL_EVENTS)
     if unknown:
         raise ValueError(f"unknown events {sorted(unknown)}; known: {ALL_EVENTS}")
+    events = tuple(e for e in ALL_EVENTS if e in set(events))
     state0 = np.asarray(state0, float)
     n = state0.shape[0]
     t0 = np.broadcast_to(np.asarray(t0, float), (n,))

@@ -9,14 +9,15 @@ Times inside the library are POSIX seconds (float, UTC); on the wire they are ``
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
-TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
+_PARSED: dict[str, float] = {}
 
 
 def number(x: int | float | Decimal) -> str:
@@ -54,8 +55,10 @@ def _encode(v: Any, parts: list[str]) -> None:
     elif v is False:
         parts.append("false")
     elif isinstance(v, str):
-        parts.append(json.dumps(v, ensure_ascii=False))
-    elif isinstance(v, int | float):
+        parts.append(encode_basestring(v))
+    elif isinstance(v, int):
+        parts.append(str(v) if abs(v) < 2**53 else number(v))
+    elif isinstance(v, float):
         parts.append(number(v))
     elif isinstance(v, list | tuple):
         parts.append("[")
@@ -66,10 +69,11 @@ def _encode(v: Any, parts: list[str]) -> None:
         parts.append("]")
     elif isinstance(v, dict):
         parts.append("{")
-        for i, key in enumerate(sorted(v, key=lambda k: k.encode("utf-16-be"))):
+        keys = sorted(v) if all(k.isascii() for k in v) else sorted(v, key=lambda k: k.encode("utf-16-be"))
+        for i, key in enumerate(keys):
             if i:
                 parts.append(",")
-            parts.append(json.dumps(key, ensure_ascii=False))
+            parts.append(encode_basestring(key))
             parts.append(":")
             _encode(v[key], parts)
         parts.append("}")
@@ -93,4 +97,10 @@ def parse_time(s: str) -> float:
     """``YYYY-MM-DDTHH:MM:SSZ`` → POSIX seconds (UTC); ValueError if the text is not in that form."""
     if not isinstance(s, str) or not TIME_RE.match(s):
         raise ValueError("must be a UTC time YYYY-MM-DDTHH:MM:SSZ")
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+    t = _PARSED.get(s)
+    if t is None:
+        t = datetime(int(s[0:4]), int(s[5:7]), int(s[8:10]), int(s[11:13]), int(s[14:16]), int(s[17:19]),
+                     tzinfo=UTC).timestamp()
+        if len(_PARSED) < 65_536:
+            _PARSED[s] = t
+    return t

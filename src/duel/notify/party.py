@@ -16,6 +16,7 @@ Every step is one transaction with its log entry. Times are POSIX seconds (UTC) 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -94,6 +95,8 @@ class Party:
     def _sign_new(self, fields: dict[str, Any], now: float) -> dict[str, Any]:
         m = {"format": msg.FORMAT, "id": self.new_id(), "sender": self.name, "sent": fmt_time(now),
              "seq": self._next_seq(), "status": "Exercise", "references": [], **fields}
+        if "window" in fields:
+            m.setdefault("expires", fields["window"]["end"])
         m.setdefault("expires", fmt_time(now + self.policy.max_age_s))
         self.signer.sign(m)
         return msg.validate(m)
@@ -160,8 +163,6 @@ class Party:
         return msg.wire(self._sign_new(fields, now))
 
     def _reject(self, now: float, code: int, exc: SchemaError | TrustError, raw: bytes) -> Outcome:
-        import hashlib
-
         with self.store.tx():
             self.store.log(now, {"ev": "rejected_in", "reason": str(exc), "raw_sha256": hashlib.sha256(raw).hexdigest()})
         return Outcome("rejected", code, str(exc))
@@ -255,7 +256,8 @@ class Party:
     def _new_notice(self, m: dict[str, Any], now: float, held: list[dict[str, Any]]) -> None:
         flags = check_notice(m)
         self.store.db.execute("INSERT INTO notices VALUES(?,?,?,?,?,?,?,?)",
-                              (m["sender"], m["id"], "active", m["seq"], msg.wire(m), now, None, json.dumps(flags)))
+                              (m["sender"], m["id"], "active", m["seq"], msg.wire(m).decode(), now, None,
+                               json.dumps(flags)))
         for f in flags:
             self.store.log(now, {"ev": "flag", "id": m["id"], "flag": f})
         for h in held:
@@ -282,7 +284,7 @@ class Party:
             state = {"UPDATE": "updated", "CANCEL": "cancelled", "POST_LAUNCH": "launched"}[m["type"]]
             seq = m["seq"]
             if m["type"] == "UPDATE":
-                body = msg.wire(m)
+                body = msg.wire(m).decode()
         new = [f for f in new if f not in flags]
         for f in new:
             self.store.log(now, {"ev": "flag", "id": rid, "flag": f})
@@ -298,8 +300,7 @@ class Party:
 
     def processed_counts(self) -> dict[tuple[str, str], int]:
         """How many times each (sender, id) was processed, counted from the log."""
-        counts: dict[tuple[str, str], int] = {}
-        for e in self.store.events("processed"):
-            key = (e["sender"], e["id"])
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        rows = self.store.db.execute(
+            "SELECT json_extract(event,'$.sender'), json_extract(event,'$.id'), COUNT(*) FROM log "
+            "WHERE json_extract(event,'$.ev')='processed' GROUP BY 1, 2").fetchall()
+        return {(s, i): n for s, i, n in rows}

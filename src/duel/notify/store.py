@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from duel.notify.canonical import canonical
+from duel.notify.canonical import canonical, number
 
 GENESIS = "0" * 64
 
@@ -46,8 +46,10 @@ CREATE TRIGGER IF NOT EXISTS log_no_delete BEFORE DELETE ON log BEGIN SELECT RAI
 
 
 def entry_hash(prev: str, i: int, t: float, event_text: str) -> str:
-    """The chained hash of log entry ``i`` (``event_text`` is the canonical JSON of the event)."""
-    return hashlib.sha256(prev.encode() + canonical({"i": i, "t": t, "event": json.loads(event_text)})).hexdigest()
+    """The chained hash of log entry ``i``: SHA-256 of ``prev`` (hex) and the canonical JSON of
+    ``{"event": event, "i": i, "t": t}`` (``event_text`` is the canonical JSON of the event)."""
+    entry = '{"event":' + event_text + ',"i":' + str(i) + ',"t":' + number(t) + "}"
+    return hashlib.sha256(prev.encode() + entry.encode()).hexdigest()
 
 
 class Store:
@@ -107,6 +109,10 @@ class Store:
         out = [dict(json.loads(e), t=t) for t, e in rows]
         return [e for e in out if ev is None or e["ev"] == ev]
 
+    def count_events(self, ev: str) -> int:
+        """How many log events are named ``ev``."""
+        return self.db.execute("SELECT COUNT(*) FROM log WHERE json_extract(event, '$.ev')=?", (ev,)).fetchone()[0]
+
     def verify_log(self) -> dict[str, Any]:
         """Recompute the chain: ``{ok, entries, head, problem}``."""
         prev, n = GENESIS, 0
@@ -117,8 +123,8 @@ class Store:
             if p != prev:
                 return {"ok": False, "entries": n, "head": prev, "problem": f"entry {i}: prev does not match entry {i - 1}"}
             try:
-                good = entry_hash(prev, i, t, text) == h
-            except ValueError:
+                good = canonical(json.loads(text)).decode() == text and entry_hash(prev, i, t, text) == h
+            except (ValueError, TypeError):
                 good = False
             if not good:
                 return {"ok": False, "entries": n, "head": prev, "problem": f"entry {i}: hash does not match its content"}

@@ -106,6 +106,20 @@ def fmt_num(x: Any, sig: int = 3) -> str:
     return f"{xf:,.{digits}f}"
 
 
+def fmt_value(x: Any, sig: int = 4) -> str:
+    """An input value as stated: up to ``sig`` significant digits, no trailing zeros (0.7, 25, 1,118.4)."""
+    if x is None or isinstance(x, (str, bool)):
+        return fmt_num(x)
+    xf = float(x)
+    if not math.isfinite(xf):
+        return "—"
+    if xf.is_integer():
+        return f"{int(xf):,}"
+    digits = max(sig - 1 - int(math.floor(math.log10(abs(xf)))), 0)
+    out = f"{xf:,.{digits}f}"
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
 def fmt_pct(p: Any) -> str:
     """A probability (fraction) as a percentage: '42 %', '2.5 %', '<0.1 %', '>99.9 %'."""
     if p is None:
@@ -170,9 +184,9 @@ def _add_aria(svg: str, fig_id: str) -> str:
 
 _LOADING = {  # tag -> attributes whose URL the browser fetches on open
     "img": ("src", "srcset"), "script": ("src",), "iframe": ("src",), "frame": ("src",), "embed": ("src",),
-    "object": ("data",), "source": ("src", "srcset"), "track": ("src",), "audio": ("src",), "video": ("src", "poster"),
-    "link": ("href",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href"), "feimage": ("href", "xlink:href"),
-    "input": ("src",), "body": ("background",),
+    "object": ("data",), "source": ("src", "srcset"), "track": ("src",), "audio": ("src",),
+    "video": ("src", "poster"), "link": ("href",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"), "input": ("src",), "body": ("background",),
 }
 
 
@@ -331,7 +345,7 @@ def _environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, tplus=fmt_time, duration=fmt_duration)
+    env.filters.update(num=fmt_num, value=fmt_value, pct=fmt_pct, tplus=fmt_time, duration=fmt_duration)
     return env
 
 
@@ -420,7 +434,8 @@ def sample_trajectory() -> dict[str, Any]:
     r = hb / (H - hb)
     ta = tau * (-1 + np.sqrt(1 + r)) / r  # time from burnout to apogee
     gk = 2 * (H - hb) / ta**2  # km/s^2, effective
-    h = np.where(t < tb, hb * (t / tb) ** 1.6, hb + gk * ta * (t - tb) - 0.5 * gk * (t - tb) ** 2)
+    pw = gk * ta * tb / hb  # power that makes the vertical speed continuous at burnout
+    h = np.where(t < tb, hb * (t / tb) ** pw, hb + gk * ta * (t - tb) - 0.5 * gk * (t - tb) ** 2)
     h = np.maximum(h, 0.0)
     vx = np.gradient(x, t)
     vz = np.gradient(h, t)
@@ -487,6 +502,8 @@ def sample_context() -> dict[str, Any]:
                                         [0.48, 0.22, 0.16, 0.04, 0.02, 0.19]),
     }
     fe = figure_entry
+    v_burnout = float(np.interp(tr["burnout_s"], t, tr["speed_mps"]))
+    mach_max = float(np.nanmax(tr["mach"]))
     ids = ["wiki-kapustin-yar", "wiki-kyiv", "hur-2024-11-22-reuters", "techwp-patriot-pac3mse-poland-2024",
            "osint-envelopes-ts", "trtworld-thaad-2017", "nextgov-sbirs-2011"]
     return {
@@ -542,12 +559,13 @@ def sample_context() -> dict[str, Any]:
             "intro": "The arc the warheads follow, and how fast they go. Shaded bands are the altitudes at "
                      "which each interceptor can hit a target.",
             "figures": [fe(figs["altitude"], "fig-altitude",
-                           "Altitude against downrange: the arc rises to about 390 km and falls onto Kyiv "
-                           "1,100 km away; bands show PAC-3 MSE (3–25 km) and THAAD (40–150 km).",
+                           f"Altitude against downrange: the arc rises to about {fmt_num(tr['apogee_km'])} km and "
+                           f"falls onto Kyiv {fmt_num(tr['range_km'])} km away; bands show PAC-3 MSE (3–25 km) "
+                           "and THAAD (40–150 km).",
                            "Vertical scale exaggerated."),
                         fe(figs["speed"], "fig-speed",
-                           "Speed and Mach number against time: about 3.3 km/s at burnout and Mach 10 to 11 "
-                           "during reentry.")],
+                           f"Speed and Mach number against time: about {fmt_num(v_burnout / 1e3, 2)} km/s at "
+                           f"burnout and up to Mach {fmt_num(mach_max, 2)} during reentry.")],
             "facts": [{"label": "ground range", "value": tr["range_km"], "unit": "km"},
                       {"label": "flight time", "value": T, "unit": "s"},
                       {"label": "apogee", "value": tr["apogee_km"], "unit": "km"},

@@ -98,90 +98,124 @@ def _dur(t_s: float) -> str:
 # --- timeline ---------------------------------------------------------------------------------------
 
 def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str, Any]], notice_s: float | None,
-                   impact_s: float, title: str = "From launch to impact") -> Any:
+                   impact_s: float, title: str = "From launch to impact", zoom: bool | None = None) -> Any:
     """The defence timeline: events as markers, each battery's engagement window as a bar; minutes on the axis.
 
     events: ``[{"name": str, "time_s": float}]`` — seconds from launch (launch, burnout, detection, track,
-        notice, ...; impact may be included or not: it is always drawn from ``impact_s``).
+        notice, ...; impact may be included or not: it is always drawn from ``impact_s``; a "notice" marker is
+        added from ``notice_s`` if no event is called "notice").
     windows: ``[{"label": str, "t_first_s": float | None, "t_last_s": float | None}]`` — the interval in which
         the battery can intercept (seconds from launch); ``None`` draws "no engagement window".
     notice_s: when the defence is told (seconds from launch; may be negative: notice before launch); None if
         there is no notice. The span from notice to impact is shaded as the warning time.
     impact_s: impact time (seconds from launch).
+    zoom: add a right-hand panel with the last seconds before impact (in seconds), where the windows are.
+        ``None`` (default) zooms when all windows fall in the last 40 % of the timeline and are short.
 
-    Axes content (for tests): one Rectangle with gid ``window-<i>`` per window that exists, one marker Line2D
-    with gid ``event-<name>`` per event plus ``event-impact``.
+    Axes content (for tests): in ``fig.axes[0]`` (the whole timeline, minutes after launch) one Rectangle with
+    gid ``window-<i>`` per window that exists and one marker Line2D with gid ``event-<name>`` per event plus
+    ``event-impact``; the zoom panel, if any, is ``fig.axes[1]`` (gids ``zoom-window-<i>``).
     """
     from matplotlib.patches import Rectangle
 
-    with _style():
-        n = len(windows)
-        fig = _figure(8.5, 2.3 + 0.45 * n)
-        ax = fig.add_subplot()
-        times = [float(e["time_s"]) for e in events] + [float(impact_s), 0.0]
+    imp = float(impact_s)
+    times = [float(e["time_s"]) for e in events] + [imp, 0.0]
+    if notice_s is not None:
+        times.append(float(notice_s))
+    wins = [(w.get("t_first_s"), w.get("t_last_s")) for w in windows]
+    have = [(float(a), float(b)) for a, b in wins if a is not None and b is not None]
+    for a, b in have:
+        times += [a, b]
+    t0, t1 = min(times), max(times)
+    span = max(t1 - t0, 60.0)
+    if zoom is None:
+        zoom = bool(have) and min(a for a, _ in have) > t0 + 0.6 * span and \
+            (imp - min(a for a, _ in have)) < 0.3 * span
+    n = len(windows)
+    evs = [(str(e["name"]), float(e["time_s"])) for e in events
+           if str(e["name"]).lower() != "impact"] + [("impact", imp)]
+    if notice_s is not None and not any(name.lower() == "notice" for name, _ in evs):
+        evs.append(("notice", float(notice_s)))
+    evs.sort(key=lambda x: x[1])
+
+    def rows(ax: Any, x: Any, xspan: float, prefix: str, label_events: bool) -> None:
+        """Draw the rows on ``ax``; ``x`` maps seconds from launch to the axis' unit."""
         if notice_s is not None:
-            times.append(float(notice_s))
-        for w in windows:
-            times += [float(w[k]) for k in ("t_first_s", "t_last_s") if w.get(k) is not None]
-        t0, t1 = min(times) / 60.0, max(times) / 60.0
-        span = max(t1 - t0, 1.0)
-        ax.set_xlim(t0 - 0.04 * span, t1 + 0.06 * span)
-
-        # rows: events strip on top (y = 0), then one row per window (y = 1..n), drawn downwards
-        y_ev = 0.0
-        ax.set_ylim(n + 0.7, -1.9)
-        ax.set_yticks([y_ev] + [i + 1 for i in range(n)], ["events"] + [str(w["label"]) for w in windows])
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.xaxis.grid(True)
-        ax.set_axisbelow(True)
-
-        if notice_s is not None:
-            ax.axvspan(float(notice_s) / 60.0, float(impact_s) / 60.0, color="#fff3c4", zorder=0, lw=0,
-                       label=f"warning time after notice: {_dur(float(impact_s) - float(notice_s))}")
-
-        evs = [(str(e["name"]), float(e["time_s"])) for e in events
-               if str(e["name"]).lower() != "impact"] + [("impact", float(impact_s))]
-        evs.sort(key=lambda x: x[1])
-        # stagger labels on up to three levels so close events do not overlap
+            a, b = sorted((x(float(notice_s)), x(imp)))
+            ax.axvspan(a, b, color="#fff3c4", zorder=0, lw=0)
         levels: list[float] = []
-        min_gap = 0.11 * span
-        for k, (name, t_s) in enumerate(evs):
-            t = t_s / 60.0
+        for name, t_s in evs:
+            xv = x(t_s)
             color = RED if name == "impact" else INK
-            ax.axvline(t, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
-            ax.plot([t], [y_ev], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
-                    color=color, mec="white", ls="none", zorder=4, gid=f"event-{name}")
-            lvl = 0
-            while lvl < len(levels) and t - levels[lvl] < min_gap:
+            ax.axvline(xv, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
+            ax.plot([xv], [0.0], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
+                    color=color, mec="white", ls="none", zorder=4, gid=f"{prefix}event-{name}")
+            if not label_events:
+                continue
+            lvl = 0  # stagger labels on up to three levels so close events do not overlap
+            while lvl < len(levels) and abs(xv - levels[lvl]) < 0.11 * xspan:
                 lvl += 1
             lvl = min(lvl, 2)
             if lvl >= len(levels):
-                levels.append(t)
+                levels.append(xv)
             else:
-                levels[lvl] = t
-            ax.annotate(f"{name}\n{_mmss(t_s)}", (t, y_ev), xytext=(0, 9 + 21 * lvl), textcoords="offset points",
+                levels[lvl] = xv
+            ax.annotate(f"{name}\n{_mmss(t_s)}", (xv, 0.0), xytext=(0, 9 + 21 * lvl), textcoords="offset points",
                         ha="center", va="bottom", fontsize=8, color=color, linespacing=1.0,
                         fontweight="bold" if name in ("impact", "notice") else "normal")
-
         for i, w in enumerate(windows):
             y = i + 1
             a, b = w.get("t_first_s"), w.get("t_last_s")
             if a is None or b is None:
-                ax.text(t0 + 0.5 * span, y, "no engagement window", ha="center", va="center", fontsize=9,
-                        color=MUTED, style="italic")
+                if label_events:
+                    ax.text(0.5, y, "no engagement window", ha="center", va="center", fontsize=9, color=MUTED,
+                            style="italic", transform=ax.get_yaxis_transform())
                 continue
-            a, b = float(a) / 60.0, float(b) / 60.0
+            xa, xb = sorted((x(float(a)), x(float(b))))
             c = PALETTE[i % len(PALETTE)]
-            ax.add_patch(Rectangle((a, y - 0.28), max(b - a, 0.004 * span), 0.56, color=c, alpha=0.85, zorder=3,
-                                   gid=f"window-{i}"))
-            ax.annotate(f"{_dur((b - a) * 60.0)}", (a, y), xytext=(-5, 0), textcoords="offset points",
-                        ha="right", va="center", fontsize=8, color=c)
+            ax.add_patch(Rectangle((xa, y - 0.28), max(xb - xa, 0.004 * xspan), 0.56, color=c, alpha=0.85,
+                                   zorder=3, gid=f"{prefix}window-{i}"))
+            left = xa if not ax.xaxis_inverted() else xb  # the bar's left end on screen
+            ax.annotate(_dur(float(b) - float(a)), (left, y), xytext=(-5, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=8, color=c, fontweight="bold")
 
+    with _style():
+        fig = _figure(8.8, 2.4 + 0.5 * n)
+        if zoom:
+            ax, axz = fig.subplots(1, 2, sharey=True, width_ratios=[2.3, 1.0])
+        else:
+            ax, axz = fig.add_subplot(), None
+        ax.set_ylim(n + 0.8, -2.0)
+        ax.set_yticks([0.0] + [i + 1 for i in range(n)], ["events"] + [str(w["label"]) for w in windows])
+        for a_ in (ax, axz):
+            if a_ is None:
+                continue
+            a_.tick_params(axis="y", length=0)
+            a_.spines["left"].set_visible(False)
+            a_.xaxis.grid(True)
+            a_.set_axisbelow(True)
+        xm0, xm1 = t0 / 60.0, t1 / 60.0
+        ax.set_xlim(xm0 - 0.04 * span / 60.0, xm1 + 0.06 * span / 60.0)
+        rows(ax, lambda t: t / 60.0, span / 60.0, "", True)
         ax.set_xlabel("minutes after launch")
-        ax.set_title(title)
         if notice_s is not None:
-            ax.legend(loc="lower left", bbox_to_anchor=(0.0, -0.02), fontsize=8, handlelength=1.2)
+            ax.text(0.5 * (float(notice_s) + imp) / 60.0, n + 0.55,
+                    f"warning time after notice: {_dur(imp - float(notice_s))}", ha="center", va="center",
+                    fontsize=8, color="#7a5c00")
+        if axz is not None:
+            first = min(a for a, _ in have)
+            zspan = max(imp - first, 10.0)
+            zl = imp - first + 0.25 * zspan
+            axz.set_xlim(zl, -0.08 * zspan)  # seconds before impact, decreasing to the right
+            rows(axz, lambda t: imp - t, zspan, "zoom-", False)
+            axz.set_xlabel("seconds before impact")
+            axz.set_title("last seconds, enlarged", fontsize=9, fontweight="normal", color=MUTED)
+            axz.annotate("impact", (0.0, 0.0), xytext=(0, 9), textcoords="offset points", ha="center",
+                         va="bottom", fontsize=8, color=RED, fontweight="bold")
+            # show on the main panel which part is enlarged
+            ax.add_patch(Rectangle(((imp - zl) / 60.0, 0.5), zl / 60.0, n + 0.2, fill=False, ec=MUTED, lw=0.8,
+                                   ls="--", zorder=5))
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
     return fig
 
 
@@ -211,7 +245,7 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
             lo, hi = float(b["min_km"]), float(b["max_km"])
             ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, gid=f"band-{i}",
                        label=f"{b['label']}: {lo:g}–{hi:g} km")
-            ax.text(0.01 * xmax, hi, f" {b['label']} ", ha="left", va="top", fontsize=8, color=c, zorder=2,
+            ax.text(0.5 * xmax, hi, f"{b['label']}", ha="center", va="top", fontsize=8, color=c, zorder=2,
                     fontweight="bold")
         ax.plot(x, y, color=INK, lw=2.0, zorder=3, label="missile trajectory", gid="trajectory")
         i_top = int(np.nanargmax(y)) if y.size else 0
@@ -259,7 +293,7 @@ def speed_mach(time_s: Any, speed_mps: Any, mach: Any, title: str = "Speed durin
         ax.yaxis.grid(True)
         ax.set_axisbelow(True)
         handles = [l1, l2]
-        ax.legend(handles, [h.get_label() for h in handles], loc="lower center", fontsize=8)
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper center", fontsize=8)
         if m.size and not np.isfinite(m).all():
             ax.text(0.99, 0.02, "Mach is shown only below 86 km, where air has a defined speed of sound",
                     transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=MUTED)
@@ -308,20 +342,28 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
 
     tlat = np.asarray(track_lat, dtype=float)
     tlon = np.asarray(track_lon, dtype=float)
-    rings = [wm.range_ring(float(b["lat"]), float(b["lon"]), float(b["range_km"])) for b in batteries]  # for the extent
+    # the extent fits the track, the points and the whole rings
+    rings = [wm.range_ring(float(b["lat"]), float(b["lon"]), float(b["range_km"])) for b in batteries]
     all_lat = np.concatenate([tlat, [launch[1], target[1]]] + [r[0] for r in rings])
     all_lon = np.concatenate([tlon, [launch[2], target[2]]] + [r[1] for r in rings])
     lon_r, lat_r = map_extent(all_lat, all_lon)
     cos = np.cos(np.radians(0.5 * sum(lat_r)))
     ratio = (lat_r[1] - lat_r[0]) / ((lon_r[1] - lon_r[0]) * cos)
     width = 8.5
-    height = float(np.clip(width * ratio + 0.9, 3.5, 9.0))
+    height = float(np.clip((width - 1.1) * ratio + 1.0, 3.0, 9.5))
     with _style():
         fig = _figure(width, height)
         ax = fig.add_subplot()
         for s in ("top", "right"):
             ax.spines[s].set_visible(True)
-        wm.draw_map(ax, lon_r, lat_r)
+        ax.set_title(title)
+        ax.set_xlabel("longitude (°E)")
+        ax.set_ylabel("latitude (°N)")
+        # let the layout and the aspect settle, then draw exactly the extent the axes show (fills the figure)
+        wm.set_extent(ax, lon_r, lat_r, adjustable="datalim")
+        fig.draw_without_rendering()
+        lon_r, lat_r = tuple(ax.get_xlim()), tuple(ax.get_ylim())
+        wm.draw_map(ax, lon_r, lat_r, adjustable="box")
         for i, b in enumerate(batteries):
             c = PALETTE[i % len(PALETTE)]
             wm.add_range_ring(ax, float(b["lat"]), float(b["lon"]), float(b["range_km"]), color=c,
@@ -329,15 +371,16 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
             ax.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
         line = wm.add_track(ax, tlat, tlon, label="ground track of the missile")
         line.set_gid("track")
+        lon_mid = 0.5 * (lon_r[0] + lon_r[1])
+        # labels point towards the map's centre so they stay inside it
         wm.add_point(ax, launch[1], launch[2], f"{launch[0]} (launch)", marker="^", color=INK,
-                     offset_pt=(6, 6), size=9)
+                     offset_pt=(7 if launch[2] < lon_mid else -7, 6), size=9)
         wm.add_point(ax, target[1], target[2], f"{target[0]} (target)", marker="*", color=RED,
-                     offset_pt=(-7, -7), size=14)
+                     offset_pt=(7 if target[2] < lon_mid else -7, -8), size=14)
         ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
         ax.text(0.995, 0.005, "Borders: Natural Earth 1:50m (public domain), lines as drawn there. "
                 "Rings: geodesic distance on WGS84.", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=6.5, color=MUTED)
-        ax.set_title(title)
     return fig
 
 

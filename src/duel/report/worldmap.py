@@ -183,12 +183,25 @@ def map_pieces(lon_range: tuple[float, float], lat_range: tuple[float, float], p
 
 # --- drawing -----------------------------------------------------------------------------------------
 
-def set_extent(ax: Any, lon_range: tuple[float, float], lat_range: tuple[float, float]) -> None:
-    """Limit the axes to an extent (degrees) with the cos(mid-latitude) aspect: true scale at mid-latitude."""
-    ax.set_xlim(*lon_range)
-    ax.set_ylim(*lat_range)
+def set_extent(ax: Any, lon_range: tuple[float, float], lat_range: tuple[float, float],
+               adjustable: str = "datalim") -> None:
+    """Limit the axes to an extent (degrees) with the cos(mid-latitude) aspect: true scale at mid-latitude.
+
+    With ``adjustable="datalim"`` (default) the map fills its axes and the extent may grow in one direction to
+    keep the aspect (the limits stay autoscaled: something drawn outside the extent later widens the map);
+    ``"box"`` fixes the extent exactly and shrinks the axes instead.
+    """
     mid = np.radians(0.5 * (lat_range[0] + lat_range[1]))
-    ax.set_aspect(1.0 / max(np.cos(mid), 0.05))
+    ax.set_aspect(1.0 / max(np.cos(mid), 0.05), adjustable=adjustable)
+    if adjustable == "datalim":
+        # autoscaled limits on exactly this extent (no margins), so matplotlib may widen one of them for the
+        # aspect; anything drawn later inside the extent leaves them unchanged
+        ax.margins(0)
+        ax.update_datalim([(lon_range[0], lat_range[0]), (lon_range[1], lat_range[1])])
+        ax.autoscale(True)
+    else:
+        ax.set_xlim(*lon_range)
+        ax.set_ylim(*lat_range)
 
 
 def _polygon_area_centroid(p: np.ndarray) -> tuple[float, tuple[float, float]]:
@@ -202,8 +215,15 @@ def _polygon_area_centroid(p: np.ndarray) -> tuple[float, tuple[float, float]]:
 
 
 def draw_map(ax: Any, lon_range: tuple[float, float], lat_range: tuple[float, float],
-             country_labels: bool = True, label_min_fraction: float = 0.04) -> dict[str, Any]:
+             country_labels: bool = True, label_min_fraction: float = 0.04, adjustable: str = "box",
+             pad_deg: float = 0.5) -> dict[str, Any]:
     """Draw land, coasts and country borders on ``ax`` for an extent in degrees (lon_min, lon_max), (lat_min, lat_max).
+
+    The atlas is cut to the extent plus ``pad_deg`` before drawing (small SVGs). ``adjustable`` is passed to
+    :func:`set_extent`: ``"box"`` (default) shows exactly the extent; with ``"datalim"`` pass a ``pad_deg``
+    large enough for the widening. To fill a figure exactly, first find the extent the layout gives (as
+    :func:`duel.report.plots.world_map` does: ``set_extent(..., "datalim")``, ``fig.draw_without_rendering()``,
+    read the limits) and then draw that extent with ``"box"``.
 
     Land is a light fill (one ``PolyCollection``), coasts and borders are two ``LineCollection`` s (borders
     dashed). With ``country_labels``, countries covering at least ``label_min_fraction`` of the map get their
@@ -211,7 +231,7 @@ def draw_map(ax: Any, lon_range: tuple[float, float], lat_range: tuple[float, fl
     """
     from matplotlib.collections import LineCollection, PolyCollection
 
-    pieces = map_pieces(lon_range, lat_range)
+    pieces = map_pieces(lon_range, lat_range, pad_deg=pad_deg)
     ax.set_facecolor(WATER)
     land = PolyCollection([p for _, p in pieces["land"]], facecolors=LAND, edgecolors="none", zorder=0.5)
     ax.add_collection(land, autolim=False)
@@ -236,7 +256,7 @@ def draw_map(ax: Any, lon_range: tuple[float, float], lat_range: tuple[float, fl
             if total[name] >= label_min_fraction * box_area:
                 labels.append(ax.text(*best[name][1], name.upper(), ha="center", va="center", fontsize=8,
                                       color="#a39a8c", zorder=1.5, gid=f"country-{name}"))
-    set_extent(ax, lon_range, lat_range)
+    set_extent(ax, lon_range, lat_range, adjustable=adjustable)
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     return {"land": land, "coasts": coasts, "borders": borders, "labels": labels}

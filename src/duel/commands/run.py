@@ -1,0 +1,70 @@
+"""``duel run``: a scenario file to a verdict, result.json, report.html and figures (thin CLI over duel.run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+HELP = """Run a duel scenario: trajectory, warning, engagement windows, raid, uncertainty, claims.
+
+Writes DIR/result.json (everything the report shows), DIR/report.html (one self-contained file that opens
+offline) and DIR/figures/*.svg. The same seed gives identical files.
+
+Examples:
+
+  duel run scenarios/kyiv-duel.toml
+
+  duel run scenarios/dnipro-2024.toml --trials 2000 --seed 7 --out out/dnipro
+
+  duel run scenarios/kyiv-duel-belarus.toml --format json
+"""
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario file (TOML); see 'duel scenario new'.")],
+    trials: Annotated[Optional[int], typer.Option("--trials", help="Monte Carlo draws (default: the scenario's).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: the scenario's outputs.dir).")] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (the whole result on stdout).")] = Fmt.table,
+) -> None:
+    """Run a scenario (see HELP)."""
+    from duel.report.build import write_outputs
+    from duel.run import run_scenario
+    from duel.scenario import load_scenario
+
+    sc = load_scenario(file)
+    out_dir = out if out is not None else Path(sc.outputs.dir)
+    result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress))
+    paths = write_outputs(result, out_dir)
+    if fmt == Fmt.json:
+        print(json.dumps(result, indent=2, allow_nan=False))
+        return
+    from duel.report.terminal import print_verdict
+
+    print_verdict(result, paths)
+
+
+def _with_progress(job):  # type: ignore[no-untyped-def]
+    """Run ``job(progress)`` with a rich progress bar on an interactive terminal (stderr)."""
+    if not sys.stderr.isatty():
+        return job(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("trials", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return job(progress)

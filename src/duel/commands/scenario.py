@@ -1,0 +1,41 @@
+"""``duel scenario check|new``: validate a scenario file, or write a commented template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="Scenario files: check one, or write a commented template.\n\n"
+                       "Examples:\n\n  duel scenario new > my.toml\n\n  duel scenario check my.toml",
+                  no_args_is_help=True)
+
+
+@app.command("check")
+def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")]) -> None:
+    """Validate FILE: schema, catalogue references, battery positions and uncertain inputs (no flight)."""
+    from duel.run import check_scenario
+    from duel.scenario import load_scenario
+
+    sc = load_scenario(file)
+    check_scenario(sc)
+    print(f"ok: {file}: '{sc.scenario.name}', {len(sc.batteries)} batteries, {len(sc.uncertain)} uncertain inputs, "
+          f"{sc.montecarlo.trials} trials")
+
+
+@app.command("new")
+def new(out: Annotated[Optional[Path], typer.Argument(help="Write here instead of stdout.")] = None) -> None:
+    """Write a commented scenario template (to stdout, or to OUT)."""
+    from importlib.resources import files
+
+    from duel.errors import InputError
+
+    text = files("duel").joinpath("data", "scenario-template.toml").read_text(encoding="utf-8")
+    if out is None:
+        print(text, end="")
+        return
+    if out.exists():
+        raise InputError(f"{out}: exists; choose another name or remove it")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")

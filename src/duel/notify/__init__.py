@@ -1,0 +1,1 @@
+"""The launch-notification exchange: signed, acknowledged, deduplicated and logged exercise notices."""

@@ -1,0 +1,120 @@
+"""The scenario hook: a launch notice through the exchange and a human latency chain to the defender.
+
+Times are seconds relative to launch (t = 0). Per trial: the notifier queues a NOTIFY at
+``-lead_time_s``; it crosses the simulated link (``link`` delay, drop, retries, partition) to the
+recipient (e.g. the third party that received the Nov 2024 notice); then a watch officer
+(``watch``), a relay decision (relayed with ``relay_probability`` after ``relay``) and the defender's
+dissemination (``dissemination``). Every one of these is a notional distribution: no public source gives
+them (research/notification.md §2.6). Sensors alone inform the defender at ``sensor_cue_s``.
+Warning time = ``impact_s`` minus the time the defender is informed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from duel.errors import InputError
+from duel.notify.dist import Dist
+from duel.notify.party import Policy
+from duel.notify.sim import SIM_EPOCH, notice_fields, sim_keys, sim_party
+from duel.notify.simnet import Faults, SimNet
+
+DEFAULT_LINK = Dist("lognormal", 2.0, 0.5)
+DEFAULT_WATCH = Dist("lognormal", 300.0, 0.5)
+DEFAULT_RELAY = Dist("lognormal", 600.0, 0.7)
+DEFAULT_DISSEMINATION = Dist("lognormal", 120.0, 0.5)
+
+
+def _pct(xs: list[float]) -> dict[str, float] | None:
+    import numpy as np
+
+    if not xs:
+        return None
+    a = np.asarray(xs)
+    return {"median": float(np.median(a)), "p05": float(np.percentile(a, 5)), "p95": float(np.percentile(a, 95))}
+
+
+def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, *, apogee_s: float, reentry_s: float,
+                          impact_s: float, sensor_cue_s: float | None = None, link: Dist = DEFAULT_LINK,
+                          watch: Dist = DEFAULT_WATCH, relay: Dist = DEFAULT_RELAY, relay_probability: float = 1.0,
+                          dissemination: Dist = DEFAULT_DISSEMINATION, drop: float = 0.0, duplicate: float = 0.0,
+                          retries: int = 5, partition: tuple[float, float] | None = None, regime: str = "goodwill",
+                          missile_class: str = "IRBM") -> dict[str, Any]:
+    """Monte Carlo of notice → defender (times in s from launch); trial i from the stream (seed, i).
+
+    ``partition`` = (start, end) s from launch while the link is down. Returns delivered/acked shares,
+    alarms, the share of trials in which the defender is informed by the notice before launch, apogee and
+    reentry, warning-time percentiles (notice, sensors alone, the earlier of both), and trial 0's timeline.
+    """
+    import numpy as np
+
+    if trials < 1:
+        raise InputError("trials: must be at least 1")
+    if lead_time_s < 0:
+        raise InputError("lead_time_s: must be >= 0")
+    if not 0 <= apogee_s <= reentry_s <= impact_s:
+        raise InputError("apogee_s, reentry_s, impact_s: must satisfy 0 <= apogee <= reentry <= impact")
+    if not 0.0 <= relay_probability <= 1.0:
+        raise InputError("relay_probability: must be in [0, 1]")
+    policy = Policy(retries=retries)
+    ring, signers = sim_keys(["notifier", "recipient"], seed, SIM_EPOCH - lead_time_s)
+    parts = () if partition is None else ((SIM_EPOCH + partition[0], SIM_EPOCH + partition[1]),)
+    faults = Faults(drop=drop, duplicate=duplicate, delay=link, partitions=parts)
+    informed: list[float | None] = []
+    delivered = acked = alarms = 0
+    timeline: list[dict[str, Any]] = []
+    for i in range(trials):
+        rng = np.random.default_rng([seed, i])
+        a = sim_party("notifier", ring, signers["notifier"], policy, rng)
+        b = sim_party("recipient", ring, signers["recipient"], policy, rng)
+        t_sent = SIM_EPOCH - lead_time_s
+        net = SimNet({"notifier": a, "recipient": b}, faults, rng, t_sent)
+        n = a.submit(notice_fields("recipient", SIM_EPOCH, regime, missile_class), t_sent)
+        net.run(SIM_EPOCH + impact_s)
+        row = b.store.db.execute("SELECT received_at FROM inbox WHERE sender='notifier' AND id=?", (n["id"],)).fetchone()
+        state = a.outbox_states()[n["id"]]
+        acked += state == "acked"
+        alarm = [e["t"] - SIM_EPOCH for e in a.store.events("alarm")]
+        alarms += bool(alarm)
+        events = [("notice_sent", t_sent - SIM_EPOCH)] + [("alarm", t) for t in alarm]
+        t_def = None
+        if row is not None:
+            delivered += 1
+            t = row[0] - SIM_EPOCH
+            events.append(("notice_delivered", t))
+            t += watch.sample(rng)
+            events.append(("watch_officer_done", t))
+            if rng.random() < relay_probability:
+                t += relay.sample(rng)
+                events.append(("relayed", t))
+                t += dissemination.sample(rng)
+                events.append(("defender_informed", t))
+                t_def = t
+        informed.append(t_def)
+        if i == 0:
+            events += [("launch", 0.0), ("apogee", apogee_s), ("reentry", reentry_s), ("impact", impact_s)]
+            if sensor_cue_s is not None:
+                events.append(("sensor_first_track", sensor_cue_s))
+            timeline = [{"event": e, "t_s": t} for e, t in sorted(events, key=lambda x: x[1])]
+        a.store.close()
+        b.store.close()
+    got = [t for t in informed if t is not None]
+    share = {name: sum(t < lim for t in got) / trials
+             for name, lim in (("before_launch", 0.0), ("before_apogee", apogee_s), ("before_reentry", reentry_s))}
+    sensor_w = None if sensor_cue_s is None else impact_s - sensor_cue_s
+    combined = [impact_s - min(t if t is not None else np.inf, np.inf if sensor_cue_s is None else sensor_cue_s)
+                for t in informed]
+    return {
+        "trials": trials, "seed": seed, "lead_time_s": lead_time_s, "regime": regime, "missile_class": missile_class,
+        "delivered_share": delivered / trials, "acked_share": acked / trials, "alarms": alarms,
+        "defender_informed_share": len(got) / trials,
+        "share_informed_before_launch": share["before_launch"],
+        "share_informed_before_apogee": share["before_apogee"],
+        "share_informed_before_reentry": share["before_reentry"],
+        "warning_time_s": {"notice": _pct([impact_s - t for t in got]), "sensors_alone": sensor_w,
+                           "earlier_of_both": _pct([w for w in combined if np.isfinite(w)])},
+        "latency_chain": {"link": link.describe(), "watch_officer": watch.describe(), "relay": relay.describe(),
+                          "relay_probability": {"value": relay_probability, "status": "notional"},
+                          "dissemination": dissemination.describe()},
+        "timeline_trial_0": timeline,
+    }

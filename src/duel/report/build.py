@@ -1,0 +1,176 @@
+"""From a scenario result document to files: ``result.json``, ``report.html`` and the figures (SVG).
+
+Presentation only: reads the result document assembled by :mod:`duel.verdict` (everything the report shows
+is in it) and renders it with :mod:`duel.report.plots` and :mod:`duel.report.html`. Deterministic: the same
+result gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duel.errors import InputError
+
+CLAIM_STATUS = {"holds": "supported", "fails": "contradicted", "undecided": "uncertain"}
+
+
+def _tone(p_all: float, p_one: float) -> str:
+    if p_all >= 0.95:
+        return "good"
+    if p_one < 0.05 or p_all < 0.05:
+        return "bad"
+    return "mixed"
+
+
+def figures(result: dict[str, Any]) -> dict[str, Any]:
+    """Every report figure as a matplotlib Figure, keyed by figure id."""
+    from duel.report import plots
+
+    tr, tl, tb = result["track"], result["timeline"], result["time_budget"]
+    events = [{"name": "launch", "time_s": 0.0}]
+    for key, name in (("burnout_s", "burnout"), ("detection_s", "first detection"),
+                      ("early_warning_report_s", "launch report (IR)"),
+                      ("first_fire_control_track_s", "fire-control track"), ("apogee_s", "apogee"),
+                      ("reentry_100km_s", "reentry (100 km)")):
+        if tl.get(key) is not None:
+            events.append({"name": name, "time_s": tl[key]})
+    windows = [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"]}
+               for ly in tb["layers"]]
+    bands = []
+    for b in result["batteries"]:
+        label = b["type"]
+        if label not in [x["label"] for x in bands]:
+            bands.append({"label": label, "min_km": b["envelope"]["min_alt_km"], "max_km": b["envelope"]["max_alt_km"]})
+    mach = np.array([np.nan if m is None else m for m in tr["mach"]], float)
+    mach = np.where(np.asarray(tr["altitude_m"]) > 86_000.0, np.nan, mach)
+    t = result["threat"]
+    figs = {
+        "fig-timeline": plots.timeline_chart(events, windows, tl.get("notice_received_s"), tl["impact_s"]),
+        "fig-altitude": plots.altitude_downrange(np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3,
+                                                 bands),
+        "fig-speed": plots.speed_mach(np.asarray(tr["time_s"]), np.asarray(tr["speed_mps"]), mach),
+        "fig-map": plots.world_map(
+            np.asarray(tr["lat_deg"]), np.asarray(tr["lon_deg"]),
+            (t["launch"]["name"], t["launch"]["lat_deg"], t["launch"]["lon_deg"]),
+            (t["target"]["name"], t["target"]["lat_deg"], t["target"]["lon_deg"]),
+            [{"label": b["label"], "lat": b["lat_deg"], "lon": b["lon_deg"],
+              "range_km": b["envelope"]["max_ground_range_km"]} for b in result["batteries"]]),
+        "fig-leakers": plots.leaker_distribution(result["verdict"]["leaker_distribution"], result["verdict"]["objects"]),
+    }
+    sens = result["sensitivity"]
+    if sens["tornado"]:
+        figs["fig-tornado"] = plots.tornado([r["input"] for r in sens["tornado"]],
+                                            [r["output_low"] for r in sens["tornado"]],
+                                            [r["output_high"] for r in sens["tornado"]], sens["base"],
+                                            sens["output"])
+    return figs
+
+
+def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
+    """The :func:`duel.report.html.render_report` context of a result (figures inlined as SVG)."""
+    from duel.report.html import figure_entry
+
+    def fig(fid: str, alt: str, caption: str = "") -> list[dict[str, Any]]:
+        return [figure_entry(figs[fid], fid, alt, caption)] if fid in figs else []
+
+    v, t, tb, tl = result["verdict"], result["threat"], result["time_budget"], result["timeline"]
+    p_all, p_one = v["p_all_stopped"], v["p_at_least_one_stopped"]
+    extra = [
+        {"label": "flight time", "value": round(t["flight_time_s"] / 60, 1), "unit": "min"},
+        {"label": "ground range", "value": round(t["ground_range_km"]), "unit": "km"},
+        {"label": "apogee", "value": round(t["apogee_km"]), "unit": "km"},
+        {"label": "max Mach (below 86 km)", "value": round(t["max_mach"], 1), "unit": ""},
+    ]
+    if tb["warning_time_s"] is not None:
+        extra.append({"label": "warning before impact", "value": round(tb["warning_time_s"] / 60, 1), "unit": "min"})
+    if tb["decision_time_left_s"] is not None:
+        extra.append({"label": "decision time left", "value": round(tb["decision_time_left_s"]), "unit": "s"})
+    claims = [{"claim": f"“{c['text']}”" + (f" ({c['who']})" if c["who"] else ""),
+               "verdict": c["explanation"], "status": CLAIM_STATUS[c["verdict"]],
+               "flip": "; ".join(f"{f['input']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
+                                 for f in c["flips"]) or "no single input band flips it"} for c in result["claims"]]
+    comparisons = [
+        {"label": f"{c['trajectory']} arc: flight time", "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
+        for c in result["comparisons"] if "error" not in c
+    ] + [
+        {"label": f"{c['trajectory']} arc: speed at 30 km", "value": round(c["speed_30km_mps"] or 0), "unit": "m/s"}
+        for c in result["comparisons"] if "error" not in c
+    ]
+    sens = result["sensitivity"]
+    sources = [{"id": s["id"], "title": s.get("title", ""), "author": s.get("author", ""), "year": s.get("year", ""),
+                "url": s.get("url"), "citation": s.get("citation")} for s in result["sources"]]
+    sc = result["scenario"]
+    return {
+        "title": sc["title"] or sc["name"],
+        "subtitle": f"{t['missile_name']}: {t['launch']['name']} → {t['target']['name']}, {t['objects']} objects",
+        "meta": [{"label": "scenario", "value": sc["name"]}, {"label": "seed", "value": str(result["run"]["seed"])},
+                 {"label": "Monte Carlo draws", "value": str(result["run"]["trials"])},
+                 {"label": "duel", "value": result["duel_version"]}],
+        "verdict": {"headline": v["headline"], "answer": v["answer"], "tone": _tone(p_all["value"], p_one["value"]),
+                    "objects": v["objects"], "p_all_stopped": p_all, "p_any_stopped": p_one,
+                    "expected_leakers": v["expected_leakers"], "extra": extra},
+        "claims": claims,
+        "timeline": {"intro": "Minutes after launch. Bars: when each battery could intercept; markers: what the "
+                              "defence knows when.",
+                     "figures": fig("fig-timeline", "Timeline from launch to impact with the engagement windows"),
+                     "events": [{"name": k.removesuffix("_s").replace("_", " "), "time_s": x}
+                                for k, x in tl.items() if isinstance(x, (int, float)) and x is not None],
+                     "windows": [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"],
+                                  "note": ly.get("why_none") or ""} for ly in tb["layers"]]},
+        "trajectory": {"intro": result["threat"]["trajectory"] + " trajectory; shaded: each interceptor's altitudes.",
+                       "figures": fig("fig-altitude", "Altitude against downrange with interceptor altitude bands")
+                       + fig("fig-speed", "Speed and Mach number against time"),
+                       "facts": extra[:3] + comparisons},
+        "map": {"intro": "Ground track, target, batteries and their maximum ground ranges against ballistic targets.",
+                "figures": fig("fig-map", "Map of the ground track with the batteries' range rings")},
+        "leakers": {"intro": "Probability of each number of objects getting through, averaged over the uncertain "
+                             "inputs.", "figures": fig("fig-leakers", "Distribution of the number of leakers"),
+                    "distribution": v["leaker_distribution"]},
+        "sensitivity": {"intro": (sens["method"] or "No uncertain inputs in this scenario.") +
+                        (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."
+                         if sens["tornado"] else ""),
+                        "figures": fig("fig-tornado", "Tornado chart of the uncertain inputs"),
+                        "rows": [{"name": r["input"], "low": r["output_low"], "high": r["output_high"]}
+                                 for r in sens["tornado"]], "output": sens["output"]},
+        "numbers": {"rows": [{**r, "note": ""} for r in result["numbers"]], "sources": sources},
+        "method": {"notes": [
+            "Trajectory: staged boost, ballistic flight and reentry with drag on a rotating WGS84 Earth (J2, US "
+            "Standard Atmosphere 1976), batch RK4; see docs/physics.md.",
+            "Defence: space-based IR warning (cue only), radar line of sight on a 4/3 Earth with R^4 range "
+            "scaling, kinematic interceptor envelopes, fly-out at an average speed.",
+            "Raid: Wilkening's closed form where no magazine or fire-channel limit can bind, a seeded Monte Carlo "
+            "otherwise; uncertainty by Monte Carlo over the uncertain inputs, one random stream per draw.",
+            f"Nominal case: {result['nominal']['note']}.",
+        ]},
+    }
+
+
+def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = True) -> dict[str, Path]:
+    """Write ``result.json`` and, with ``report``, ``report.html`` and ``figures/*.svg`` into ``out_dir``."""
+    out = Path(out_dir)
+    try:
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out: cannot create '{out}': {exc.strerror}") from None
+    paths = {"result": out / "result.json"}
+    paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    if not report:
+        return paths
+    import matplotlib.pyplot as plt
+
+    from duel.report.html import write_report
+    from duel.report.plots import figure_to_svg
+
+    figs = figures(result)
+    for fid, f in figs.items():
+        p = out / "figures" / f"{fid.removeprefix('fig-')}.svg"
+        p.write_text(figure_to_svg(f, id_prefix=f"{fid}-"), encoding="utf-8")
+        paths[fid] = p
+    paths["report"] = write_report(context(result, figs), out / "report.html")
+    for f in figs.values():
+        plt.close(f)
+    return paths

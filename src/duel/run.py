@@ -1,0 +1,374 @@
+"""Scenario -> result: trajectory, timeline, engagement windows, raid, uncertainty, claims (orchestration only).
+
+The physics lives in ``duel.flight`` and ``duel.defence``; this module wires a validated
+:class:`~duel.scenario.Scenario` through them, nominally and under uncertainty, and assembles the result
+document (``result.json``; its schema is ``duel schema result``).
+
+Uncertainty. Each Monte Carlo trial i draws the uncertain inputs from its own random stream, seeded by
+(seed, i) only, so results never depend on how trials are batched. For each draw theta_i the defence is
+evaluated in full (windows, layers) and the raid is solved conditionally on theta_i: exactly (closed form) when
+no magazine or fire-channel limit can bind, otherwise by a seeded inner Monte Carlo. The reported
+probabilities are averages over the draws, with 95 % intervals from their spread (normal approximation of
+the mean). A reentry-beta uncertainty re-flies the threat for every draw, in one batch, with the nominal aim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from duel.errors import InputError
+from duel.scenario import Distribution, Scenario
+
+INNER_TRIALS = 400  # inner raid Monte Carlo per uncertainty draw when limits can bind
+NOMINAL_TRIALS = 20_000  # raid Monte Carlo for the nominal case when limits can bind
+NO_CHANCE_THRESHOLD = 0.05  # "no chance": P(at least one object stopped) below 5 %
+_TYPE_FIELDS = {  # catalogue field -> (InterceptorType attribute, scale to SI)
+    "sspk": ("sspk", 1.0), "min_intercept_altitude_km": ("min_alt_m", 1e3),
+    "max_intercept_altitude_km": ("max_alt_m", 1e3), "max_ground_range_km": ("max_range_m", 1e3),
+    "average_speed_mps": ("average_speed_mps", 1.0), "reaction_time_s": ("reaction_time_s", 1.0),
+}
+_PARAM_ASSUMPTIONS = {"rcs_m2", "track_formation_s", "kill_assessment_s", "shots_per_opportunity"}
+_READINESS_ASSUMPTIONS = {"decision_delay_ready_s", "reaction_factor_ready", "ready_lead_min"}
+
+
+@dataclass
+class Setup:
+    """A scenario resolved against the catalogue: the nominal flight and every defence object."""
+
+    scenario: Scenario
+    flight: Any  # duel.flight.api.Flight
+    missile: Any  # StagedMissile
+    launch: Any  # catalogue Place
+    target: Any
+    batteries: list[Any]
+    notice: Any | None
+    space_ir: Any | None
+    params: Any  # EngagementParams
+    decision_delay_s: float
+    warheads: int
+    nominal_inputs: dict[str, float]
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The defence against one threat track under one set of inputs."""
+
+    engagements: tuple[Any, ...]
+    raid: Any  # RaidOutcome
+    readiness: Any
+    timeline: dict[str, Any]
+    pmf: np.ndarray  # P(k warheads leak), k = 0..W
+
+
+# ------------------------------------------------------------------------------------------------ setup
+def resolve(sc: Scenario, fly: bool = True) -> Setup:
+    """Look everything up, fly the nominal threat (unless ``fly`` is False) and build the defence objects.
+
+    Errors name the scenario key (``threat.target: unknown place ...``).
+    """
+    from duel import catalog
+    from duel.defence.engagement import EngagementParams
+    from duel.defence.interceptors import parse_battery
+    from duel.defence.sensors import NOTIONAL, Notice, SpaceIR
+    from duel.flight.api import FlightRequest, solve_flight
+
+    th = sc.threat
+    missile = _keyed("threat.missile", catalog.missile, th.missile)
+    launch = catalog.place(th.launch, "threat.launch")
+    target = catalog.place(th.target, "threat.target")
+    flight = None
+    if fly:
+        flight = _keyed("threat", solve_flight, FlightRequest(launch=th.launch, target=th.target,
+                                                               missile=th.missile, shape=th.trajectory,
+                                                               beta_kg_m2=th.beta_kg_m2))
+    batteries = [parse_battery(b.spec(), target, f"batteries[{i}]") for i, b in enumerate(sc.batteries)]
+    n = sc.notice
+    notice = None
+    if n.lead_min is not None:
+        notice = Notice(n.lead_min * 60.0, n.content, n.recipient,
+                        None if n.relay_delay_min is None else n.relay_delay_min * 60.0)
+    ew = sc.sensors.early_warning
+    space_ir = None if ew in (None, "none") else _keyed("sensors.early_warning", SpaceIR.from_catalog, ew)
+    s, d = sc.sensors, sc.doctrine
+    params = _keyed("doctrine", EngagementParams,
+                    rcs_m2=s.rcs_m2 if s.rcs_m2 is not None else NOTIONAL["rcs_m2"].value,
+                    track_formation_s=(s.track_formation_s if s.track_formation_s is not None
+                                       else NOTIONAL["track_formation_s"].value),
+                    shots=d.shots, doctrine=d.mode,
+                    kill_assessment_s=(d.kill_assessment_s if d.kill_assessment_s is not None
+                                       else NOTIONAL["kill_assessment_s"].value),
+                    p_kill_assessment=d.p_kill_assessment)
+    decision = s.decision_delay_s if s.decision_delay_s is not None else NOTIONAL["decision_delay_s"].value
+    warheads = (th.warheads or missile.warheads) * (th.submunitions_per_warhead or missile.submunitions_per_warhead)
+    setup = Setup(sc, flight, missile, launch, target, batteries, notice, space_ir, params, decision, warheads, {})
+    setup.nominal_inputs = {path: nominal_value(setup, path) for path in sc.uncertain}
+    return setup
+
+
+def check_scenario(sc: Scenario) -> None:
+    """Validate everything a run would look up, without flying: catalogue ids, places, batteries, bands."""
+    setup = resolve(sc, fly=False)
+    for path, dist in sc.uncertain.items():
+        bounds(setup, path, dist)
+
+
+def _keyed(key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; an InputError that names a CLI option is re-worded to name the scenario ``key``."""
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        msg = str(exc)
+        if msg.startswith("--"):
+            msg = msg.split(": ", 1)[-1]
+        raise InputError(f"{key}: {msg}") from None
+
+
+def nominal_value(setup: Setup, path: str) -> float:
+    """The nominal (catalogue, notional or scenario) value of an uncertain input, in its catalogue unit."""
+    from duel.defence.sensors import NOTIONAL
+
+    parts = path.split(".")
+    if parts[0] == "interceptor":
+        t = _type_of(setup, path)
+        attr, scale = _TYPE_FIELDS[parts[2]]
+        return float(getattr(t, attr)) / scale
+    if path == "missile.reentry_beta_kg_m2":
+        return float(setup.scenario.threat.beta_kg_m2 or setup.missile.reentry_beta_kg_m2)
+    if path == "doctrine.p_track":
+        return setup.scenario.doctrine.p_track
+    name = parts[1]
+    if name not in NOTIONAL:
+        raise InputError(f"uncertain.{path}: unknown assumption '{name}'; known: {', '.join(NOTIONAL)}")
+    current = {"rcs_m2": setup.params.rcs_m2, "track_formation_s": setup.params.track_formation_s,
+               "kill_assessment_s": setup.params.kill_assessment_s, "shots_per_opportunity": setup.params.shots,
+               "decision_delay_s": setup.decision_delay_s}
+    return float(current.get(name, NOTIONAL[name].value))
+
+
+def _type_of(setup: Setup, path: str) -> Any:
+    tid = path.split(".")[1]
+    for b in setup.batteries:
+        if b.type.id == tid:
+            return b.type
+    raise InputError(f"uncertain.{path}: no battery of type '{tid}' in this scenario")
+
+
+def bounds(setup: Setup, path: str, dist: Distribution) -> tuple[float, float]:
+    """The (low, high) ends of an uncertain input: the catalogue band for ``band``, else from the spec."""
+    from duel.defence.sensors import NOTIONAL
+
+    if dist.dist == "band":
+        parts = path.split(".")
+        if parts[0] == "interceptor":
+            band = _type_of(setup, path).bands.get(parts[2])
+            if band is None or band["low"] == band["high"]:
+                raise InputError(f"uncertain.{path}: the catalogue gives no low/high band; use uniform or triangular")
+            return float(band["low"]), float(band["high"])
+        if parts[0] == "assumption":
+            n = NOTIONAL[parts[1]]
+            return n.low, n.high
+        if path == "missile.reentry_beta_kg_m2":
+            from duel import catalog
+
+            e = catalog.entries("missiles").get(setup.missile.id, {}).get("reentry_beta_kg_m2", {})
+            if "low" in e and "high" in e:
+                return float(e["low"]), float(e["high"])
+        raise InputError(f"uncertain.{path}: no low/high band is known for it; use uniform or triangular")
+    if dist.dist == "normal":
+        return dist.mean - 1.96 * dist.sd, dist.mean + 1.96 * dist.sd  # type: ignore[operator]
+    return float(dist.low), float(dist.high)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------ sampling
+def sample_inputs(setup: Setup, trials: int, seed: int) -> dict[str, np.ndarray]:
+    """Draws of every uncertain input, shape (trials,); trial i uses the stream seeded by (seed, i)."""
+    from scipy.stats import norm
+
+    paths = list(setup.scenario.uncertain)
+    if not paths:
+        return {}
+    u = np.array([np.random.default_rng([seed, i]).random(len(paths)) for i in range(trials)])
+    out: dict[str, np.ndarray] = {}
+    for k, path in enumerate(paths):
+        dist = setup.scenario.uncertain[path]
+        x = u[:, k]
+        if dist.dist == "uniform":
+            v = dist.low + x * (dist.high - dist.low)  # type: ignore[operator]
+        elif dist.dist == "normal":
+            v = dist.mean + dist.sd * norm.ppf(x)  # type: ignore[operator]
+        else:
+            lo, hi = bounds(setup, path, dist)
+            mode = dist.mode if dist.dist == "triangular" else setup.nominal_inputs[path]
+            v = _triangular(x, lo, min(max(mode, lo), hi), hi)  # type: ignore[arg-type]
+        out[path] = _clip(path, v)
+    return out
+
+
+def _triangular(u: np.ndarray, lo: float, mode: float, hi: float) -> np.ndarray:
+    """Inverse CDF of the triangular distribution."""
+    c = (mode - lo) / (hi - lo)
+    return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
+
+
+def _clip(path: str, v: np.ndarray) -> np.ndarray:
+    """Keep draws in the variable's physical range (probabilities in [0, 1], the rest positive)."""
+    if path.endswith(("sspk", "p_track", "reaction_factor_ready")):
+        return np.clip(v, 0.0, 1.0)
+    return np.maximum(v, 1e-9 if path.endswith(("_m2", "speed_mps", "kg_m2")) else 0.0)
+
+
+# ------------------------------------------------------------------------------------------------ evaluation
+def evaluate(setup: Setup, track: Any, inputs: dict[str, float], raid_trials: int | None, seed: int) -> Evaluation:
+    """The defence against ``track`` with the uncertain inputs set to ``inputs`` (catalogue units)."""
+    from duel.defence.engagement import battery_windows, raid_outcome
+    from duel.defence.sensors import Notice, readiness
+
+    sc = setup.scenario
+    batteries = list(setup.batteries)
+    params, decision, p_track = setup.params, setup.decision_delay_s, sc.doctrine.p_track
+    notice, ready_kw = setup.notice, {}
+    for path, value in inputs.items():
+        parts = path.split(".")
+        if parts[0] == "interceptor":
+            attr, scale = _TYPE_FIELDS[parts[2]]
+            batteries = [replace(b, type=b.type.with_values(**{attr: value * scale})) if b.type.id == parts[1] else b
+                         for b in batteries]
+        elif path == "doctrine.p_track":
+            p_track = float(value)
+        elif parts[0] == "assumption":
+            name = parts[1]
+            if name in _PARAM_ASSUMPTIONS:
+                key = "shots" if name == "shots_per_opportunity" else name
+                params = replace(params, **{key: max(1, round(value)) if key == "shots" else float(value)})
+            elif name == "decision_delay_s":
+                decision = float(value)
+            elif name in _READINESS_ASSUMPTIONS:
+                ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = (
+                    value * 60.0 if name == "ready_lead_min" else float(value))
+            elif name == "relay_third_party_min" and notice is not None and sc.notice.relay_delay_min is None:
+                notice = Notice(notice.lead_s, notice.content, notice.recipient, value * 60.0)
+    ready = readiness(notice, decision, **ready_kw)
+    if setup.space_ir is not None:
+        det_ir, rep_ir, cue = setup.space_ir.warning(track.burnout_s)
+    else:
+        det_ir = rep_ir = cue = np.full(track.n, np.nan)
+    engs = tuple(battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor,
+                                 params) for b in batteries)
+    raid = raid_outcome(engs, setup.warheads, sc.threat.decoys, params, p_track, sc.threat.p_decoy_engaged,
+                        sc.doctrine.common_mode, raid_trials, seed)
+    return Evaluation(engs, raid, ready, _timeline(setup, track, engs, det_ir, rep_ir, cue, notice), _pmf(raid))
+
+
+def _pmf(raid: Any) -> np.ndarray:
+    """P(k warheads leak), k = 0..W, from the method that answers."""
+    w = raid.warheads
+    if raid.method == "no defence":
+        out = np.zeros(w + 1)
+        out[w] = 1.0
+        return out
+    res = raid.monte_carlo if raid.method == "monte carlo" else raid.closed_form
+    return np.asarray(res.leaker_pmf, float)
+
+
+def _first(*arrays: Any) -> float | None:
+    vals = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays]) if arrays else np.array([])
+    vals = vals[np.isfinite(vals)]
+    return float(vals.min()) if vals.size else None
+
+
+def _timeline(setup: Setup, track: Any, engs: tuple[Any, ...], det_ir: Any, rep_ir: Any, cue: Any,
+              notice: Any) -> dict[str, Any]:
+    log = setup.flight.trajectory.log
+    return {
+        "launch_s": 0.0,
+        "notice_sent_s": None if notice is None else notice.sent_s,
+        "notice_received_s": None if notice is None else notice.received_s,
+        "burnout_s": _first(track.burnout_s),
+        "apogee_s": float(log.apogee_t[0]) if math.isfinite(log.apogee_t[0]) else None,
+        "reentry_100km_s": float(log.down_t[0, 0]) if math.isfinite(log.down_t[0, 0]) else None,
+        "detection_s": _first(det_ir, *[e.detection_s for e in engs]),
+        "early_warning_report_s": _first(rep_ir),
+        "cue_s": _first(cue),
+        "first_fire_control_track_s": _first(*[e.track_s for e in engs]),
+        "first_launch_possible_s": _first(*[e.launch_earliest_s for e in engs]),
+        "impact_s": float(np.nanmax(track.impact_s)),
+    }
+
+
+# ------------------------------------------------------------------------------------------------ the run
+ProgressFn = Callable[[int, int], None]
+
+
+def _trial_seed(seed: int, i: int) -> int:
+    """The inner raid seed of trial i: depends on (seed, i) only."""
+    return int(np.random.SeedSequence([seed, i, 7]).generate_state(1, dtype=np.uint64)[0])
+
+
+def _mean_ci(x: np.ndarray) -> tuple[float, list[float]]:
+    """Mean and a normal 95 % interval of the mean (clipped to the range of the data's kind)."""
+    m = float(np.mean(x))
+    if len(x) < 2:
+        return m, [m, m]
+    half = 1.959964 * float(np.std(x, ddof=1)) / math.sqrt(len(x))
+    return m, [m - half, m + half]
+
+
+def threat_tracks(setup: Setup, draws: dict[str, np.ndarray], trials: int) -> list[Any]:
+    """The threat track of each trial: the nominal one, or re-flown per trial when beta is uncertain."""
+    from duel.defence.sensors import ThreatTrack
+    from duel.flight.trajectory import fly_staged
+
+    nominal = ThreatTrack.from_trajectory(setup.flight.trajectory)
+    beta = draws.get("missile.reentry_beta_kg_m2")
+    if beta is None:
+        return [nominal] * trials
+    aim = setup.flight.aim
+    tr = fly_staged(setup.missile, setup.launch.lat_deg, setup.launch.lon_deg, aim.azimuth_deg,
+                    aim.params["kick_deg"], aim.params["cutoff_s"], setup.flight.trajectory.physics,
+                    beta_kg_m2=beta, record=True)
+    return [ThreatTrack.from_trajectory(tr.take(i)) for i in range(trials)]
+
+
+def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
+                 progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run a scenario end to end and return the result document (see ``duel schema result``)."""
+    from duel.defence.sensors import ThreatTrack
+
+    trials = sc.montecarlo.trials if trials is None else trials
+    seed = sc.montecarlo.seed if seed is None else seed
+    if trials < 1:
+        raise InputError(f"--trials: must be >= 1, got {trials}")
+    if seed < 0:
+        raise InputError(f"--seed: must be >= 0, got {seed}")
+    setup = resolve(sc)
+    track = ThreatTrack.from_trajectory(setup.flight.trajectory)
+    nominal = evaluate(setup, track, {}, NOMINAL_TRIALS, seed)
+
+    draws = sample_inputs(setup, trials, seed)
+    tracks = threat_tracks(setup, draws, trials) if draws else []
+    w = setup.warheads
+    p0, pall, leak, used = (np.empty(trials) for _ in range(4))
+    pmf_sum = np.zeros(w + 1)
+    for i in range(trials if draws else 0):
+        ev = evaluate(setup, tracks[i], {p: float(v[i]) for p, v in draws.items()}, INNER_TRIALS, _trial_seed(seed, i))
+        p0[i], pall[i] = ev.pmf[0], ev.pmf[-1]
+        leak[i] = float(np.dot(np.arange(w + 1), ev.pmf))
+        used[i] = ev.raid.interceptors_used_mean
+        pmf_sum += ev.pmf
+        if progress:
+            progress(i + 1, trials)
+    if not draws:  # nothing is uncertain: the nominal case is the answer (its own MC error only)
+        p0, pall = np.array([nominal.pmf[0]]), np.array([nominal.pmf[-1]])
+        leak = np.array([float(np.dot(np.arange(w + 1), nominal.pmf))])
+        used, pmf_sum, trials_used = np.array([nominal.raid.interceptors_used_mean]), nominal.pmf.copy(), 1
+    else:
+        trials_used = trials
+    from duel.verdict import assemble
+
+    return assemble(setup, nominal, draws, p0, pall, leak, used, pmf_sum / trials_used, trials, seed)

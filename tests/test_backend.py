@@ -1,0 +1,182 @@
+"""The array backends: NumPy default, the GPU path's fixed-shape loop (NumPy and JAX-on-CPU), and errors.
+
+CI has no GPU. The GPU path is exercised twice without one: its loop body run by NumPy (``numpy-xp``,
+always) and the very program the GPU would run, compiled by JAX for the CPU (``jax-cpu``, when JAX is
+installed; skipped otherwise).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from duel import backend as bk
+from duel import catalog
+from duel.earth import earth_model, enu_basis, geodetic_to_ecef, velocity_from_speed_angles
+from duel.errors import InputError
+from duel.flight.dynamics import BoostTables, LaneParams, Physics
+from duel.flight.integrate import StepPolicy, integrate
+from duel.flight.integrate_xp import coast_step_xp, integrate_xp
+
+HAS_JAX = bk.jax_available()
+LOG_FIELDS = ("status", "stage_burnout_t", "stage_burnout_h", "stage_burnout_v", "burnout_t", "burnout_state",
+              "apogee_t", "apogee_h", "apogee_v", "down_t", "down_v", "impact_t", "impact_state", "max_speed")
+
+
+def staged_batch(n: int, seed: int = 7):
+    """N Oreshnik flights from Kapustin Yar (kick, cut-off and azimuth seeded), WGS84 + J2 + rotation + US76."""
+    m = catalog.missile("oreshnik")
+    pad = catalog.place("kapustin-yar")
+    physics = Physics(earth_model("wgs84"), atmosphere=True)
+    tables = BoostTables.from_missile(m)
+    rng = np.random.default_rng(seed)
+    kick, az = rng.uniform(8.0, 40.0, n), rng.uniform(240.0, 300.0, n)
+    cut = tables.end_s[-1] - rng.uniform(0.0, 0.15, n) * (tables.end_s[-1] - tables.start_s[-1])
+    lat, lon = np.full(n, pad.lat_deg), np.full(n, pad.lon_deg)
+    x, y, z = geodetic_to_ecef(lat, lon, np.zeros(n), physics.earth)
+    e, no, u = enu_basis(lat, lon)
+    k, a = np.radians(kick)[:, None], np.radians(az)[:, None]
+    kick_dir = np.cos(k) * u + np.sin(k) * (np.sin(a) * e + np.cos(a) * no)
+    state0 = np.column_stack([x, y, z, np.zeros((n, 3))])
+    return state0, LaneParams(cut, np.full(n, m.reentry_beta_kg_m2), kick_dir), tables, physics
+
+
+def burnout_batch(n: int, seed: int = 3):
+    """N free flights from burnout states (80 km, 3.3-3.7 km/s, 30-42 deg, beta 2000-12000 kg/m^2)."""
+    physics = Physics(earth_model("wgs84"), atmosphere=True)
+    rng = np.random.default_rng(seed)
+    lat, lon = np.full(n, 48.6), np.full(n, 46.3)
+    x, y, z = geodetic_to_ecef(lat, lon, np.full(n, 80e3), physics.earth)
+    vel = velocity_from_speed_angles(lat, lon, rng.uniform(3300, 3700, n), rng.uniform(30, 42, n),
+                                     rng.uniform(250, 290, n))
+    state0 = np.column_stack([x, y, z, vel])
+    return state0, LaneParams(np.zeros(n), rng.uniform(2000, 12000, n)), None, physics
+
+
+def impact_diff_m(a, b) -> np.ndarray:
+    return np.linalg.norm(a.impact_state[:, :3] - b.impact_state[:, :3], axis=1)
+
+
+def assert_same_nan_pattern(a, b) -> None:
+    for f in LOG_FIELDS:
+        x, y = np.asarray(getattr(a, f), float), np.asarray(getattr(b, f), float)
+        assert np.array_equal(np.isnan(x), np.isnan(y)), f
+
+
+# ------------------------------------------------------------------------------------------ selection
+def test_numpy_backend_is_default_and_light():
+    b = bk.get_backend()
+    assert b.name == "numpy" and b.xp is np and b.dtype == np.float64 and not b.uses_jax
+    assert "cpu" in b.device
+
+
+def test_unknown_backend_names_the_choices():
+    with pytest.raises(InputError, match="--backend: unknown backend 'cuda'.*numpy or gpu"):
+        bk.get_backend("cuda")
+
+
+def test_gpu_without_jax_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(bk, "jax_available", lambda: False)
+    with pytest.raises(InputError, match=r"--backend gpu: JAX is not installed.*pip install 'duel\[gpu\]'"):
+        bk.get_backend("gpu")
+
+
+@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+def test_gpu_without_device_is_a_clear_error():
+    import jax
+
+    try:
+        has_gpu = bool(jax.devices("gpu"))
+    except RuntimeError:
+        has_gpu = False
+    if has_gpu:
+        assert bk.get_backend("gpu").name == "gpu"
+        return
+    with pytest.raises(InputError, match=r"--backend gpu: JAX .* found no GPU device.*duel\[gpu\]"):
+        bk.get_backend("gpu")
+
+
+def test_cli_import_does_not_import_jax():
+    code = "import sys, duel.cli, duel.backend, duel.montecarlo, duel.store; print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- the array path, NumPy
+def test_coast_step_xp_is_the_policy_formula():
+    pol = StepPolicy()
+    rng = np.random.default_rng(0)
+    h, v, beta = rng.uniform(-1e3, 3e5, 500), rng.uniform(0, 7e3, 500), rng.uniform(50, 2e4, 500)
+    assert np.array_equal(coast_step_xp(pol, h, v, beta, np), pol.coast_step(h, v, beta))
+
+
+@pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
+def test_fixed_shape_loop_on_numpy_matches_the_numpy_path(make):
+    """The GPU path's loop (frozen lanes, per-lane dt, post-loop event bisection) run by NumPy: same events."""
+    state0, lanes, tables, physics = make(12)
+    ref, _ = integrate(state0, np.zeros(12), lanes, tables, physics)
+    log = bk.get_backend("numpy-xp").run_integration(state0, np.zeros(12), lanes, tables, physics)
+    assert_same_nan_pattern(ref, log)
+    assert (log.status == 1).all()
+    for f in LOG_FIELDS:
+        np.testing.assert_allclose(getattr(log, f), getattr(ref, f), rtol=1e-12, atol=1e-6, err_msg=f)
+
+
+def test_until_burnout_on_the_array_path():
+    state0, lanes, tables, physics = staged_batch(4)
+    ref, _ = integrate(state0, np.zeros(4), lanes, tables, physics, until_burnout=True)
+    log = integrate_xp(state0, np.zeros(4), lanes, tables, physics, until_burnout=True, xp="numpy")
+    np.testing.assert_allclose(log.burnout_state, ref.burnout_state, rtol=1e-12)
+    assert np.isnan(log.impact_t).all() and (log.status == 0).all()
+
+
+def test_numpy_backend_chunks_give_the_same_log():
+    state0, lanes, tables, physics = burnout_batch(10)
+    whole = bk.get_backend("numpy").run_integration(state0, np.zeros(10), lanes, tables, physics)
+    parts = bk.get_backend("numpy").run_integration(state0, np.zeros(10), lanes, tables, physics, chunk=3)
+    for f in LOG_FIELDS:
+        np.testing.assert_array_equal(getattr(parts, f), getattr(whole, f), err_msg=f)
+
+
+# -------------------------------------------------------------------------- the GPU program on the CPU
+@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install jax): the jax-cpu check is skipped")
+@pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
+def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
+    """The program `--backend gpu` runs, compiled for the CPU: impact points within 1 m of NumPy (float64)."""
+    state0, lanes, tables, physics = make(8)
+    ref, _ = integrate(state0, np.zeros(8), lanes, tables, physics)
+    b = bk.get_backend("jax-cpu")
+    assert b.uses_jax and b.dtype == np.float64
+    log = b.run_integration(state0, np.zeros(8), lanes, tables, physics)
+    assert_same_nan_pattern(ref, log)
+    assert (log.status == ref.status).all() and (log.status == 1).all()
+    assert impact_diff_m(log, ref).max() < 1.0
+    assert np.abs(log.impact_t - ref.impact_t).max() < 1e-3
+    assert np.nanmax(np.abs(log.apogee_h - ref.apogee_h)) < 1.0
+    if tables is not None:
+        assert np.abs(log.burnout_state - ref.burnout_state).max() < 1e-3
+
+
+@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+def test_jax_chunks_pad_without_changing_results():
+    """Chunks of 8 (the shape compiled above: no recompile) with a padded last chunk: same impacts."""
+    state0, lanes, tables, physics = burnout_batch(19, seed=11)
+    ref, _ = integrate(state0, np.zeros(19), lanes, tables, physics)
+    stats: dict = {}
+    log = bk.get_backend("jax-cpu").run_integration(state0, np.zeros(19), lanes, tables, physics, chunk=8,
+                                                    stats=stats)
+    assert stats["chunks"] == 3
+    assert impact_diff_m(log, ref).max() < 1.0
+
+
+def test_event_subset_leaves_the_others_nan():
+    state0, lanes, tables, physics = burnout_batch(4)
+    full = integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy")
+    only = integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy", events=("impact",))
+    assert np.isnan(only.apogee_t).all() and np.isnan(only.down_t).all()
+    np.testing.assert_array_equal(only.impact_state, full.impact_state)
+    with pytest.raises(ValueError, match="unknown events"):
+        integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy", events=("landing",))
