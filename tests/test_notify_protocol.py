@@ -78,6 +78,7 @@ BAD_FIELDS = [
     (lambda m: m.update(missile_class="hypersonic"), "missile_class"),
     (lambda m: m.update(num_missiles=0), "num_missiles"),
     (lambda m: m.update(regime="nato"), "regime"),
+    (lambda m: m.update(regime=[]), "regime"),
     (lambda m: m["launch_area"]["circle"].update(radius_m=10.0), "launch_area.circle.radius_m"),
     (lambda m: m["launch_area"]["circle"].update(lat_deg=91), "launch_area.circle.lat_deg"),
     (lambda m: m.update(impact_area={"desc": "x", "polygon": [[1, 1], [1, 2], [2, 2], [1, 1.5]]}), "impact_area.polygon"),

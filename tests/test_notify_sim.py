@@ -109,3 +109,13 @@ def test_chain_partition_through_lead_time_raises_alarm_and_no_notice():
     names = [e["event"] for e in r["timeline_trial_0"]]
     assert "alarm" in names and "notice_delivered" not in names and "defender_informed" not in names
     assert r["warning_time_s"]["notice"] is None and r["warning_time_s"]["earlier_of_both"]["median"] == 640.0
+
+
+def test_backlog_after_outage_is_delivered_despite_the_replay_window():
+    """100 notices queued during a partition: flow control keeps them inside B's 64-wide window."""
+    a, b, net = _net(faults=Faults(delay=Dist("uniform", 0.5, 3.0), partitions=((T0, T0 + 100.0),)))
+    for k in range(100):
+        a.submit(notice_fields("B", T0 + 1800), T0 + k * 0.5)
+    net.run(T0 + 900)
+    assert set(a.outbox_states().values()) == {"acked"} and len(b.notices()) == 100
+    assert b.store.count_events("rejected_in") == 0

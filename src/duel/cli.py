@@ -10,9 +10,11 @@ import sys
 
 import typer
 
+from duel.commands import basing as _basing
 from duel.commands import catalog as _catalog
 from duel.commands import engage as _engage
 from duel.commands import fly as _fly
+from duel.commands import notify as _notify
 from duel.commands import raid as _raid
 from duel.commands import run as _run
 from duel.commands import scenario as _scenario
@@ -38,9 +40,11 @@ app.command("run", help=_run.HELP)(_run.run)
 app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
 app.command("raid", help=_raid.HELP)(_raid.raid)
 app.command("engage", help=_engage.HELP)(_engage.engage)
+app.command("basing", help=_basing.HELP)(_basing.basing)
 app.add_typer(_scenario.app, name="scenario")
 app.command("schema", help="Print the JSON schema of a duel document (result).")(_schema.schema)
 app.add_typer(_catalog.app, name="catalog")
+app.add_typer(_notify.app, name="notify")
 
 
 def main() -> None:
@@ -50,5 +54,5 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + " ".join(str(exc).split("\n")), file=sys.stderr)
         sys.exit(2)

@@ -20,6 +20,7 @@ low, high }``, ``{ dist = "normal", mean, sd }`` (clipped to the variable's phys
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -227,9 +228,14 @@ def check_uncertain_path(path: str) -> None:
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
+    """A key path such as ``batteries[0].magazine``; odd key names are quoted."""
     out = ""
     for p in loc:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+        if isinstance(p, int):
+            out += f"[{p}]"
+            continue
+        name = str(p) if re.fullmatch(r"[A-Za-z0-9_.:-]+", str(p)) else repr(str(p))
+        out += f".{name}" if out else name
     return out
 
 
@@ -240,6 +246,8 @@ def _message(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return "required key is missing"
     if "input" in err and err["type"] not in ("model_type",) and not isinstance(err["input"], (dict, list)):
+        if str(err["input"]) in msg:
+            return msg
         return f"{msg} (got {err['input']!r})"
     return msg
 
@@ -251,6 +259,12 @@ def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise InputError(f"{name}: {_loc(err['loc'])}: {_message(err)}") from None
+
+
+def in_file(path: str | Path, exc: InputError) -> InputError:
+    """The error prefixed with the scenario file's name (unless it already names it)."""
+    msg = str(exc)
+    return exc if msg.startswith(str(path)) else InputError(f"{path}: {msg}")
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -281,7 +281,7 @@ def answer(doc: dict[str, Any]) -> tuple[str, str]:
     parts = [
         f"An {t['missile_name']} launched from {t['launch']['name']} reaches {t['target']['name']} "
         f"({t['ground_range_km']:,.0f} km) after {t['flight_time_s'] / 60:.1f} minutes on a {t['trajectory']} "
-        f"arc, with {n} objects arriving at up to Mach {t['max_mach']:.0f}.",
+        f"arc, with {n} object{'s' if n != 1 else ''} arriving at up to Mach {t['max_mach']:.0f}.",
     ]
     if tb["warning_time_s"] is not None:
         parts.append(f"Sensors give about {tb['warning_time_s'] / 60:.1f} minutes of warning before impact.")
@@ -294,10 +294,10 @@ def answer(doc: dict[str, Any]) -> tuple[str, str]:
     if none:
         parts.append("No window for " + ", ".join(ly["battery"] for ly in none) + ".")
     parts.append(
-        f"Over {doc['run']['trials'] or 'the nominal'} draws of the uncertain inputs, the chance that all {n} "
-        f"objects are stopped is {pa['value']:.1%} (95 % interval {pa['ci95'][0]:.1%}-{pa['ci95'][1]:.1%}); "
-        f"the chance that at least one is stopped is {po['value']:.1%}; on average "
-        f"{v['expected_leakers']['value']:.1f} objects get through.")
+        (f"Over {doc['run']['trials']} draws of the uncertain inputs, t" if doc["run"]["trials"] else "T") +
+        f"he chance that {'all ' + str(n) + ' objects are' if n != 1 else 'the object is'} stopped is {pa['value']:.1%} (95 % interval {pa['ci95'][0]:.1%}-{pa['ci95'][1]:.1%}); "
+        + (f"the chance that at least one is stopped is {po['value']:.1%}; " if n != 1 else "")
+        + f"on average {v['expected_leakers']['value']:.1f} get{'s' if n == 1 else ''} through.")
     if doc["time_budget"]["notice_lead_s"] is not None:
         parts.append(f"The advance notice ({doc['time_budget']['notice_lead_s'] / 60:.0f} min before launch at the "
                      "defender) only raises readiness: it creates no track.")

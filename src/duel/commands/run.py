@@ -38,13 +38,17 @@ def run(
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (the whole result on stdout).")] = Fmt.table,
 ) -> None:
     """Run a scenario (see HELP)."""
+    from duel.errors import InputError
     from duel.report.build import write_outputs
     from duel.run import run_scenario
-    from duel.scenario import load_scenario
+    from duel.scenario import in_file, load_scenario
 
     sc = load_scenario(file)
     out_dir = out if out is not None else Path(sc.outputs.dir)
-    result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress))
+    try:
+        result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress))
+    except InputError as exc:
+        raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)
     if fmt == Fmt.json:
         print(json.dumps(result, indent=2, allow_nan=False))

@@ -15,11 +15,15 @@ app = typer.Typer(help="Scenario files: check one, or write a commented template
 @app.command("check")
 def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")]) -> None:
     """Validate FILE: schema, catalogue references, battery positions and uncertain inputs (no flight)."""
+    from duel.errors import InputError
     from duel.run import check_scenario
-    from duel.scenario import load_scenario
+    from duel.scenario import in_file, load_scenario
 
     sc = load_scenario(file)
-    check_scenario(sc)
+    try:
+        check_scenario(sc)
+    except InputError as exc:
+        raise in_file(file, exc) from None
     print(f"ok: {file}: '{sc.scenario.name}', {len(sc.batteries)} batteries, {len(sc.uncertain)} uncertain inputs, "
           f"{sc.montecarlo.trials} trials")
 

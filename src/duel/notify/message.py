@@ -201,7 +201,7 @@ def validate(m: Any) -> dict[str, Any]:
         raise SchemaError("references", f"{t} references exactly one message")
     if _time(m["expires"], "expires") < sent:
         raise SchemaError("expires", "must not be before sent")
-    if "regime" in m and m["regime"] not in REGIMES:
+    if "regime" in m and (not isinstance(m["regime"], str) or m["regime"] not in REGIMES):
         raise SchemaError("regime", f"unknown regime; known: {', '.join(sorted(REGIMES))}")
     if "missile_class" in m and m["missile_class"] not in MISSILE_CLASSES:
         raise SchemaError("missile_class", f"must be one of {', '.join(MISSILE_CLASSES)}")

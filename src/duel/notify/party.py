@@ -2,14 +2,17 @@
 
 Sender: a message is drafted, signed and queued in one transaction (``queued``); :meth:`Party.due` hands
 out attempts (``sent``, attempt k) with exponential backoff until an ACK (``acked``), an ERROR
-(``rejected``), or the ack deadline / last attempt's timeout (``alarm``: logged, never silent).
+(``rejected``), or the ack deadline / last attempt's timeout (``alarm``: logged, never silent). Flow
+control keeps every message in flight to a peer within ``window`` sequence numbers of the oldest
+unacknowledged one, so a backlog after an outage never falls below the peer's anti-replay window.
 A sender's own UPDATE or CANCEL marks its notice ``superseded`` / ``cancelled``; a notice whose
 ``expires`` passes is ``expired``.
 
 Receiver (:meth:`Party.receive`): parse and schema → addressed to me → pinned-key signature → freshness
 (``sent`` within the clock-skew tolerance, not older than ``max_age_s``, not past ``expires``) → id dedupe
 (same body: the stored reply again, processed once; different body: ERROR) → sequence window (RFC 4303
-style) → process (UPDATE/CANCEL/POST_LAUNCH before their NOTIFY are held and applied when it arrives;
+style; ACK and ERROR are exempt: applying one twice changes nothing, and a stored ACK re-sent for a
+retransmission legitimately carries an old sequence number) → process (UPDATE/CANCEL/POST_LAUNCH before their NOTIFY are held and applied when it arrives;
 the notice's state is that of its highest-sequence message, whatever the arrival order) → reply ACK.
 Every step is one transaction with its log entry. Times are POSIX seconds (UTC) of this party's clock.
 """
@@ -126,12 +129,18 @@ class Party:
         """Attempts due at ``now`` (marked sent, next timeout scheduled); overdue ones raise alarms."""
         out = []
         with self.store.tx() as db:
-            rows = db.execute("SELECT id, recipient, body, attempts, deadline FROM outbox "
+            rows = db.execute("SELECT id, recipient, body, attempts, deadline, seq FROM outbox "
                               "WHERE state IN ('queued','sent') AND next_at<=? ORDER BY seq", (now,)).fetchall()
-            for mid, rcpt, body, attempts, deadline in rows:
+            floor = dict(db.execute("SELECT recipient, MIN(seq) FROM outbox WHERE state IN ('queued','sent') "
+                                    "GROUP BY recipient").fetchall())
+            for mid, rcpt, body, attempts, deadline, seq in rows:
                 if now >= deadline or attempts >= self.policy.retries + 1:
                     db.execute("UPDATE outbox SET state='alarm' WHERE id=? AND recipient=?", (mid, rcpt))
                     self.store.log(now, {"ev": "alarm", "id": mid, "to": rcpt, "attempts": attempts})
+                    continue
+                if seq >= floor[rcpt] + self.policy.window:  # flow control: stay inside the peer's window
+                    db.execute("UPDATE outbox SET next_at=? WHERE id=? AND recipient=?",
+                               (min(now + self.policy.first_timeout_s, deadline), mid, rcpt))
                     continue
                 k = attempts + 1
                 nxt = min(now + self.policy.timeout(k), deadline)
@@ -201,7 +210,7 @@ class Party:
             err = "id: same id with a different body"
             reply = None if m["type"] in ("ACK", "ERROR") else self._reply("ERROR", m, now, err)
             return Outcome("conflict", 409, err, reply, m)
-        problem = self._seq_window(db, m["sender"], m["seq"])
+        problem = None if m["type"] in ("ACK", "ERROR") else self._seq_window(db, m["sender"], m["seq"])
         if problem is not None:
             self.store.log(now, {"ev": "rejected_in", "reason": problem, "sender": m["sender"], "id": m["id"]})
             return Outcome("rejected", 409, problem, None, m)

@@ -106,7 +106,8 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     sc = result["scenario"]
     return {
         "title": sc["title"] or sc["name"],
-        "subtitle": f"{t['missile_name']}: {t['launch']['name']} → {t['target']['name']}, {t['objects']} objects",
+        "subtitle": f"{t['missile_name']}: {t['launch']['name']} → {t['target']['name']}, {t['objects']} "
+                    f"object{'s' if t['objects'] != 1 else ''}",
         "meta": [{"label": "scenario", "value": sc["name"]}, {"label": "seed", "value": str(result["run"]["seed"])},
                  {"label": "Monte Carlo draws", "value": str(result["run"]["trials"])},
                  {"label": "duel", "value": result["duel_version"]}],
@@ -160,8 +161,6 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = Tr
     paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if not report:
         return paths
-    import matplotlib.pyplot as plt
-
     from duel.report.html import write_report
     from duel.report.plots import figure_to_svg
 
@@ -171,6 +170,4 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = Tr
         p.write_text(figure_to_svg(f, id_prefix=f"{fid}-"), encoding="utf-8")
         paths[fid] = p
     paths["report"] = write_report(context(result, figs), out / "report.html")
-    for f in figs.values():
-        plt.close(f)
     return paths

@@ -541,3 +541,34 @@ def figure_to_png_base64(fig: Any, dpi: int = 144) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by launch site") -> Any:
+    """Grouped horizontal bars: minimum-energy flight time (min) per target, one colour per launch site.
+
+    rows: ``[{"site": str, "target": str, "flight_time_s": float, "fastest_time_s": float}]``; a tick marks
+    the fastest arc the missile can fly. Axes content (for tests): one bar per row.
+    """
+    import numpy as np
+
+    with _style():
+        fig = _figure(8.0, 0.5 + 0.45 * max(len(rows), 1))
+        ax = fig.add_subplot(1, 1, 1)
+        sites = list(dict.fromkeys(r["site"] for r in rows))
+        targets = list(dict.fromkeys(r["target"] for r in rows))
+        h = 0.8 / max(len(sites), 1)
+        colours = ["#1f5fa8", "#d95f02", "#1b9e77", "#7570b3", "#e7298a"]
+        for i, s in enumerate(sites):
+            sub = [r for r in rows if r["site"] == s]
+            y = np.array([targets.index(r["target"]) for r in sub]) + (i - (len(sites) - 1) / 2) * h
+            ax.barh(y, [r["flight_time_s"] / 60 for r in sub], height=h * 0.9, color=colours[i % len(colours)],
+                    label=f"from {s} (minimum energy)")
+            ax.plot([r["fastest_time_s"] / 60 for r in sub], y, "|", color="black", markersize=10)
+        ax.plot([], [], "|", color="black", label="fastest arc")
+        ax.set_yticks(range(len(targets)), targets)
+        ax.invert_yaxis()
+        ax.set_xlabel("minutes from launch to impact")
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    return fig

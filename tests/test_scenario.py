@@ -1,0 +1,141 @@
+"""Scenario files: the template validates; every kind of bad file is one exact line and exit 2; fuzzing never
+gives a traceback."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from duel.errors import InputError
+from duel.scenario import parse_scenario
+
+TEMPLATE = files("duel").joinpath("data", "scenario-template.toml").read_text(encoding="utf-8")
+
+# (name, old text, new text, expected message after "<file>: ")
+BAD = [
+    ("unknown table", "[outputs]", "[extra]\nx = 1\n\n[outputs]", "extra: unknown key"),
+    ("unknown key", 'trajectory = "min-energy"', 'trajectory = "min-energy"\nspeed = 3', "threat.speed: unknown key"),
+    ("missing table", "[threat]", "[threatx]", "threat: required key is missing"),
+    ("wrong type", "shots = 2 ", 'shots = "two" ',
+     "doctrine.shots: Input should be a valid integer, unable to parse string as an integer (got 'two')"),
+    ("negative count", "decoys = 0", "decoys = -1", "threat.decoys: Input should be greater than or equal to 0 (got -1)"),
+    ("probability above 1", "p_decoy_engaged = 1.0", "p_decoy_engaged = 1.5",
+     "threat.p_decoy_engaged: Input should be less than or equal to 1 (got 1.5)"),
+    ("bad choice", 'mode = "salvo"', 'mode = "barrage"', "doctrine.mode: Input should be 'salvo' or 'sls' (got 'barrage')"),
+    ("bad shape", 'trajectory = "min-energy"', 'trajectory = "loftd"',
+     "threat.trajectory: unknown shape 'loftd'; use one of min-energy, lofted, depressed, max-range, apogee:KM, "
+     "flight-time:SECONDS"),
+    ("negative magazine", "# magazine = 72", "magazine = -5",
+     "batteries[0].magazine: Input should be greater than or equal to 0 (got -5)"),
+    ("negative notice", "# lead_min = 30 ", "lead_min = -30 ",
+     "notice.lead_min: Input should be greater than or equal to 0 (got -30)"),
+    ("bad notice content", 'content = "window"', 'content = "everything"',
+     "notice.content: Input should be 'window', 'launch-area' or 'impact-area' (got 'everything')"),
+    ("bad time", '# launch_time_utc = "2024-11-21T03:00:00Z"', 'launch_time_utc = "yesterday"',
+     "threat.launch_time_utc: 'yesterday' is not an ISO 8601 time such as 2024-11-21T03:00:00Z"),
+    ("zero trials", "trials = 200", "trials = 0", "montecarlo.trials: Input should be greater than or equal to 1 (got 0)"),
+    ("bad claim test", 'test = "no-chance"', 'test = "maybe"',
+     "claims[0].test: Input should be 'no-chance', 'certain-stop' or 'flight-time-at-most' (got 'maybe')"),
+    ("uncertain path", '"assumption.rcs_m2" = { dist = "band" }', '"interceptor.thaad.colour" = { dist = "band" }',
+     "uncertain: 'interceptor.thaad.colour' is not an input that can be uncertain; use interceptor.<id>."
+     "<sspk|min_intercept_altitude_km|max_intercept_altitude_km|max_ground_range_km|average_speed_mps|"
+     "reaction_time_s>, missile.reentry_beta_kg_m2, assumption.<name> or doctrine.p_track"),
+    ("distribution parameters", '"assumption.rcs_m2" = { dist = "band" }',
+     '"assumption.rcs_m2" = { dist = "uniform", low = 0.1 }', "uncertain.assumption.rcs_m2: dist = 'uniform' needs high"),
+    ("distribution order", '"assumption.rcs_m2" = { dist = "band" }',
+     '"assumption.rcs_m2" = { dist = "uniform", low = 0.1, high = 0.01 }',
+     "uncertain.assumption.rcs_m2: low (0.1) must be below high (0.01)"),
+    ("not TOML", "[scenario]", "[scenario", "not valid TOML: Expected ']' at the end of a table declaration (at line 7, column 10)"),
+    # catalogue references, checked by 'duel scenario check' without flying
+    ("unknown missile", 'missile = "oreshnik"', 'missile = "oreshnk"', "threat.missile: unknown missile 'oreshnk'; did you mean oreshnik?"),
+    ("unknown place", 'target = "kyiv"', 'target = "kiev"',
+     "threat.target: unknown place 'kiev'; did you mean kyiv, krichev?; or give LAT,LON in decimal degrees (e.g. 50.45,30.52)"),
+    ("coordinates out of range", 'target = "kyiv"', 'target = "95,30"', "threat.target: latitude 95 is outside -90..90"),
+    ("unknown interceptor", 'type = "pac-3-mse"', 'type = "pac-4"',
+     "batteries[0]: unknown interceptor 'pac-4'; did you mean pac-3-mse, pac-3-cri, pac-2-gem-t?"),
+    ("uncertain type without battery", '"interceptor.thaad.sspk" = { dist = "band" }',
+     '"interceptor.arrow-3.sspk" = { dist = "band" }',
+     "uncertain.interceptor.arrow-3.sspk: no battery of type 'arrow-3' in this scenario"),
+    ("unknown early warning", 'early_warning = "sbirs"', 'early_warning = "dsp-9"',
+     "sensors.early_warning: unknown space-based IR sensor 'dsp-9'; known: sbirs"),
+]
+
+
+def test_template_is_valid(duel, tmp_path) -> None:
+    path = tmp_path / "new.toml"
+    r = duel("scenario", "new", str(path))
+    assert r.code == 0, r.err
+    r = duel("scenario", "check", str(path))
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"ok: {path}")
+
+
+@pytest.mark.parametrize("name,old,new,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_scenario_is_one_exact_line(duel, tmp_path, name: str, old: str, new: str, message: str) -> None:
+    assert old in TEMPLATE, name
+    path = tmp_path / "bad.toml"
+    path.write_text(TEMPLATE.replace(old, new, 1), encoding="utf-8")
+    r = duel("scenario", "check", str(path))
+    assert r.code == 2, (name, r.out, r.err)
+    assert "Traceback" not in r.err
+    assert r.err == f"error: {path}: {message}\n"
+
+
+def test_missing_file(duel, tmp_path) -> None:
+    r = duel("scenario", "check", str(tmp_path / "nope.toml"))
+    assert r.code == 2 and r.err == f"error: {tmp_path / 'nope.toml'}: scenario file not found\n"
+
+
+def test_shipped_scenarios_validate(duel) -> None:
+    from pathlib import Path
+
+    shipped = sorted(Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.toml"))
+    assert {p.stem for p in shipped} >= {"dnipro-2024", "kyiv-duel", "kyiv-duel-belarus", "lviv-2026"}
+    for p in shipped:
+        r = duel("scenario", "check", str(p))
+        assert r.code == 0, (p, r.err)
+        text = p.read_text()
+        assert text.startswith("#") and "What it models" in text and "What is assumed" in text
+
+
+# ---------------------------------------------------------------------------------------------- fuzzing
+BASE = tomllib.loads(TEMPLATE)
+values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+                   st.text(max_size=12), st.lists(st.integers(-3, 3), max_size=3),
+                   st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+
+
+@st.composite
+def mutated(draw):  # a template with one value replaced, one key deleted or one key added
+    doc = {k: (dict(v) if isinstance(v, dict) else [dict(x) for x in v] if isinstance(v, list) else v)
+           for k, v in BASE.items()}
+    table = draw(st.sampled_from(sorted(doc)))
+    target = doc[table]
+    if isinstance(target, list):
+        target = target[draw(st.integers(0, len(target) - 1))] if target else {}
+    keys = sorted(target) if isinstance(target, dict) else []
+    op = draw(st.sampled_from(["set", "delete", "add"]))
+    if op == "set" and keys:
+        target[draw(st.sampled_from(keys))] = draw(values)
+    elif op == "delete" and keys:
+        del target[draw(st.sampled_from(keys))]
+    elif isinstance(target, dict):
+        target[draw(st.text(min_size=1, max_size=8))] = draw(values)
+    return doc
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_fuzzed_scenarios_fail_only_with_input_errors(doc) -> None:
+    from duel.run import check_scenario
+
+    try:
+        sc = parse_scenario(doc, "fuzz.toml")
+        check_scenario(sc)
+    except InputError as exc:
+        msg = str(exc)
+        assert msg and "\n" not in msg and "Traceback" not in msg
