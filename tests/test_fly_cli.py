@@ -114,6 +114,8 @@ BAD = [
      "--beta"),
     (["--burnout-speed", "3000", "--burnout-angle", "40", "--from", "kyiv", "--azimuth", "0", "--track", "x.txt"],
      "--track"),
+    (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "dnipro", "--backend", "gpu"], "--backend gpu"),
+    (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "dnipro", "--backend", "cuda"], "--backend"),
 ]
 
 

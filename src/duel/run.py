@@ -67,7 +67,7 @@ class Evaluation:
 
 
 # ------------------------------------------------------------------------------------------------ setup
-def resolve(sc: Scenario, fly: bool = True) -> Setup:
+def resolve(sc: Scenario, fly: bool = True, backend: str = "numpy") -> Setup:
     """Look everything up, fly the nominal threat (unless ``fly`` is False) and build the defence objects.
 
     Errors name the scenario key (``threat.target: unknown place ...``).
@@ -86,7 +86,7 @@ def resolve(sc: Scenario, fly: bool = True) -> Setup:
     if fly:
         flight = _keyed("threat", solve_flight, FlightRequest(launch=th.launch, target=th.target,
                                                                missile=th.missile, shape=th.trajectory,
-                                                               beta_kg_m2=th.beta_kg_m2))
+                                                               beta_kg_m2=th.beta_kg_m2, backend=backend))
     batteries = [parse_battery(b.spec(), target, f"batteries[{i}]") for i, b in enumerate(sc.batteries)]
     n = sc.notice
     notice = None
@@ -336,8 +336,12 @@ def threat_tracks(setup: Setup, draws: dict[str, np.ndarray], trials: int) -> li
 
 
 def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
-                 progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Run a scenario end to end and return the result document (see ``duel schema result``)."""
+                 progress: ProgressFn | None = None, backend: str = "numpy") -> dict[str, Any]:
+    """Run a scenario end to end and return the result document (see ``duel schema result``).
+
+    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights; the engagement windows and the raid
+    Monte Carlo run on NumPy.
+    """
     from duel.defence.sensors import ThreatTrack
 
     trials = sc.montecarlo.trials if trials is None else trials
@@ -346,7 +350,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         raise InputError(f"--trials: must be >= 1, got {trials}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")
-    setup = resolve(sc)
+    setup = resolve(sc, backend=backend)
     track = ThreatTrack.from_trajectory(setup.flight.trajectory)
     nominal = evaluate(setup, track, {}, NOMINAL_TRIALS, seed)
 

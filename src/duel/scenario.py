@@ -95,6 +95,10 @@ class NoticeSpec(_Strict):
     content: Literal["window", "launch-area", "impact-area"] = "window"
     recipient: Literal["defender", "third-party"] = "defender"
     relay_delay_min: float | None = Field(default=None, ge=0.0, le=10_080.0)
+    exchange: bool = False  # also run the notice through the simulated signed exchange (duel.notify)
+    exchange_trials: int = Field(default=200, ge=1, le=100_000)
+    drop: float = Field(default=0.0, ge=0.0, le=1.0)  # per-attempt loss on the simulated link
+    retries: int = Field(default=5, ge=0, le=50)
 
 
 class Sensors(_Strict):

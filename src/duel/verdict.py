@@ -80,6 +80,7 @@ def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndar
         "convergence": convergence(p0),
         "numbers": numbers_used(setup),
         "track": track_series(setup),
+        "notice_exchange": notice_exchange(setup, nominal.timeline, seed),
     }
     doc["verdict"]["headline"], doc["verdict"]["answer"] = answer(doc)
     from duel import catalog
@@ -87,6 +88,30 @@ def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndar
     ids = sorted({s for row in doc["numbers"] for s in row["sources"]} | set(threat.get("sources", [])))
     doc["sources"] = [_source(catalog.source(i)) for i in ids]
     return doc
+
+
+def notice_exchange(setup: Any, timeline: dict[str, Any], seed: int) -> dict[str, Any] | None:
+    """The notice run through the simulated signed exchange (``[notice] exchange = true``), else None.
+
+    Warning time at the defender against sensors alone, and the share of trials in which the notice reaches
+    the defender before launch, apogee and reentry (duel.notify.chain; every latency is notional).
+    """
+    n = setup.scenario.notice
+    if not n.exchange or n.lead_min is None:
+        return None
+    from duel.notify.chain import simulate_notice_chain
+    from duel.notify.dist import Dist
+
+    kw: dict[str, Any] = {}
+    if n.recipient == "defender":
+        kw["relay"] = Dist("fixed", 0.0)
+    elif n.relay_delay_min is not None:
+        kw["relay"] = Dist("fixed", n.relay_delay_min * 60.0)
+    return simulate_notice_chain(
+        n.lead_min * 60.0, n.exchange_trials, seed, apogee_s=timeline["apogee_s"] or timeline["impact_s"],
+        reentry_s=timeline["reentry_100km_s"] or timeline["impact_s"], impact_s=timeline["impact_s"],
+        sensor_cue_s=timeline["cue_s"] if timeline["cue_s"] is not None else timeline["first_fire_control_track_s"],
+        drop=n.drop, retries=n.retries, **kw)
 
 
 def track_series(setup: Any, max_points: int = 400) -> dict[str, list[float]]:

@@ -59,6 +59,7 @@ def fly(
     no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", help="Vacuum (no drag).")] = False,
     no_j2: Annotated[bool, typer.Option("--no-j2", help="Point-mass gravity only.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
     track: Annotated[Optional[Path], typer.Option("--track", help="Write the time series to FILE.csv or FILE.parquet.")] = None,
 ) -> None:
     """Fly one trajectory and print its summary (see HELP)."""
@@ -72,7 +73,7 @@ def fly(
         launch=from_, target=to, missile=missile, shape=trajectory, azimuth_deg=azimuth,
         burnout_speed_mps=burnout_speed, burnout_angle_deg=burnout_angle, burnout_altitude_km=burnout_altitude,
         beta_kg_m2=beta, default_beta_kg_m2=DEFAULT_BETA_KG_M2, earth=earth.value, rotation=not no_rotation,
-        atmosphere=not no_atmosphere, j2=not no_j2,
+        atmosphere=not no_atmosphere, j2=not no_j2, backend=backend,
     )
     flight = solve_flight(req)
     if track is not None:

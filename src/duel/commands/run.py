@@ -36,6 +36,7 @@ def run(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: the scenario's outputs.dir).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (the whole result on stdout).")] = Fmt.table,
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
 ) -> None:
     """Run a scenario (see HELP)."""
     from duel.errors import InputError
@@ -46,7 +47,7 @@ def run(
     sc = load_scenario(file)
     out_dir = out if out is not None else Path(sc.outputs.dir)
     try:
-        result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress))
+        result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend))
     except InputError as exc:
         raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)

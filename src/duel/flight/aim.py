@@ -134,7 +134,7 @@ def _newton(
     fly: Callable[[np.ndarray, np.ndarray, bool], Trajectory], target: Target, p0: np.ndarray, az0: np.ndarray,
     steps: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     extra: Callable[[Trajectory], np.ndarray] | None = None, extra_goal: float = 0.0, max_iter: int = 12,
-    record: bool = False,
+    record: bool = False, defer_record: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, Trajectory]:
     """Batched Newton corrector for B independent aim problems with k shape parameters plus the azimuth.
 
@@ -142,7 +142,9 @@ def _newton(
     cross-range error and, when k = 2, ``extra(tr) - extra_goal`` (flight time or apogee). The Jacobian
     comes from k + 1 extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in
     the same batch. Returns, for the last parameters flown: parameters (B, k), azimuths (B,), misses (B,)
-    (m), the number of iterations and the B flights themselves (recorded when ``record``).
+    (m), the number of iterations and the B flights themselves (recorded when ``record``). With
+    ``defer_record`` the iterations fly unrecorded (e.g. on a GPU backend) and the solution is flown once more,
+    recorded.
     """
     x = np.column_stack([np.array(p0, float), np.array(az0, float)])  # (B, k + 1), azimuth last
     b, k1 = x.shape
@@ -152,7 +154,7 @@ def _newton(
     span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, 5.0)  # longest Newton step (damping)
     for it in range(1, max_iter + 1):
         lanes = (x[:, None, :] + np.vstack([np.zeros(k1), np.diag(st)])[None]).reshape(-1, k1)
-        tr = fly(lanes[:, :k], lanes[:, k], record)
+        tr = fly(lanes[:, :k], lanes[:, k], record and not defer_record)
         rng_err, daz, m = (a.reshape(b, k1 + 1) for a in target.seen(tr))
         res = [rng_err, -np.radians(daz) * target.distance_m]
         if k == 2:
@@ -171,7 +173,15 @@ def _newton(
         dx = np.clip(np.nan_to_num(dx), -span, span)
         x = np.where(ok[:, None], np.clip(x + dx, lo, hi), x)
     base = np.arange(b) * (k1 + 1)
-    return x[:, :k], x[:, k], m[:, 0], it, tr.take(base)
+    sol = tr.take(base)
+    if record and defer_record:
+        sol = fly(lanes[base, :k], lanes[base, k], True)
+    return x[:, :k], x[:, k], m[:, 0], it, sol
+
+
+def _defer(backend: Any) -> bool:
+    """True when ``backend`` cannot record time series (anything but NumPy)."""
+    return backend is not None and backend.name != "numpy"
 
 
 def _miss_or_fail(miss: float, what: str) -> None:
@@ -186,7 +196,7 @@ def _miss_or_fail(miss: float, what: str) -> None:
 # ----------------------------------------------------------------------------------------------- burnout states
 def aim_burnout(
     target: Target, shape: Shape, physics: Physics, beta_kg_m2: float, speed_mps: float | None = None,
-    altitude_m: float = 0.0, policy: StepPolicy = StepPolicy(),
+    altitude_m: float = 0.0, policy: StepPolicy = StepPolicy(), backend: Any = None,
 ) -> AimResult:
     """Aim a free flight that starts at burnout over the launch point.
 
@@ -195,7 +205,7 @@ def aim_burnout(
     """
 
     def fly_va(v: np.ndarray, g: np.ndarray, az: np.ndarray, record: bool = False) -> Trajectory:
-        return fly_burnout(target.lat0, target.lon0, altitude_m, v, g, az, beta_kg_m2, physics, policy, record)
+        return fly_burnout(target.lat0, target.lon0, altitude_m, v, g, az, beta_kg_m2, physics, policy, record, backend)
 
     def predict(v: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
         from duel.earth import velocity_from_speed_angles
@@ -231,7 +241,7 @@ def aim_burnout(
         p1, az1, miss1, it1, tr = _newton(
             lambda q, a, rec: fly_va(q[:, 0], np.full(len(a), g_best), a, rec), target,
             np.array([[np.interp(g_best, cand[good], p[good, 0])]]), np.array([np.interp(g_best, cand[good], az[good])]),
-            np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True)
+            np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True, defer_record=_defer(backend))
         _miss_or_fail(miss1[0], "burnout speed")
         return AimResult(tr, shape, float(az1[0]), float(miss1[0]),
                          {"burnout_speed_mps": float(p1[0, 0]), "burnout_angle_deg": float(g_best)}, it + it1)
@@ -255,7 +265,7 @@ def aim_burnout(
     g0 = roots[-1] if shape.kind == "lofted" else roots[0]
     p, az, miss, it, tr = _newton(lambda q, a, rec: fly_va(np.full(len(a), speed_mps), q[:, 0], a, rec), target,
                                   np.array([[g0]]), np.array([target.azimuth_deg]), np.array([0.01]),
-                                  np.array([0.1]), np.array([89.9]), record=True)
+                                  np.array([0.1]), np.array([89.9]), record=True, defer_record=_defer(backend))
     _miss_or_fail(miss[0], "burnout angle")
     return AimResult(tr, shape, float(az[0]), float(miss[0]),
                      {"burnout_speed_mps": speed_mps, "burnout_angle_deg": float(p[0, 0])}, it)
@@ -336,7 +346,7 @@ def _boost_grid(missile: StagedMissile, target: Target, physics: Physics, policy
 
 def aim_staged(
     missile: StagedMissile, target: Target, shape: Shape, physics: Physics, beta_kg_m2: float | None = None,
-    policy: StepPolicy = StepPolicy(),
+    policy: StepPolicy = StepPolicy(), backend: Any = None,
 ) -> AimResult:
     """Aim a staged missile at the target on the given trajectory shape (see the module docstring)."""
     tables = BoostTables.from_missile(missile)
@@ -353,7 +363,8 @@ def aim_staged(
     max_range = target.distance_m + np.nanmax(full_err) if np.isfinite(full_err).any() else 0.0
 
     def fly_kc(q: np.ndarray, az: np.ndarray, record: bool = False) -> Trajectory:
-        return fly_staged(missile, target.lat0, target.lon0, az, q[:, 0], q[:, 1], physics, beta, policy, record)
+        return fly_staged(missile, target.lat0, target.lon0, az, q[:, 0], q[:, 1], physics, beta, policy, record,
+                          backend)
 
     def too_far(what: str) -> InputError:
         return InputError(
@@ -389,7 +400,7 @@ def aim_staged(
         p, az, miss, it, tr = _newton(
             lambda q, a, rec: fly_kc(np.column_stack([np.full(len(a), kick), q[:, 0]]), a, rec), target,
             np.array([[c0]]), np.array([target.azimuth_deg]), np.array([0.02]), np.array([earliest_cut]),
-            np.array([full]), record=True)
+            np.array([full]), record=True, defer_record=_defer(backend))
         _miss_or_fail(miss[0], "cut-off time")
         q = np.array([[kick, p[0, 0]]])
     elif shape.kind in ("lofted", "depressed"):
@@ -409,7 +420,7 @@ def aim_staged(
         p, az, miss, it, tr = _newton(
             lambda q, a, rec: fly_kc(np.column_stack([q[:, 0], np.full(len(a), full)]), a, rec), target,
             np.array([[k0]]), np.array([target.azimuth_deg]), np.array([0.01]), np.array([grid.kicks[0]]),
-            np.array([grid.kicks[-1]]), record=True)
+            np.array([grid.kicks[-1]]), record=True, defer_record=_defer(backend))
         _miss_or_fail(miss[0], "kick angle")
         q = np.array([[p[0, 0], full]])
     else:  # apogee or flight time on the iso-range curve
@@ -433,7 +444,8 @@ def aim_staged(
 
         p, az, miss, it, tr = _newton(fly_kc, target, np.array([[k0, c0]]), np.array([target.azimuth_deg]),
                                       np.array([0.01, 0.02]), np.array([grid.kicks[0], earliest_cut]),
-                                      np.array([grid.kicks[-1], full]), extra=extra, extra_goal=goal, record=True)
+                                      np.array([grid.kicks[-1], full]), extra=extra, extra_goal=goal, record=True,
+                                      defer_record=_defer(backend))
         _miss_or_fail(miss[0], shape.label)
         q = p
     cut_stage = int(np.searchsorted(tables.end_s, q[0, 1] - 1e-6)) + 1

@@ -36,6 +36,7 @@ class FlightRequest:
     rotation: bool = True
     atmosphere: bool = True
     j2: bool = True
+    backend: str = "numpy"
 
 
 @dataclass
@@ -75,6 +76,9 @@ def solve_flight(req: FlightRequest) -> Flight:
     from duel import catalog
 
     _check(req)
+    from duel.backend import get_backend
+
+    backend = get_backend(req.backend)
     physics = Physics(earth_model(req.earth, rotation=req.rotation, j2=req.j2), atmosphere=req.atmosphere)  # type: ignore[arg-type]
     launch = catalog.place(req.launch, "--from")
     target = catalog.place(req.target, "--to") if req.target else None
@@ -87,7 +91,7 @@ def solve_flight(req: FlightRequest) -> Flight:
         if target is None:
             raise InputError("--to: a target is required with --missile")
         tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
-        res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2)
+        res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2, backend=backend)
         sources += catalog.missile_sources(m.id)
         return _done(res, shape.label, sources, f"{m.name}: {where}", res.params)
 
@@ -111,7 +115,7 @@ def solve_flight(req: FlightRequest) -> Flight:
         raise InputError("--burnout-angle: with --to the solver finds the angle; drop --burnout-angle "
                          "(or drop --to and give --azimuth)")
     tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
-    res = aim_burnout(tg, shape, physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b)
+    res = aim_burnout(tg, shape, physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b, backend=backend)
     return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta})
 
 

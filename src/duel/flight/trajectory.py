@@ -124,20 +124,31 @@ def mach_number(speed: np.ndarray, h: np.ndarray) -> np.ndarray:
     return speed / a
 
 
+def _integrate(state0: np.ndarray, lanes: LaneParams, tables: BoostTables | None, physics: Physics,
+               policy: StepPolicy, record: bool, backend: Any) -> tuple[Any, Any]:
+    """The NumPy integrator, or ``backend.run_integration`` for flights that are not recorded."""
+    t0 = np.zeros(state0.shape[0])
+    if backend is not None and backend.name != "numpy" and not record:
+        return backend.run_integration(state0, t0, lanes, tables, physics, policy), None
+    return integrate(state0, t0, lanes, tables, physics, policy, record)
+
+
 def fly_burnout(
     lat_deg: Any, lon_deg: Any, altitude_m: Any, speed_mps: Any, angle_deg: Any, azimuth_deg: Any,
     beta_kg_m2: Any, physics: Physics, policy: StepPolicy = StepPolicy(), record: bool = False,
+    backend: Any = None,
 ) -> Trajectory:
     """Free flights from burnout states at geodetic points; speed and angles Earth-relative (batch).
 
-    Time zero is burnout. Every argument broadcasts to the batch shape (N,).
+    Time zero is burnout. Every argument broadcasts to the batch shape (N,). ``backend`` (a
+    :class:`duel.backend.Backend`) runs flights that are not recorded; recording always uses NumPy.
     """
     lat, lon, alt, v, g, az, beta = _n(lat_deg, lon_deg, altitude_m, speed_mps, angle_deg, azimuth_deg, beta_kg_m2)
     x, y, z = geodetic_to_ecef(lat, lon, alt, physics.earth)
     vel = velocity_from_speed_angles(lat, lon, v, g, az)
     state0 = np.column_stack([x, y, z, vel])
     lanes = LaneParams(cutoff_s=np.zeros(len(lat)), beta_kg_m2=beta)
-    log, rec = integrate(state0, np.zeros(len(lat)), lanes, None, physics, policy, record)
+    log, rec = _integrate(state0, lanes, None, physics, policy, record, backend)
     t, st = rec.assemble(len(lat)) if rec else (None, None)
     return Trajectory(physics, lat, lon, az, log, t, st)
 
@@ -145,11 +156,13 @@ def fly_burnout(
 def fly_staged(
     missile: StagedMissile, lat_deg: Any, lon_deg: Any, azimuth_deg: Any, kick_deg: Any, cutoff_s: Any,
     physics: Physics, beta_kg_m2: Any = None, policy: StepPolicy = StepPolicy(), record: bool = False,
+    backend: Any = None,
 ) -> Trajectory:
     """Powered flights of a staged missile from rest on the ground (batch).
 
     ``kick_deg``: the pitch-programme kick angle from the vertical; ``cutoff_s``: thrust termination time
     (clipped to the total burn time; ``inf`` = full burn). Arguments broadcast to the batch shape (N,).
+    ``backend`` runs flights that are not recorded (see :func:`fly_burnout`).
     """
     tables = BoostTables.from_missile(missile)
     beta = missile.reentry_beta_kg_m2 if beta_kg_m2 is None else beta_kg_m2
@@ -161,7 +174,7 @@ def fly_staged(
     kick_dir = np.cos(k) * up + np.sin(k) * (np.sin(a) * east + np.cos(a) * north)
     state0 = np.column_stack([x, y, z, np.zeros((len(lat), 3))])
     lanes = LaneParams(cutoff_s=cut, beta_kg_m2=beta, kick_dir=kick_dir)
-    log, rec = integrate(state0, np.zeros(len(lat)), lanes, tables, physics, policy, record)
+    log, rec = _integrate(state0, lanes, tables, physics, policy, record, backend)
     t, st = rec.assemble(len(lat)) if rec else (None, None)
     return Trajectory(physics, lat, lon, az, log, t, st)
 

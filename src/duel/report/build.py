@@ -26,6 +26,17 @@ def _tone(p_all: float, p_one: float) -> str:
     return "mixed"
 
 
+def _exchange_text(ex: dict[str, Any] | None) -> str:
+    """One sentence on the notice as run through the simulated exchange (empty without it)."""
+    if not ex:
+        return ""
+    w = ex["warning_time_s"]
+    return (f" Run through the simulated signed exchange ({ex['trials']} trials, notional latencies), the notice "
+            f"reaches the defender before launch in {ex['share_informed_before_launch']:.0%} of trials and before "
+            f"reentry in {ex['share_informed_before_reentry']:.0%}; median warning {w['notice']['median'] / 60:.1f} min "
+            f"against {w['sensors_alone'] / 60:.1f} min from sensors alone.")
+
+
 def figures(result: dict[str, Any]) -> dict[str, Any]:
     """Every report figure as a matplotlib Figure, keyed by figure id."""
     from duel.report import plots
@@ -116,7 +127,7 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                     "expected_leakers": v["expected_leakers"], "extra": extra},
         "claims": claims,
         "timeline": {"intro": "Minutes after launch. Bars: when each battery could intercept; markers: what the "
-                              "defence knows when.",
+                              "defence knows when." + _exchange_text(result.get("notice_exchange")),
                      "figures": fig("fig-timeline", "Timeline from launch to impact with the engagement windows"),
                      "events": [{"name": k.removesuffix("_s").replace("_", " "), "time_s": x}
                                 for k, x in tl.items() if isinstance(x, (int, float)) and x is not None],
