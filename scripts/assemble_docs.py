@@ -1,7 +1,7 @@
-"""Assemble docs/physics.md, docs/validation.md, docs/catalog.md from the per-topic sources in docs/_drafts/.
+"""Assemble docs/physics.md, docs/validation.md, docs/catalog.md from the per-topic sources in docs/parts/.
 
 Run by hand after editing a source: `python scripts/assemble_docs.py`. Each topic keeps its text in one file
-under docs/_drafts/ (written with the code it documents); this script only concatenates and re-levels headings.
+under docs/parts/ (written with the code it documents); this script only concatenates and re-levels headings.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 D = Path(__file__).resolve().parent.parent / "docs"
-S = D / "_drafts"
+S = D / "parts"
 
 
 def read(name: str) -> str:

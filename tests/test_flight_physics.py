@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from duel.earth import GM_M3_S2, SPHERE_R_M, earth_model, geodetic_to_ecef, velocity_from_speed_angles
+from duel.earth import GM_M3_S2, SPHERE_R_M, earth_model, geodetic_to_ecef
 from duel.flight.aim import Target, aim_burnout, parse_shape
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
-from duel.flight.integrate import StepPolicy, integrate
+from duel.flight.integrate import StepPolicy
 from duel.flight.reference import reference_flight
 from duel.flight.trajectory import fly_burnout, fly_staged
 from duel.vehicles import Stage, StagedMissile

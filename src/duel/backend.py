@@ -20,7 +20,7 @@ Why JAX (measured on an NVIDIA H100 for the simplified model of ``benchmarks/lim
 flights): a hand-written one-thread-per-trajectory CUDA kernel 2.0e7 trajectories/s; JAX ``jit`` over a
 ``lax.fori_loop`` of RK4 steps on whole-batch arrays 1.4e7/s at N = 4e6 (70 % of the kernel; 1.5-4 s
 compile); eager PyTorch 2.8e5/s. The whole loop must be compiled and fused, and JAX runs the same array
-code as NumPy. See ``docs/_drafts/performance-gpu.md``.
+code as NumPy. See ``docs/performance.md``.
 
 Importing this module imports neither JAX nor NumPy-heavy modules (``duel --help`` stays fast).
 """

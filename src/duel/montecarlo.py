@@ -31,9 +31,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from duel.defence.raid import Z95, wilson_interval
 from duel.errors import InputError
 
-Z95 = 1.959963984540054
 
 
 class TrialFunction(Protocol):
@@ -55,17 +55,6 @@ def philox_block(seed: int, start: int, stop: int, draws_per_trial: int) -> np.n
 
 
 # ------------------------------------------------------------------------------------------- estimates
-def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95 % by default)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = successes / n
-    z2n = z * z / n
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * math.sqrt(max(p * (1.0 - p) / n + z2n / (4.0 * n), 0.0))
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 @dataclass(frozen=True)
 class Estimate:
     """A Monte Carlo estimate of a column's mean: value, standard error, 95 % interval, trials.

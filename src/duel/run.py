@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,6 @@ class Setup:
     decision_delay_s: float
     warheads: int
     nominal_inputs: dict[str, float]
-    comparisons: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -308,15 +307,6 @@ ProgressFn = Callable[[int, int], None]
 def _trial_seed(seed: int, i: int) -> int:
     """The inner raid seed of trial i: depends on (seed, i) only."""
     return int(np.random.SeedSequence([seed, i, 7]).generate_state(1, dtype=np.uint64)[0])
-
-
-def _mean_ci(x: np.ndarray) -> tuple[float, list[float]]:
-    """Mean and a normal 95 % interval of the mean (clipped to the range of the data's kind)."""
-    m = float(np.mean(x))
-    if len(x) < 2:
-        return m, [m, m]
-    half = 1.959964 * float(np.std(x, ddof=1)) / math.sqrt(len(x))
-    return m, [m - half, m + half]
 
 
 def threat_tracks(setup: Setup, draws: dict[str, np.ndarray], trials: int) -> list[Any]:

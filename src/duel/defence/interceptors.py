@@ -14,7 +14,7 @@ constant average speed,
 
 (rho is the chord between the launcher and the point at altitude h above a surface point a ground distance
 d away; rho ~ sqrt(d^2 + h^2) for d << R). Real fly-outs are curved, accelerate and decelerate; the
-catalogue's ``average_speed_mps`` is chosen for time = distance / speed (docs/_drafts/interceptors.md).
+catalogue's ``average_speed_mps`` is chosen for time = distance / speed (docs/catalog.md).
 
 Batteries
 ---------

@@ -9,7 +9,7 @@ Closed forms (Wilkening 1999)
 D. A. Wilkening, "A Simple Model for Calculating Ballistic Missile Defense Effectiveness",
 *Science & Global Security* 8(2):183-215, 1999 (JSTOR 26267438). The paper text was not available to us;
 the forms below are those secondary sources attribute to it and they reproduce its quoted examples
-(113.1 and 73.2 interceptors, minimum P_track 0.9779) exactly; see ``docs/_drafts/raid.md``.
+(113.1 and 73.2 interceptors, minimum P_track 0.9779) exactly; see ``docs/validation.md``.
 
 Notation: W warheads, D decoys, SSPK = p, q = 1 - p, n shots per engaged object, P_t = P_track, the
 probability that the whole engagement chain (detection, track, discrimination, fire control) works for an

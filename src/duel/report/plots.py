@@ -378,9 +378,10 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
         wm.add_point(ax, target[1], target[2], f"{target[0]} (target)", marker="*", color=RED,
                      offset_pt=(7 if target[2] < lon_mid else -7, -8), size=14)
         ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
-        ax.text(0.995, 0.005, "Borders: Natural Earth 1:50m (public domain), lines as drawn there. "
-                "Rings: geodesic distance on WGS84.", transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=6.5, color=MUTED)
+        ax.text(0.995, 0.005, "Borders: Natural Earth 1:50m (public domain), de facto lines as drawn there in 2018;\n"
+                "they put Crimea on the Russian side, not its internationally recognised status as part of "
+                "Ukraine. Rings: geodesic distance on WGS84.", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6, color=MUTED, linespacing=1.1)
     return fig
 
 
