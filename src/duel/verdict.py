@@ -332,12 +332,16 @@ def answer(doc: dict[str, Any]) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------------------------ provenance
+_UNITS = (("_kg_m2", "kg/m²"), ("_m2", "m²"), ("_mps", "m/s"), ("_kg", "kg"), ("_km", "km"), ("_deg", "deg"),
+          ("_s", "s"), ("_m", "m"))  # catalogue key suffix -> unit
+
+
 def _rows_of(prefix: str, entry: dict[str, Any], status_default: str = "reported") -> list[dict[str, Any]]:
     """Rows for every value table of a catalogue entry (and of its stages)."""
     rows = []
     for key, val in entry.items():
         if isinstance(val, dict) and "nominal" in val:
-            unit = key.rsplit("_", 1)[-1] if "_" in key else ""
+            unit = next((u for suffix, u in _UNITS if key.endswith(suffix)), "")
             rows.append({"name": f"{prefix} {key}", "value": val["nominal"], "low": val.get("low"),
                          "high": val.get("high"), "unit": unit, "status": val.get("status", status_default),
                          "sources": list(val.get("sources", []))})

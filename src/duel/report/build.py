@@ -43,10 +43,9 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
 
     tr, tl, tb = result["track"], result["timeline"], result["time_budget"]
     events = [{"name": "launch", "time_s": 0.0}]
-    for key, name in (("burnout_s", "burnout"), ("detection_s", "first detection"),
-                      ("early_warning_report_s", "launch report (IR)"),
-                      ("first_fire_control_track_s", "fire-control track"), ("apogee_s", "apogee"),
-                      ("reentry_100km_s", "reentry (100 km)")):
+    # the chart keeps the main milestones (the table below it lists every event)
+    for key, name in (("burnout_s", "burnout"), ("first_fire_control_track_s", "fire-control track"),
+                      ("apogee_s", "apogee")):
         if tl.get(key) is not None:
             events.append({"name": name, "time_s": tl[key]})
     windows = [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"]}
@@ -142,7 +141,7 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "leakers": {"intro": "Probability of each number of objects getting through, averaged over the uncertain "
                              "inputs.", "figures": fig("fig-leakers", "Distribution of the number of leakers"),
                     "distribution": v["leaker_distribution"]},
-        "sensitivity": {"intro": (sens["method"] or "No uncertain inputs in this scenario.") +
+        "sensitivity": {"intro": ((sens["method"] + ".") if sens["method"] else "No uncertain inputs in this scenario.") +
                         (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."
                          if sens["tornado"] else ""),
                         "figures": fig("fig-tornado", "Tornado chart of the uncertain inputs"),

@@ -334,7 +334,8 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
     batteries: ``[{"label": str, "lat": float (deg), "lon": float (deg), "range_km": float}]`` — each drawn
         as a square with a geodesic range ring of ``range_km`` (WGS84).
 
-    The extent fits the track, the points and the rings with a margin; borders and coasts are Natural Earth
+    The extent fits the track, the points and the rings with a margin (rings much larger than the flight are
+    clipped by the map's edge instead); borders and coasts are Natural Earth
     1:50m (vendored, offline; see :mod:`duel.report.worldmap`). Axes content (for tests): a LineCollection of
     borders and one of coasts, one track line (gid ``track``), one ring line per battery (gid ``ring-<i>``).
     """
@@ -342,10 +343,13 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
 
     tlat = np.asarray(track_lat, dtype=float)
     tlon = np.asarray(track_lon, dtype=float)
-    # the extent fits the track, the points and the whole rings
+    # the extent fits the track, the points and the whole rings, except rings far larger than the flight
+    # (a 2,500 km SM-3 reach would shrink the flight to a dot): those are drawn clipped by the map's edge
     rings = [wm.range_ring(float(b["lat"]), float(b["lon"]), float(b["range_km"])) for b in batteries]
-    all_lat = np.concatenate([tlat, [launch[1], target[1]]] + [r[0] for r in rings])
-    all_lon = np.concatenate([tlon, [launch[2], target[2]]] + [r[1] for r in rings])
+    span_km = 111.0 * float(np.hypot(np.ptp(tlat), np.ptp(tlon) * np.cos(np.radians(np.mean(tlat)))))
+    fits = [r for r, b in zip(rings, batteries) if float(b["range_km"]) <= max(600.0, 0.6 * span_km)]
+    all_lat = np.concatenate([tlat, [launch[1], target[1]]] + [r[0] for r in fits] + [[b["lat"] for b in batteries]])
+    all_lon = np.concatenate([tlon, [launch[2], target[2]]] + [r[1] for r in fits] + [[b["lon"] for b in batteries]])
     lon_r, lat_r = map_extent(all_lat, all_lon)
     cos = np.cos(np.radians(0.5 * sum(lat_r)))
     ratio = (lat_r[1] - lat_r[0]) / ((lon_r[1] - lon_r[0]) * cos)
