@@ -1,4 +1,4 @@
-"""Notification regimes (a data table with sources) and the compliance checks a notice is held to.
+"""Notification regimes (data file ``duel/data/regimes.toml``, with sources) and the compliance checks a notice is held to.
 
 Source tags ``S1`` ... are those of ``research/notification.md`` (titles and URLs listed there). A minimum
 lead time of ``None`` means the regime fixes none (or none is public). Checks return human-readable flags;
@@ -12,7 +12,6 @@ from typing import Any
 
 from duel.notify.canonical import parse_time
 
-BALLISTIC = ("ICBM", "SLBM", "IRBM", "MRBM", "SRBM", "unknown")
 
 
 @dataclass(frozen=True)
@@ -29,28 +28,22 @@ class Regime:
     sources: tuple[str, ...]
 
 
-REGIMES: dict[str, Regime] = {r.name: r for r in (
-    Regime("bmlna-1988", "US-Soviet Ballistic Missile Launch Notification Agreement, 31 May 1988",
-           "binding, bilateral, in force", ("ICBM", "SLBM"), 24 * 3600.0, None,
-           "Nuclear Risk Reduction Centers", ("S1", "S2", "S3", "S23")),
-    Regime("goodwill", "NRRC Protocol I Art. 3: any other communication 'as a display of good will'",
-           "discretionary", BALLISTIC + ("SLV",), None, None, "Nuclear Risk Reduction Centers",
-           ("S5", "S20", "S21")),
-    Regime("hcoc", "Hague Code of Conduct against Ballistic Missile Proliferation, 2002: pre-launch notices",
-           "politically binding, voluntary, confidential", BALLISTIC + ("SLV",), None, None,
-           "HCoC Immediate Central Contact (Austria)", ("S16", "S17", "S18")),
-    Regime("plns-2000", "US-Russia MOU on Notifications of Missile Launches, 16 Dec 2000 (never implemented)",
-           "signed, never implemented", BALLISTIC + ("SLV",), None, None, "JDEC (never built)",
-           ("S12c", "S12d", "S13")),
-    Regime("cn-ru-2009", "China-Russia agreement on notification of ballistic-missile and space launches, 2009",
-           "binding, bilateral, to 2030", ("ICBM", "SLBM", "IRBM", "SLV"), None, None, "not public",
-           ("S26", "S26b")),
-    Regime("in-pk-2005", "India-Pakistan agreement on pre-notification of ballistic-missile flight tests, 2005",
-           "binding, bilateral", BALLISTIC, 3 * 86400.0, 5 * 86400.0, "foreign offices and high commissions",
-           ("S36",)),
-    Regime("notional", "duel notional regime (user-set)", "notional", BALLISTIC + ("SLV",), None, None,
-           "notional", ()),
-)}
+def _load_regimes() -> dict[str, Regime]:
+    """Read ``duel/data/regimes.toml`` (hours in the file, seconds here)."""
+    import tomllib
+    from importlib.resources import files
+
+    raw = tomllib.loads(files("duel").joinpath("data", "regimes.toml").read_text(encoding="utf-8"))
+    return {
+        name: Regime(name, r["title"], r["legal_status"], tuple(r["classes"]),
+                     r["min_lead_h"] * 3600.0 if "min_lead_h" in r else None,
+                     r["max_window_h"] * 3600.0 if "max_window_h" in r else None, r["channel"], tuple(r["sources"]))
+        for name, r in raw.items()
+    }
+
+
+REGIMES: dict[str, Regime] = _load_regimes()
+"""The regimes by id (data file ``duel/data/regimes.toml``)."""
 
 
 def _hours(s: float) -> str:
