@@ -13,7 +13,6 @@ from typing import Any
 from duel.notify.canonical import parse_time
 
 
-
 @dataclass(frozen=True)
 class Regime:
     """One notification regime: who must notify what, how early, through which channel."""
