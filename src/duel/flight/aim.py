@@ -451,10 +451,3 @@ def aim_staged(
     cut_stage = int(np.searchsorted(tables.end_s, q[0, 1] - 1e-6)) + 1
     return AimResult(tr, shape, float(az[0]), float(miss[0]),
                      {"kick_deg": float(q[0, 0]), "cutoff_s": float(q[0, 1]), "cutoff_stage": cut_stage}, it)
-
-
-def burnout_summary(tr: Trajectory, i: int = 0) -> dict[str, float]:
-    """Burnout time (s), altitude (km), Earth-relative speed (m/s) and flight-path angle (deg)."""
-    h, v, g = tr.burnout_speed_angle()
-    return {"time_s": float(tr.log.burnout_t[i]), "altitude_km": float(h[i]) / 1e3, "speed_mps": float(v[i]),
-            "angle_deg": float(g[i])}

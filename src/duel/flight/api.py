@@ -13,7 +13,7 @@ import numpy as np
 
 from duel.earth import earth_model
 from duel.errors import InputError
-from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, burnout_summary, parse_shape
+from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, parse_shape
 from duel.flight.dynamics import Physics
 from duel.flight.trajectory import Trajectory, fly_burnout
 
@@ -126,4 +126,4 @@ def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dic
     return Flight(res.trajectory, summary, title, res)
 
 
-__all__ = ["Flight", "FlightRequest", "burnout_summary", "solve_flight"]
+__all__ = ["Flight", "FlightRequest", "solve_flight"]

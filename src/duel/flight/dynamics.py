@@ -167,10 +167,3 @@ def acceleration(
         uz = xp.where(phase == VERTICAL, nz / nn, xp.where(phase == KICK, lanes.kick_dir[:, 2], vz * inv_v))
         gx, gy, gz = gx + thrust * ux, gy + thrust * uy, gz + thrust * uz
     return gx - k_drag * vx, gy - k_drag * vy, gz - k_drag * vz
-
-
-def mass_xp(t: Any, cutoff: Any, tables: BoostTables, xp: Any = np) -> Any:
-    """Vehicle mass (kg) at time t (s) in powered flight (the payload mass after cut-off)."""
-    stage = xp.minimum(xp.searchsorted(tables.end_s, t, side="right"), tables.end_s.shape[0] - 1)
-    m = tables.mass_above_kg[stage] + tables.gross_kg[stage] - tables.mdot_kg_s[stage] * (t - tables.start_s[stage])
-    return xp.where(t >= cutoff, tables.payload_kg, m)
