@@ -9,6 +9,7 @@ missile as modelled (the result says which arc and by how much).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,12 @@ def parse_claim(text: str) -> Claim:
 
 
 def compare_basing(sites: list[str], targets: list[str], missile: str = "oreshnik",
-                   claims: list[Claim] | None = None) -> dict[str, Any]:
-    """The comparison table (one row per site and target) and the claim checks."""
+                   claims: list[Claim] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """The comparison table (one row per site and target) and the claim checks.
+
+    ``progress(done, total)`` is called after each site-target pair (two aimed flights each).
+    """
     from duel import catalog
     from duel.defence.sensors import SpaceIR
     from duel.flight.api import FlightRequest, solve_flight
@@ -60,6 +65,7 @@ def compare_basing(sites: list[str], targets: list[str], missile: str = "oreshni
     m = catalog.missile(missile)
     ir = SpaceIR.from_catalog()
     rows = []
+    total = len(sites) * len(targets)
     for s_txt, sp in zip(sites, places_s):
         for t_txt, tp in zip(targets, places_t):
             me = solve_flight(FlightRequest(launch=s_txt, target=t_txt, missile=missile)).summary
@@ -77,6 +83,8 @@ def compare_basing(sites: list[str], targets: list[str], missile: str = "oreshni
                 "warning_from_ir_s": me["flight_time_s"] - ir.detection_delay_s,
                 "fastest_arc": fastest[0], "fastest_time_s": fastest[1],
             })
+            if progress:
+                progress(len(rows), total)
     checks = []
     for c in claims or []:
         tp = catalog.place(c.target, "--claim")

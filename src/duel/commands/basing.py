@@ -41,7 +41,10 @@ def basing(
 
     split = (lambda s: [x.strip() for x in s.split(";" if ";" in s else ",") if x.strip()])
     claims = [parse_claim(c) for c in claim or []]
-    result = compare_basing(split(sites), split(targets), missile, claims)
+    from duel.commands.progress import with_progress
+
+    result = with_progress(lambda progress: compare_basing(split(sites), split(targets), missile, claims, progress),
+                            "flights")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -39,6 +38,7 @@ def run(
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
 ) -> None:
     """Run a scenario (see HELP)."""
+    from duel.commands.progress import with_progress
     from duel.errors import InputError
     from duel.report.build import write_outputs
     from duel.run import run_scenario
@@ -47,7 +47,7 @@ def run(
     sc = load_scenario(file)
     out_dir = out if out is not None else Path(sc.outputs.dir)
     try:
-        result = _with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend))
+        result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend))
     except InputError as exc:
         raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)
@@ -57,19 +57,3 @@ def run(
     from duel.report.terminal import print_verdict
 
     print_verdict(result, paths)
-
-
-def _with_progress(job):  # type: ignore[no-untyped-def]
-    """Run ``job(progress)`` with a rich progress bar on an interactive terminal (stderr)."""
-    if not sys.stderr.isatty():
-        return job(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("Monte Carlo"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), transient=True) as bar:
-        task = bar.add_task("trials", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return job(progress)
