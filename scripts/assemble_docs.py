@@ -43,6 +43,8 @@ def main() -> None:
         + "\n## Raid outcome (`duel/defence/raid.py`)\n\nWilkening's closed forms and a seeded Monte Carlo with "
         "shared magazines and fire channels.\n\n" + raid_phys
         + "\n" + read("run.md")
+        + "\n" + demote(section(read("dispersion.md"), "## Model", "## Measurements")).replace(
+            "### Model (notional)", "## Threat dispersion and full duel trials (`duel/dispersion.py`)\n\n### Model (notional)")
         + "\n## The launch-notification exchange\n\nSee `docs/notify.md` (messages, trust, storage, transports, "
         "the scenario hook).\n"
     )

@@ -384,6 +384,51 @@ def impact_dispersion(nominal: Any, trials: int, seed: int = 0, dispersion: Disp
                             time.perf_counter() - t_start)
 
 
+# ------------------------------------------------------------------------------------------ fast geodesic
+def andoyer_lambert_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any, earth: Any = None) -> np.ndarray:
+    """Ellipsoidal distance (m) by the Andoyer-Lambert first-order flattening correction (pure NumPy).
+
+    Within about 10 m of the Karney geodesic (pyproj) up to a few thousand km; about 30x faster. Used
+    only when :class:`DuelTrials` is asked for ``fast_geodesic`` (engagement ranges are tens to hundreds
+    of km, so the error is far below the window grid).
+    """
+    from duel.earth import earth_model
+
+    e = earth or earth_model()
+    a, f = e.a_m, 1.0 - e.b_m / e.a_m
+    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
+    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
+    b1, b2 = np.arctan((1 - f) * np.tan(p1)), np.arctan((1 - f) * np.tan(p2))
+    h = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin(dl / 2) ** 2
+    sig = 2.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    P, Q = (b1 + b2) / 2, (b2 - b1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        X = (sig - np.sin(sig)) * np.sin(P) ** 2 * np.cos(Q) ** 2 / np.cos(sig / 2) ** 2
+        Y = (sig + np.sin(sig)) * np.cos(P) ** 2 * np.sin(Q) ** 2 / np.sin(sig / 2) ** 2
+    corr = np.where(sig > 1e-12, f / 2 * (X + Y), 0.0)
+    return a * (sig - corr)
+
+
+def _fast_track_class() -> type:
+    from duel.defence.sensors import ThreatTrack
+
+    class FastGeodesicTrack(ThreatTrack):
+        """A :class:`ThreatTrack` whose ground distances use :func:`andoyer_lambert_m` (NumPy, no pyproj)."""
+
+        def ground_distance_m(self, lat_deg: float, lon_deg: float, lat: Any = None, lon: Any = None) -> np.ndarray:
+            lat = self.lat_deg if lat is None else np.asarray(lat, float)
+            lon = self.lon_deg if lon is None else np.asarray(lon, float)
+            return andoyer_lambert_m(lat_deg, lon_deg, lat, lon)
+
+    return FastGeodesicTrack
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FastGeodesicTrack":
+        return _fast_track_class()
+    raise AttributeError(name)
+
+
 # ------------------------------------------------------------------------------------------ duel trials
 @dataclass
 class DuelTrials:
@@ -398,9 +443,10 @@ class DuelTrials:
 
     setup: Any
     dispersion: Dispersion = field(default_factory=Dispersion)
-    track_dt_s: float = 1.0
+    track_dt_s: float = 0.5
     block_trials: int | None = None
     policy: StepPolicy = field(default_factory=StepPolicy)
+    fast_geodesic: bool = False
 
     def __post_init__(self) -> None:
         from duel.defence.sensors import readiness
@@ -412,6 +458,7 @@ class DuelTrials:
         sc = self.setup.scenario
         return {"function": "duel.dispersion.DuelTrials", "scenario": sc.model_dump(mode="json"),
                 "dispersion": self.dispersion.to_dict(), "track_dt_s": self.track_dt_s,
+                "fast_geodesic": self.fast_geodesic,
                 "policy": {k: getattr(self.policy, k) for k in vars(self.policy)}, "stream": "philox4x64/1"}
 
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -428,6 +475,9 @@ class DuelTrials:
         T, W = stop - start, nom.objects
         fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy)
         track = ThreatTrack.from_trajectory(fl.trajectory(), self.track_dt_s)
+        if self.fast_geodesic:
+            track = _fast_track_class()(*(getattr(track, k) for k in ("time_s", "lat_deg", "lon_deg", "alt_m",
+                                                                    "speed_mps", "burnout_s", "impact_s", "labels")))
         if setup.space_ir is not None:
             _, _, cue = setup.space_ir.warning(track.burnout_s)
         else:

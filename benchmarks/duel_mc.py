@@ -1,0 +1,105 @@
+"""Full-physics duel trials per second (issue 5, benchmark c), and impact-dispersion flights per second.
+
+Scenario (default ``scenarios/kyiv-duel.toml``): the nominal aimed Oreshnik flight, then per trial burnout
+dispersions and per-object release offsets (``duel.dispersion``, notional defaults), all trials x objects
+flown from burnout in one batch (drag, rotation, J2, US76), engagement windows per battery x object and the
+raid per trial (:class:`duel.dispersion.DuelTrials`) through :func:`duel.montecarlo.run_monte_carlo`,
+streamed to Parquet with ``--out DIR``. Two timings per N:
+
+* ``impact``: impact dispersion only (flights, no engagement), on ``--backend`` (numpy, gpu, jax-cpu);
+* ``duel``: full duel trials (flights recorded on NumPy, windows, raid), NumPy only for now.
+
+Prints a table, or JSON lines with ``--json``; appends every row to ``benchmarks/results.jsonl``.
+
+    python benchmarks/duel_mc.py [--n 100 1000] [--duel-n 10 50] [--backend numpy|gpu|jax-cpu]
+                                 [--scenario FILE] [--fast-geodesic] [--out DIR] [--seed 1] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario", default=str(Path(__file__).parents[1] / "scenarios" / "kyiv-duel.toml"))
+    ap.add_argument("--n", type=int, nargs="*", default=[1_000, 10_000], help="trials for the impact timing")
+    ap.add_argument("--duel-n", type=int, nargs="*", default=[10, 50], help="trials for the full-duel timing")
+    ap.add_argument("--backend", default="numpy", choices=["numpy", "gpu", "jax-cpu"])
+    ap.add_argument("--fast-geodesic", action="store_true", help="Andoyer-Lambert distances in the windows")
+    ap.add_argument("--track-dt", type=float, default=0.5, help="threat-track grid step (s)")
+    ap.add_argument("--chunk", type=int, default=None, help="trials per run_monte_carlo chunk")
+    ap.add_argument("--out", default=None, help="stream duel trials to Parquet under DIR/N")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    from duel import dispersion as D
+    from duel.backend import get_backend
+    from duel.errors import InputError
+    from duel.montecarlo import run_monte_carlo
+    from duel.run import resolve
+    from duel.scenario import load_scenario
+
+    try:
+        backend = get_backend(args.backend)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    setup = resolve(load_scenario(args.scenario))
+    nom = D.Nominal.from_setup(setup)
+    common = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "scenario": Path(args.scenario).name, "objects": nom.objects, "dtype": "float64",
+              "dispersion": D.Dispersion().to_dict(), "seed": args.seed}
+    rows = []
+    # warm-up (JAX: compiles the program for the chunk shape; timed separately)
+    t0 = time.perf_counter()
+    D.impact_dispersion(nom, 2, args.seed, backend=backend)
+    warm = time.perf_counter() - t0
+    for n in args.n:
+        r = D.impact_dispersion(nom, n, args.seed, backend=backend)
+        rows.append({"benchmark": "duel_mc", "kind": "impact", "backend": backend.name, "device": backend.device,
+                     "n": n, "seconds": r.seconds, "trials_per_s": n / r.seconds,
+                     "objects_per_s": n * nom.objects / r.seconds, "warmup_s": warm, "cep_m": r.cep_m,
+                     "cep_ci95_m": list(r.cep_ci95_m), "footprint_median_m": float(np.median(r.footprint_m)),
+                     **common})
+    fn = D.duel_trials(setup, track_dt_s=args.track_dt, fast_geodesic=args.fast_geodesic)
+    fn(args.seed, 0, 1)  # warm-up
+    for n in args.duel_n:
+        out = None if args.out is None else Path(args.out) / f"duel-{n}"
+        t0 = time.perf_counter()
+        res = run_monte_carlo(fn, n, args.seed, chunk_trials=args.chunk or max(1, min(n, 1000)), out=out,
+                              overwrite=True)
+        dt = time.perf_counter() - t0
+        s = res.summary
+        rows.append({"benchmark": "duel_mc", "kind": "duel", "backend": "numpy", "device": "cpu (numpy)",
+                     "n": n, "seconds": dt, "trials_per_s": n / dt, "objects_per_s": n * nom.objects / dt,
+                     "fast_geodesic": args.fast_geodesic, "track_dt_s": args.track_dt, "stored": out is not None,
+                     "p_all_stopped": s["all_stopped"].mean, "p_all_stopped_ci95": list(s["all_stopped"].ci95),
+                     "leakers_mean": s["leakers"].mean, "miss_m_mean": s["miss_m"].mean, **common})
+    with (Path(__file__).parent / "results.jsonl").open("a") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    if args.json:
+        for r in rows:
+            print(json.dumps(r))
+        return
+    print(f"{common['scenario']}: {nom.objects} objects per trial, {common['machine']}")
+    print(f"{'kind':<7} {'backend':<8} {'N':>8} {'s':>9} {'trials/s':>10} {'objects/s':>11}  result")
+    for r in rows:
+        res = (f"CEP {r['cep_m']:,.0f} m [{r['cep_ci95_m'][0]:,.0f}, {r['cep_ci95_m'][1]:,.0f}]" if r["kind"] == "impact"
+               else f"P(all stopped) {r['p_all_stopped']:.3f}, leakers {r['leakers_mean']:.2f}")
+        print(f"{r['kind']:<7} {r['backend']:<8} {r['n']:>8,} {r['seconds']:>9.2f} {r['trials_per_s']:>10,.1f} "
+              f"{r['objects_per_s']:>11,.0f}  {res}")
+
+
+if __name__ == "__main__":
+    main()
