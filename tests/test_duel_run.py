@@ -31,6 +31,8 @@ p_track = {p_track}
 
 {uncertain}
 
+{dispersion}
+
 [montecarlo]
 trials = {trials}
 seed = 5
@@ -43,9 +45,10 @@ test = "no-chance"
 
 def write(tmp_path: Path, name: str = "s.toml", shots: int = 2, p_track: float = 0.9, trials: int = 40,
           uncertain: str = '[uncertain]\n"interceptor.thaad.sspk" = { dist = "band" }\n'
-                           '"assumption.rcs_m2" = { dist = "band" }') -> Path:
+                           '"assumption.rcs_m2" = { dist = "band" }', dispersion: str = "") -> Path:
     p = tmp_path / name
-    p.write_text(SMALL.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain), encoding="utf-8")
+    p.write_text(SMALL.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain,
+                              dispersion=dispersion), encoding="utf-8")
     return p
 
 
@@ -56,7 +59,7 @@ def run_dir(tmp_path_factory) -> Path:
     import sys
 
     d = tmp_path_factory.mktemp("run")
-    f = write(d)
+    f = write(d, dispersion="[dispersion]\nenabled = true\ntrials = 60")
     r = subprocess.run([sys.executable, "-m", "duel", "run", str(f), "--out", str(d / "out"), "--format", "json"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
@@ -121,6 +124,14 @@ def test_uncertain_inputs_reach_the_result(run_dir) -> None:
     assert statuses <= {"reported", "estimated", "notional", "user-set"} and {"notional", "user-set"} <= statuses
 
 
+def test_impact_dispersion_reaches_the_result(run_dir) -> None:
+    d = json.loads((run_dir / "out" / "result.json").read_text())["dispersion"]
+    assert d["trials"] == 60 and d["objects"] == 1 and d["status"] == "notional"
+    lo, hi = d["cep_ci95_m"]
+    assert 0 < lo <= d["cep_m"] <= hi
+    assert len(d["sample_east_km"]) == 60
+
+
 def test_claim_check_names_the_verdict(run_dir) -> None:
     res = json.loads((run_dir / "out" / "result.json").read_text())
     (claim,) = res["claims"]
@@ -151,7 +162,8 @@ def test_report_has_every_section_and_loads_nothing(run_dir) -> None:
     p = _Links()
     p.feed(html)
     assert {"verdict", "claims", "timeline", "trajectory", "map", "leakers", "sensitivity", "numbers", "method"} <= p.ids
-    assert {"fig-timeline", "fig-altitude", "fig-speed", "fig-map", "fig-leakers", "fig-tornado"} <= p.ids
+    assert {"fig-timeline", "fig-altitude", "fig-speed", "fig-map", "fig-leakers", "fig-tornado", "fig-impacts",
+            "fig-convergence"} <= p.ids
     assert p.loads == []
     assert "<script" not in html.lower() and "@import" not in html and "url(http" not in html
 

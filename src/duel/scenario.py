@@ -165,6 +165,17 @@ class Distribution(_Strict):
         return self
 
 
+class DispersionSpec(_Strict):
+    """Impact dispersion of the threat (notional 1-sigma errors; omitted values take duel.dispersion's defaults)."""
+
+    enabled: bool = False
+    trials: int = Field(default=200, ge=1, le=1_000_000)
+    speed_frac_sd: float | None = Field(default=None, ge=0.0, le=0.2)
+    angle_sd_deg: float | None = Field(default=None, ge=0.0, le=10.0)
+    azimuth_sd_deg: float | None = Field(default=None, ge=0.0, le=10.0)
+    release_sd_mps: float | None = Field(default=None, ge=0.0, le=500.0)
+
+
 class MonteCarlo(_Strict):
     """Trials over the uncertain inputs and the seed (same seed, same results)."""
 
@@ -204,6 +215,7 @@ class Scenario(_Strict):
     batteries: list[BatterySpec] = Field(default_factory=list, max_length=50)
     doctrine: Doctrine = Doctrine()
     uncertain: dict[str, Distribution] = Field(default_factory=dict)
+    dispersion: DispersionSpec = DispersionSpec()
     montecarlo: MonteCarlo = MonteCarlo()
     claims: list[Claim] = Field(default_factory=list)
     outputs: Outputs = Outputs()

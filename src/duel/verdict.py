@@ -77,10 +77,11 @@ def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndar
         "time_budget": budget,
         "claims": claims,
         "sensitivity": sens,
-        "convergence": convergence(p0),
+        "convergence": convergence(p0, leak),
         "numbers": numbers_used(setup),
         "track": track_series(setup),
         "notice_exchange": notice_exchange(setup, nominal.timeline, seed),
+        "dispersion": threat_dispersion(setup, seed),
     }
     doc["verdict"]["headline"], doc["verdict"]["answer"] = answer(doc)
     from duel import catalog
@@ -112,6 +113,28 @@ def notice_exchange(setup: Any, timeline: dict[str, Any], seed: int) -> dict[str
         reentry_s=timeline["reentry_100km_s"] or timeline["impact_s"], impact_s=timeline["impact_s"],
         sensor_cue_s=timeline["cue_s"] if timeline["cue_s"] is not None else timeline["first_fire_control_track_s"],
         drop=n.drop, retries=n.retries, **kw)
+
+
+def threat_dispersion(setup: Any, seed: int, points: int = 300) -> dict[str, Any] | None:
+    """Impact dispersion of the threat's objects (``[dispersion] enabled = true``), else None.
+
+    CEP (median radial miss) with its 95 % interval, footprint of one missile's objects, and the impact
+    offsets (east, north, km) of the first trials' objects for the report's scatter plot.
+    """
+    d = setup.scenario.dispersion
+    if not d.enabled:
+        return None
+    from duel.dispersion import Dispersion, impact_dispersion
+
+    given = {k: getattr(d, k) for k in ("speed_frac_sd", "angle_sd_deg", "azimuth_sd_deg", "release_sd_mps")
+             if getattr(d, k) is not None}
+    res = impact_dispersion(setup, d.trials, seed, Dispersion(**given))
+    out = {k: v for k, v in res.summary().items() if k != "seconds"}  # wall time would break determinism
+    east, north = res.east_m.ravel()[:points], res.north_m.ravel()[:points]
+    out["sample_east_km"] = [float(x) / 1e3 for x in east]
+    out["sample_north_km"] = [float(x) / 1e3 for x in north]
+    out["status"] = "notional"
+    return out
 
 
 def track_series(setup: Any, max_points: int = 400) -> dict[str, list[float]]:
@@ -243,12 +266,12 @@ def sensitivity(setup: Any, draws: dict[str, np.ndarray], p0: np.ndarray, leak: 
             base["p_at_least_one_stopped"]}
 
 
-def convergence(p0: np.ndarray) -> dict[str, list[float]]:
-    """The running estimate of P(all stopped) against the number of trials (about 40 points)."""
+def convergence(p0: np.ndarray, leak: np.ndarray) -> dict[str, list[float]]:
+    """Running estimates of P(all stopped) and of the expected leakers against the number of trials (~40 points)."""
     n = len(p0)
     k = np.unique(np.geomspace(1, n, num=min(40, n)).astype(int))
-    run = np.cumsum(p0)[k - 1] / k
-    return {"trials": [int(i) for i in k], "p_all_stopped": [float(v) for v in run]}
+    return {"trials": [int(i) for i in k], "p_all_stopped": [float(v) for v in np.cumsum(p0)[k - 1] / k],
+            "expected_leakers": [float(v) for v in np.cumsum(leak)[k - 1] / k]}
 
 
 # ------------------------------------------------------------------------------------------ claims

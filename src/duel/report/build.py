@@ -26,6 +26,16 @@ def _tone(p_all: float, p_one: float) -> str:
     return "mixed"
 
 
+def _dispersion_text(d: dict[str, Any] | None) -> str:
+    """One sentence on the impact dispersion (empty without it)."""
+    if not d:
+        return ""
+    lo, hi = d["cep_ci95_m"]
+    return (f" Impact dispersion ({d['trials']} missiles x {d['objects']} objects, notional 1-sigma errors): CEP "
+            f"{d['cep_m'] / 1e3:.2f} km (95 % interval {lo / 1e3:.2f}-{hi / 1e3:.2f} km); the objects of one missile "
+            f"spread over {d['footprint_median_m'] / 1e3:.1f} km (median).")
+
+
 def _exchange_text(ex: dict[str, Any] | None) -> str:
     """One sentence on the notice as run through the simulated exchange (empty without it)."""
     if not ex:
@@ -71,7 +81,13 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
               "range_km": b["envelope"]["max_ground_range_km"]} for b in result["batteries"]]),
         "fig-leakers": plots.leaker_distribution(result["verdict"]["leaker_distribution"], result["verdict"]["objects"]),
     }
-    sens = result["sensitivity"]
+    disp = result.get("dispersion")
+    if disp:
+        figs["fig-impacts"] = plots.impact_scatter(disp["sample_east_km"], disp["sample_north_km"], disp["cep_m"] / 1e3)
+    conv, sens = result["convergence"], result["sensitivity"]
+    if len(conv["trials"]) > 1:  # the same output the sensitivity ranks (expected leakers when P(all) is flat)
+        key = sens.get("output_key", "p_all_stopped")
+        figs["fig-convergence"] = plots.convergence_plot(conv["trials"], conv[key], sens["output"])
     if sens["tornado"]:
         figs["fig-tornado"] = plots.tornado([r["input"] for r in sens["tornado"]],
                                             [r["output_low"] for r in sens["tornado"]],
@@ -136,10 +152,14 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                        "figures": fig("fig-altitude", "Altitude against downrange with interceptor altitude bands")
                        + fig("fig-speed", "Speed and Mach number against time"),
                        "facts": extra[:3] + comparisons},
-        "map": {"intro": "Ground track, target, batteries and their maximum ground ranges against ballistic targets.",
-                "figures": fig("fig-map", "Map of the ground track with the batteries' range rings")},
+        "map": {"intro": "Ground track, target, batteries and their maximum ground ranges against ballistic targets."
+                + _dispersion_text(result.get("dispersion")),
+                "figures": fig("fig-map", "Map of the ground track with the batteries' range rings")
+                + fig("fig-impacts", "Impact points of the dispersed objects around the target, with the CEP")},
         "leakers": {"intro": "Probability of each number of objects getting through, averaged over the uncertain "
-                             "inputs.", "figures": fig("fig-leakers", "Distribution of the number of leakers"),
+                             "inputs.",
+                    "figures": fig("fig-leakers", "Distribution of the number of leakers")
+                    + fig("fig-convergence", "Running Monte Carlo estimate against the number of trials"),
                     "distribution": v["leaker_distribution"]},
         "sensitivity": {"intro": ((sens["method"] + ".") if sens["method"] else "No uncertain inputs in this scenario.") +
                         (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."

@@ -577,3 +577,46 @@ def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by la
         ax.legend(loc="lower right", frameon=False, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def impact_scatter(east_km: Sequence[float], north_km: Sequence[float], cep_km: float,
+                   title: str = "Where the objects land") -> Any:
+    """Impact points relative to the target (east and north offsets, km) with the CEP circle.
+
+    Axes content (for tests): one scatter (gid ``impacts``) and one CEP circle line (gid ``cep``).
+    """
+    import numpy as np
+
+    with _style():
+        fig = _figure(5.5, 5.0)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.scatter(east_km, north_km, s=6, alpha=0.5, color="#1f5fa8", gid="impacts", label="impact points")
+        a = np.linspace(0, 2 * np.pi, 181)
+        ax.plot(cep_km * np.cos(a), cep_km * np.sin(a), color="#b22222", gid="cep",
+                label=f"CEP {cep_km:.2f} km (half land inside)")
+        ax.plot([0], [0], "*", color="#b22222", markersize=12, label="target")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_xlabel("east of the target (km)")
+        ax.set_ylabel("north of the target (km)")
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def convergence_plot(trials: Sequence[int], estimate: Sequence[float], label: str = "P(all objects stopped)",
+                     title: str = "Does the Monte Carlo estimate settle?") -> Any:
+    """The running Monte Carlo estimate against the number of trials (log axis).
+
+    Axes content (for tests): one line (gid ``estimate``).
+    """
+    with _style():
+        fig = _figure(7.0, 3.2)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.plot(trials, estimate, color="#1f5fa8", gid="estimate", marker="o", markersize=3)
+        ax.set_xscale("log")
+        ax.set_xlabel("trials (uncertainty draws)")
+        ax.set_ylabel(label)
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.grid(alpha=0.3)
+    return fig
