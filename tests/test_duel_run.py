@@ -228,3 +228,10 @@ def test_report_renders_in_a_real_browser(run_dir) -> None:
             browser.close()
     assert shot.stat().st_size > 50_000
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
+
+
+def test_unwritable_output_folder_fails_before_the_run(duel, tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = duel("run", str(write(tmp_path, trials=2)), "--out", str(blocker / "out"))
+    assert r.code == 2 and r.err.startswith("error: --out: cannot create") and "Traceback" not in r.err

@@ -40,12 +40,12 @@ def run(
     """Run a scenario (see HELP)."""
     from duel.commands.progress import with_progress
     from duel.errors import InputError
-    from duel.report.build import write_outputs
+    from duel.report.build import prepare_out, write_outputs
     from duel.run import run_scenario
     from duel.scenario import in_file, load_scenario
 
     sc = load_scenario(file)
-    out_dir = out if out is not None else Path(sc.outputs.dir)
+    out_dir = prepare_out(out if out is not None else Path(sc.outputs.dir))  # fail before the work, not after
     try:
         result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend))
     except InputError as exc:

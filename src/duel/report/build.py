@@ -180,13 +180,19 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = True) -> dict[str, Path]:
-    """Write ``result.json`` and, with ``report``, ``report.html`` and ``figures/*.svg`` into ``out_dir``."""
+def prepare_out(out_dir: str | Path) -> Path:
+    """Create the output folder (and ``figures/``) or fail at once, naming ``--out``."""
     out = Path(out_dir)
     try:
         (out / "figures").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out: cannot create '{out}': {exc.strerror}") from None
+    return out
+
+
+def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = True) -> dict[str, Path]:
+    """Write ``result.json`` and, with ``report``, ``report.html`` and ``figures/*.svg`` into ``out_dir``."""
+    out = prepare_out(out_dir)
     paths = {"result": out / "result.json"}
     paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if not report:
