@@ -68,6 +68,7 @@ import numpy as np
 
 from duel.errors import InputError
 from duel.flight.integrate import IMPACT, StepPolicy
+from duel.threat_defaults import nominal
 
 __all__ = [
     "Dispersion",
@@ -92,13 +93,14 @@ BOOTSTRAP = 400
 # ------------------------------------------------------------------------------------------ the model
 @dataclass(frozen=True)
 class Dispersion:
-    """Gaussian 1-sigma errors (notional defaults): burnout speed (fraction), flight-path angle (deg),
-    azimuth (deg), and the per-object release velocity increment (m/s per axis, isotropic)."""
+    """Gaussian 1-sigma errors: burnout speed (fraction), flight-path angle (deg), azimuth (deg), and the
+    per-object release velocity increment (m/s per axis, isotropic). Defaults: the notional values of
+    ``duel/data/notional-threat.toml``."""
 
-    speed_frac_sd: float = 0.002
-    angle_sd_deg: float = 0.1
-    azimuth_sd_deg: float = 0.05
-    release_sd_mps: float = 2.0
+    speed_frac_sd: float = field(default_factory=lambda: nominal("dispersion_speed_frac_sd"))
+    angle_sd_deg: float = field(default_factory=lambda: nominal("dispersion_angle_sd_deg"))
+    azimuth_sd_deg: float = field(default_factory=lambda: nominal("dispersion_azimuth_sd_deg"))
+    release_sd_mps: float = field(default_factory=lambda: nominal("dispersion_release_sd_mps"))
 
     def __post_init__(self) -> None:
         for name in ("speed_frac_sd", "angle_sd_deg", "azimuth_sd_deg", "release_sd_mps"):

@@ -423,6 +423,16 @@ def numbers_used(setup: Any) -> list[dict[str, Any]]:
                  "high": None, "unit": "", "status": "user-set", "sources": []})
     rows.append({"name": "doctrine p_track", "value": sc.doctrine.p_track, "low": None, "high": None, "unit": "",
                  "status": "user-set", "sources": []})
+    if sc.dispersion.enabled:
+        from duel.threat_defaults import threat_defaults
+
+        for key, d in threat_defaults().items():
+            if not key.startswith("dispersion_"):
+                continue
+            given = getattr(sc.dispersion, key.removeprefix("dispersion_"))
+            rows.append({"name": f"threat {key}", "value": d["nominal"] if given is None else given,
+                         "low": d["low"] if given is None else None, "high": d["high"] if given is None else None,
+                         "unit": d["unit"], "status": "notional" if given is None else "user-set", "sources": []})
     for path, dist in sc.uncertain.items():
         spec = {k: v for k, v in dist.model_dump().items() if v is not None}
         rows.append({"name": f"uncertain {path}", "value": ", ".join(f"{k}={v}" for k, v in spec.items()),

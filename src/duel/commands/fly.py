@@ -9,12 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
-# notional burnout height of the burnout-state forms (km): above the sensible atmosphere, typical of an IRBM.
-# The textbook Kepler tables put burnout on the surface: reproduce them with --burnout-altitude 0 --no-atmosphere.
-DEFAULT_BURNOUT_ALTITUDE_KM = 100.0
-# notional ballistic coefficient of the flying object in the burnout-state forms (kg/m^2): the middle of the
-# 5,000-15,000 kg/m^2 open-literature band for slender reentry vehicles (research/physics.md §7.2)
-DEFAULT_BETA_KG_M2 = 8_000.0
+from duel.threat_defaults import nominal
+
+# notional defaults of the burnout-state forms (data file duel/data/notional-threat.toml, with reasons)
+DEFAULT_BURNOUT_ALTITUDE_KM = nominal("burnout_altitude_km")
+DEFAULT_BETA_KG_M2 = nominal("beta_kg_m2")
 
 HELP = """Fly a missile (or a burnout state) on a rotating WGS84 Earth and report time, height and speed.
 
