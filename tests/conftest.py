@@ -36,3 +36,44 @@ def duel():
                                         timeout=timeout))
 
     return run
+
+
+SMALL_SCENARIO = """
+[scenario]
+name = "small"
+title = "One warhead against one THAAD battery"
+
+[threat]
+missile = "oreshnik"
+launch = "kapustin-yar"
+target = "kyiv"
+warheads = 1
+submunitions_per_warhead = 1
+
+[[batteries]]
+type = "thaad"
+at = "+20km@90"
+
+[doctrine]
+shots = {shots}
+p_track = {p_track}
+
+{uncertain}
+
+{dispersion}
+
+[montecarlo]
+trials = {trials}
+seed = 5
+
+[[claims]]
+text = "There is no chance of shooting down these missiles"
+test = "no-chance"
+"""
+
+
+def small_scenario(shots: int = 2, p_track: float = 0.9, trials: int = 40, uncertain: str = "",
+                   dispersion: str = "") -> str:
+    """The tests' small scenario (one warhead, one THAAD battery east of Kyiv) as TOML text."""
+    return SMALL_SCENARIO.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain,
+                                 dispersion=dispersion)

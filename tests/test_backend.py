@@ -18,8 +18,8 @@ from duel import catalog
 from duel.earth import earth_model, enu_basis, geodetic_to_ecef, velocity_from_speed_angles
 from duel.errors import InputError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
-from duel.flight.integrate import StepPolicy, integrate
-from duel.flight.integrate_xp import coast_step_xp, integrate_xp
+from duel.flight.integrate import integrate
+from duel.flight.integrate_xp import integrate_xp
 
 HAS_JAX = bk.jax_available()
 LOG_FIELDS = ("status", "stage_burnout_t", "stage_burnout_h", "stage_burnout_v", "burnout_t", "burnout_state",
@@ -106,13 +106,6 @@ def test_cli_import_does_not_import_jax():
 
 
 # ----------------------------------------------------------------------------- the array path, NumPy
-def test_coast_step_xp_is_the_policy_formula():
-    pol = StepPolicy()
-    rng = np.random.default_rng(0)
-    h, v, beta = rng.uniform(-1e3, 3e5, 500), rng.uniform(0, 7e3, 500), rng.uniform(50, 2e4, 500)
-    assert np.array_equal(coast_step_xp(pol, h, v, beta, np), pol.coast_step(h, v, beta))
-
-
 @pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
 def test_fixed_shape_loop_on_numpy_matches_the_numpy_path(make):
     """The GPU path's loop (frozen lanes, per-lane dt, post-loop event bisection) run by NumPy: same events."""

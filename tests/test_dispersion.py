@@ -7,25 +7,7 @@ import pytest
 
 from duel import dispersion as D
 
-SMALL = """
-[scenario]
-name = "small"
-
-[threat]
-missile = "oreshnik"
-launch = "kapustin-yar"
-target = "kyiv"
-warheads = 1
-submunitions_per_warhead = 1
-
-[[batteries]]
-type = "thaad"
-at = "+20km@90"
-
-[doctrine]
-shots = 2
-p_track = 0.9
-"""
+from conftest import small_scenario
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +16,7 @@ def setup(tmp_path_factory):
     from duel.scenario import load_scenario
 
     p = tmp_path_factory.mktemp("sc") / "small.toml"
-    p.write_text(SMALL, encoding="utf-8")
+    p.write_text(small_scenario(), encoding="utf-8")
     return resolve(load_scenario(p))
 
 

@@ -9,46 +9,14 @@ from pathlib import Path
 
 import pytest
 
-SMALL = """
-[scenario]
-name = "small"
-title = "One warhead against one THAAD battery"
-
-[threat]
-missile = "oreshnik"
-launch = "kapustin-yar"
-target = "kyiv"
-warheads = 1
-submunitions_per_warhead = 1
-
-[[batteries]]
-type = "thaad"
-at = "+20km@90"
-
-[doctrine]
-shots = {shots}
-p_track = {p_track}
-
-{uncertain}
-
-{dispersion}
-
-[montecarlo]
-trials = {trials}
-seed = 5
-
-[[claims]]
-text = "There is no chance of shooting down these missiles"
-test = "no-chance"
-"""
+from conftest import small_scenario
 
 
 def write(tmp_path: Path, name: str = "s.toml", shots: int = 2, p_track: float = 0.9, trials: int = 40,
           uncertain: str = '[uncertain]\n"interceptor.thaad.sspk" = { dist = "band" }\n'
                            '"assumption.rcs_m2" = { dist = "band" }', dispersion: str = "") -> Path:
     p = tmp_path / name
-    p.write_text(SMALL.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain,
-                              dispersion=dispersion), encoding="utf-8")
+    p.write_text(small_scenario(shots, p_track, trials, uncertain, dispersion), encoding="utf-8")
     return p
 
 

@@ -50,7 +50,7 @@ start (conservative, as in the nominal run). The raid is then solved two ways pe
 * ``p_all_stopped`` / ``expected_leakers``: the closed form (Wilkening) conditional on the trial's layers,
   limits dropped: exact when ``limits_bind`` is False, an upper bound on the defence otherwise;
 * ``leakers`` / ``interceptors`` / ``all_stopped``: one seeded realisation of the raid Monte Carlo
-  (:func:`duel.defence.raid._simulate_chunk`, magazines and fire channels applied), trials with identical
+  (:func:`duel.defence.raid.simulate_trials`, magazines and fire channels applied), trials with identical
   layers simulated together.
 
 So the mean of ``all_stopped`` estimates P(every warhead stopped) with the limits; the mean of
@@ -543,11 +543,10 @@ class DuelTrials:
             cf = raid.closed_form_raid(w, d, layers, pt, pdw, ct, ignore_limits=True)
             p_all[idx], e_leak[idx] = cf.p_zero_leakers, cf.expected_leakers
             binds[idx] = any(ly.limits_can_bind(w + d) for ly in layers)
-            kp = raid._draws_per_trial(w + d, layers)
+            kp = raid.draws_per_trial(w + d, layers)
             u = np.stack([np.random.Generator(np.random.Philox(key=key, counter=(start + r) * RAID_COUNTER_STRIDE))
                           .random(kp) for r in rows])
-            pts = [ly.p_track if ly.p_track is not None else pt for ly in layers]
-            leakers[idx], used[idx] = raid._simulate_chunk(u, w, d, layers, pts, 1.0, pdw, ct)
+            leakers[idx], used[idx] = raid.simulate_trials(u, w, d, layers, pt, pdw, ct)
         return {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": used, "p_all_stopped": p_all,
                 "expected_leakers": e_leak, "limits_bind": binds, "layers": n_layers}
 

@@ -279,21 +279,13 @@ class RaidTrials:
     common_mode: bool = False
     p_warhead_engaged: float = 1.0
 
-    def _prepared(self) -> tuple[Any, ...]:
-        from duel.defence import raid
-
-        w, d, pt, pdw, pww = raid._common(self.warheads, self.decoys, self.p_track, self.p_decoy_engaged,
-                                          self.p_warhead_engaged)
-        layers = raid._layers(self.layers)
-        pts = [ly.p_track if ly.p_track is not None else pt for ly in layers]
-        return w, d, layers, pts, pww, pdw, raid._draws_per_trial(w + d, layers)
-
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         from duel.defence import raid
 
-        w, d, layers, pts, pww, pdw, kp = self._prepared()
-        u = philox_block(seed, start, stop, kp)
-        leakers, used = raid._simulate_chunk(u, w, d, layers, pts, pww, pdw, self.common_mode)
+        kp = raid.draws_per_trial(self.warheads + self.decoys, self.layers)
+        leakers, used = raid.simulate_trials(philox_block(seed, start, stop, kp), self.warheads, self.decoys,
+                                             self.layers, self.p_track, self.p_decoy_engaged, self.common_mode,
+                                             p_warhead_engaged=self.p_warhead_engaged)
         return {"leakers": leakers.astype(np.int64), "interceptors": used.astype(np.int64), "no_leaker": leakers == 0}
 
     def fingerprint(self) -> dict[str, Any]:

@@ -25,8 +25,6 @@ from duel.errors import InputError
 from duel.scenario import Distribution, Scenario
 
 INNER_TRIALS = 400  # inner raid Monte Carlo per uncertainty draw when limits can bind
-NOMINAL_TRIALS = 20_000  # raid Monte Carlo for the nominal case when limits can bind
-NO_CHANCE_THRESHOLD = 0.05  # "no chance": P(at least one object stopped) below 5 %
 _TYPE_FIELDS = {  # catalogue field -> (InterceptorType attribute, scale to SI)
     "sspk": ("sspk", 1.0), "min_intercept_altitude_km": ("min_alt_m", 1e3),
     "max_intercept_altitude_km": ("max_alt_m", 1e3), "max_ground_range_km": ("max_range_m", 1e3),
@@ -225,8 +223,8 @@ def _clip(path: str, v: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ evaluation
 def evaluate(setup: Setup, track: Any, inputs: dict[str, float], raid_trials: int | None, seed: int) -> Evaluation:
     """The defence against ``track`` with the uncertain inputs set to ``inputs`` (catalogue units)."""
-    from duel.defence.engagement import battery_windows, raid_outcome
-    from duel.defence.sensors import Notice, readiness
+    from duel.defence.engagement import assess
+    from duel.defence.sensors import Notice
 
     sc = setup.scenario
     batteries = list(setup.batteries)
@@ -252,16 +250,15 @@ def evaluate(setup: Setup, track: Any, inputs: dict[str, float], raid_trials: in
                     value * 60.0 if name == "ready_lead_min" else float(value))
             elif name == "relay_third_party_min" and notice is not None and sc.notice.relay_delay_min is None:
                 notice = Notice(notice.lead_s, notice.content, notice.recipient, value * 60.0)
-    ready = readiness(notice, decision, **ready_kw)
-    if setup.space_ir is not None:
-        det_ir, rep_ir, cue = setup.space_ir.warning(track.burnout_s)
-    else:
-        det_ir = rep_ir = cue = np.full(track.n, np.nan)
-    engs = tuple(battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor,
-                                 params) for b in batteries)
-    raid = raid_outcome(engs, setup.warheads, sc.threat.decoys, params, p_track, sc.threat.p_decoy_engaged,
-                        sc.doctrine.common_mode, raid_trials, seed)
-    return Evaluation(engs, raid, ready, _timeline(setup, track, engs, det_ir, rep_ir, cue, notice), _pmf(raid))
+    a = assess(track, batteries, setup.warheads, space_ir=setup.space_ir, notice=notice, params=params,
+               decision_delay_s=decision, decoys=sc.threat.decoys, p_track=p_track,
+               p_decoy_engaged=sc.threat.p_decoy_engaged, common_mode=sc.doctrine.common_mode, trials=raid_trials,
+               seed=seed, readiness_kw=ready_kw)
+    log = setup.flight.trajectory.log
+    timeline = {**a.timeline,
+                "apogee_s": float(log.apogee_t[0]) if math.isfinite(log.apogee_t[0]) else None,
+                "reentry_100km_s": float(log.down_t[0, 0]) if math.isfinite(log.down_t[0, 0]) else None}
+    return Evaluation(a.engagements, a.raid, a.readiness, timeline, _pmf(a.raid))
 
 
 def _pmf(raid: Any) -> np.ndarray:
@@ -273,31 +270,6 @@ def _pmf(raid: Any) -> np.ndarray:
         return out
     res = raid.monte_carlo if raid.method == "monte carlo" else raid.closed_form
     return np.asarray(res.leaker_pmf, float)
-
-
-def _first(*arrays: Any) -> float | None:
-    vals = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays]) if arrays else np.array([])
-    vals = vals[np.isfinite(vals)]
-    return float(vals.min()) if vals.size else None
-
-
-def _timeline(setup: Setup, track: Any, engs: tuple[Any, ...], det_ir: Any, rep_ir: Any, cue: Any,
-              notice: Any) -> dict[str, Any]:
-    log = setup.flight.trajectory.log
-    return {
-        "launch_s": 0.0,
-        "notice_sent_s": None if notice is None else notice.sent_s,
-        "notice_received_s": None if notice is None else notice.received_s,
-        "burnout_s": _first(track.burnout_s),
-        "apogee_s": float(log.apogee_t[0]) if math.isfinite(log.apogee_t[0]) else None,
-        "reentry_100km_s": float(log.down_t[0, 0]) if math.isfinite(log.down_t[0, 0]) else None,
-        "detection_s": _first(det_ir, *[e.detection_s for e in engs]),
-        "early_warning_report_s": _first(rep_ir),
-        "cue_s": _first(cue),
-        "first_fire_control_track_s": _first(*[e.track_s for e in engs]),
-        "first_launch_possible_s": _first(*[e.launch_earliest_s for e in engs]),
-        "impact_s": float(np.nanmax(track.impact_s)),
-    }
 
 
 # ------------------------------------------------------------------------------------------------ the run
@@ -332,6 +304,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
     ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights; the engagement windows and the raid
     Monte Carlo run on NumPy.
     """
+    from duel.defence.engagement import DEFAULT_TRIALS
     from duel.defence.sensors import ThreatTrack
 
     trials = sc.montecarlo.trials if trials is None else trials
@@ -342,7 +315,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         raise InputError(f"--seed: must be >= 0, got {seed}")
     setup = resolve(sc, backend=backend)
     track = ThreatTrack.from_trajectory(setup.flight.trajectory)
-    nominal = evaluate(setup, track, {}, NOMINAL_TRIALS, seed)
+    nominal = evaluate(setup, track, {}, DEFAULT_TRIALS, seed)  # the nominal raid: the engagement default
 
     draws = sample_inputs(setup, trials, seed)
     tracks = threat_tracks(setup, draws, trials) if draws else []

@@ -500,11 +500,14 @@ def assess(
     common_mode: bool = False,
     trials: int | None = None,
     seed: int = 0,
+    readiness_kw: dict[str, float] | None = None,
 ) -> Assessment:
-    """Sensors + notice -> cue -> windows per battery x object -> raid (the defence half of design.md)."""
-    if not batteries:
-        raise InputError("--battery: at least one battery is needed (TYPE@PLACE)")
-    ready = readiness(notice, decision_delay_s)
+    """Sensors + notice -> cue -> windows per battery x object -> raid (the defence half of design.md).
+
+    ``readiness_kw`` overrides the notional readiness settings (see :func:`readiness`). With no battery every
+    object leaks.
+    """
+    ready = readiness(notice, decision_delay_s, **(readiness_kw or {}))
     if space_ir is not None:
         det_ir, rep_ir, cue = space_ir.warning(track.burnout_s)
     else:

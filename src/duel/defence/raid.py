@@ -606,8 +606,13 @@ def closed_form_raid(
 
 
 # ------------------------------------------------------------------------------------------ Monte Carlo
-def _draws_per_trial(n_obj: int, layers: Sequence[Layer]) -> int:
-    """Uniforms per trial: classification N; per layer tracking N, priority N, kills k N, looks (k-1) N."""
+def draws_per_trial(n_obj: int, layers: Layer | Sequence[Layer]) -> int:
+    """Uniforms per trial of a raid of ``n_obj`` objects (warheads + decoys) through ``layers``.
+
+    Classification N; per layer tracking N, priority N, kills k N, looks (k - 1) N (k opportunities),
+    rounded up to a multiple of 4.
+    """
+    layers = _layers(layers)
     k = n_obj + sum(n_obj * (1 + 1 + ly.opportunities + (ly.opportunities - 1)) for ly in layers)
     return -(-k // 4) * 4  # Philox-4x64 emits 4 words per counter step; keep trials aligned to steps
 
@@ -679,6 +684,21 @@ def _simulate_chunk(
     return leakers, used
 
 
+def simulate_trials(
+    u: np.ndarray, warheads: int, decoys: int, layers: Layer | Sequence[Layer], p_track: float = 1.0,
+    p_decoy_engaged: float = 1.0, common_mode: bool = False, *, p_warhead_engaged: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Leakers and interceptors fired (int arrays) of one raid per row of uniforms ``u``.
+
+    ``u`` has shape (trials, >= :func:`draws_per_trial`); the caller chooses the random stream (e.g. one per
+    trial index), which is how :func:`simulate_raid` and the Monte Carlo engines share one raid model.
+    """
+    w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
+    ls = _layers(layers)
+    pts = [ly.p_track if ly.p_track is not None else pt for ly in ls]
+    return _simulate_chunk(u, w, d, ls, pts, pww, pdw, common_mode)
+
+
 def simulate_raid(
     warheads: int,
     decoys: int = 0,
@@ -718,7 +738,7 @@ def simulate_raid(
     trials = _int_min("trials", trials, 1)
     seed = _int_min("seed", seed, 0)
     n = w + d
-    kp = _draws_per_trial(n, layers)
+    kp = draws_per_trial(n, layers)
     if chunk_trials is None:
         chunk_trials = max(1, 4_000_000 // kp)
     chunk_trials = _int_min("chunk_trials", chunk_trials, 1)

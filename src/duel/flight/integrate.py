@@ -53,12 +53,15 @@ class StepPolicy:
     min_s: float = 0.01
     t_max_s: float = 4 * 3600.0
 
-    def coast_step(self, h: np.ndarray, speed: np.ndarray, beta: np.ndarray) -> np.ndarray:
-        """Free-flight step (s) for heights h (m), speeds (m/s) and ballistic coefficients (kg/m^2)."""
-        band = np.where(h > self.high_m, self.high_s, np.where(h > self.low_m, self.mid_s, self.low_s))
-        rho_est = 1.225 * np.exp(-np.maximum(h, 0.0) / 7_200.0)  # exponential air, for the step size only
-        tau = 2.0 * beta / (rho_est * np.maximum(speed, 1.0))
-        return np.maximum(np.minimum(band, self.drag_fraction * tau), self.min_s)
+    def coast_step(self, h: Any, speed: Any, beta: Any, xp: Any = np) -> Any:
+        """Free-flight step (s) for heights h (m), speeds (m/s) and ballistic coefficients (kg/m^2).
+
+        Written for an array namespace ``xp``, so the NumPy loop and the compiled GPU loop share it.
+        """
+        band = xp.where(h > self.high_m, self.high_s, xp.where(h > self.low_m, self.mid_s, self.low_s))
+        rho_est = 1.225 * xp.exp(-xp.maximum(h, 0.0) / 7_200.0)  # exponential air, for the step size only
+        tau = 2.0 * beta / (rho_est * xp.maximum(speed, 1.0))
+        return xp.maximum(xp.minimum(band, self.drag_fraction * tau), self.min_s)
 
 
 @dataclass

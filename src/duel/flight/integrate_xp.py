@@ -54,14 +54,6 @@ Accel = Callable[..., tuple[Any, Any, Any]]
 
 
 # ----------------------------------------------------------------------------------- small pieces (xp)
-def coast_step_xp(policy: StepPolicy, h: Any, speed: Any, beta: Any, xp: Any = np) -> Any:
-    """:meth:`StepPolicy.coast_step` written for an array namespace (identical formula)."""
-    band = xp.where(h > policy.high_m, policy.high_s, xp.where(h > policy.low_m, policy.mid_s, policy.low_s))
-    rho_est = 1.225 * xp.exp(-xp.maximum(h, 0.0) / 7_200.0)
-    tau = 2.0 * beta / (rho_est * xp.maximum(speed, 1.0))
-    return xp.maximum(xp.minimum(band, policy.drag_fraction * tau), policy.min_s)
-
-
 def vertical_speed_xp(s: Sequence[Any], physics: Physics, xp: Any = np) -> Any:
     """Rate of change of height (m/s): ECEF velocity along the ellipsoid normal."""
     e = physics.earth
@@ -129,7 +121,7 @@ def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Ca
 
         def step_size(t, s, phase, h0):
             coast = phase == COAST
-            dt = xp.where(coast, coast_step_xp(policy, h0, _speed(s, xp), beta, xp), policy.boost_s)
+            dt = xp.where(coast, policy.coast_step(h0, _speed(s, xp), beta, xp), policy.boost_s)
             if boost:
                 tt = t[:, None] + 1e-9
                 ahead = xp.min(xp.where(bounds_fixed[None, :] > tt, bounds_fixed[None, :], xp.inf), axis=1)
