@@ -15,6 +15,13 @@ import numpy as np
 
 from duel.errors import InputError
 
+EVENT_NAMES = {  # timeline key -> the words in the report's event table (IR gives warning, not a track)
+    "notice_s": "notice sent", "notice_received_s": "notice received by the defender", "launch_s": "launch",
+    "early_warning_detection_s": "infrared detection of the boost", "early_warning_report_s": "infrared launch report",
+    "cue_s": "cue to the batteries", "first_radar_detection_s": "first radar detection", "burnout_s": "burnout",
+    "first_fire_control_track_s": "first fire-control track", "first_launch_s": "first interceptor launch possible",
+    "apogee_s": "apogee", "reentry_100km_s": "reentry (100 km)", "impact_s": "impact",
+}
 CLAIM_STATUS = {"holds": "supported", "fails": "contradicted", "undecided": "uncertain"}
 
 
@@ -144,8 +151,8 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "timeline": {"intro": "Minutes after launch. Bars: when each battery could intercept; markers: what the "
                               "defence knows when." + _exchange_text(result.get("notice_exchange")),
                      "figures": fig("fig-timeline", "Timeline from launch to impact with the engagement windows"),
-                     "events": [{"name": k.removesuffix("_s").replace("_", " "), "time_s": x}
-                                for k, x in tl.items() if isinstance(x, (int, float)) and x is not None],
+                     "events": sorted(({"name": name, "time_s": tl[k]} for k, name in EVENT_NAMES.items()
+                                       if tl.get(k) is not None), key=lambda e: e["time_s"]),
                      "windows": [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"],
                                   "note": ly.get("why_none") or ""} for ly in tb["layers"]]},
         "trajectory": {"intro": result["threat"]["trajectory"] + " trajectory; shaded: each interceptor's altitudes.",
