@@ -102,6 +102,7 @@ BAD = [
      "--trajectory"),
     (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv", "--trajectory", "zigzag"],
      "--trajectory: unknown shape"),
+    (["--missile", "ore\nshnik", "--from", "kapustin-yar", "--to", "kyiv"], "unknown missile 'ore\\nshnik'"),
     (["--burnout-speed", "0", "--from", "kyiv", "--to", "dnipro", "--trajectory", "lofted"], "--burnout-speed"),
     (["--burnout-speed", "-300", "--from", "kyiv", "--to", "dnipro", "--trajectory", "lofted"], "--burnout-speed"),
     (["--burnout-speed", "1000", "--from", "kapustin-yar", "--to", "london", "--trajectory", "lofted"],

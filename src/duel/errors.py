@@ -8,11 +8,26 @@ into ``error: <message>`` and exit code 2, never a traceback.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character (newline, tab, ...) written as its escape, e.g. ``\\n``."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class InputError(ValueError):
-    """Bad input from the user or a data file; the message names the input and the problem."""
+    """Bad input from the user or a data file; the message names the input and the problem.
+
+    The message is always one line: control characters that came in with the user's text (a newline inside
+    a quoted key, say) are shown escaped, so ``error: ...`` on stderr stays one line.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(str(message)))
 
 
 def suggest(name: str, known: Iterable[str], what: str) -> InputError:
