@@ -6,13 +6,16 @@ flown from burnout in one batch (drag, rotation, J2, US76), engagement windows p
 raid per trial (:class:`duel.dispersion.DuelTrials`) through :func:`duel.montecarlo.run_monte_carlo`,
 streamed to Parquet with ``--out DIR``. Two timings per N:
 
-* ``impact``: impact dispersion only (flights, no engagement), on ``--backend`` (numpy, gpu, jax-cpu);
-* ``duel``: full duel trials (flights recorded on NumPy, windows, raid), NumPy only for now.
+* ``impact``: impact dispersion only (flights, no engagement);
+* ``duel``: full duel trials (recorded flights, windows, layers, raid: :mod:`duel.engine`);
+
+both on ``--backend`` (numpy, gpu, jax-cpu). The first duel block is timed separately (``warmup_s``: JAX
+compiles its programs there).
 
 Prints a table, or JSON lines with ``--json``; appends every row to ``benchmarks/results.jsonl``.
 
     python benchmarks/duel_mc.py [--n 100 1000] [--duel-n 10 50] [--backend numpy|gpu|jax-cpu]
-                                 [--scenario FILE] [--fast-geodesic] [--out DIR] [--seed 1] [--json]
+                                 [--scenario FILE] [--out DIR] [--seed 1] [--json]
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="*", default=[1_000, 10_000], help="trials for the impact timing")
     ap.add_argument("--duel-n", type=int, nargs="*", default=[10, 50], help="trials for the full-duel timing")
     ap.add_argument("--backend", default="numpy", choices=["numpy", "gpu", "jax-cpu"])
-    ap.add_argument("--fast-geodesic", action="store_true", help="Andoyer-Lambert distances in the windows")
     ap.add_argument("--track-dt", type=float, default=0.5, help="threat-track grid step (s)")
     ap.add_argument("--chunk", type=int, default=None, help="trials per run_monte_carlo chunk")
     ap.add_argument("--out", default=None, help="stream duel trials to Parquet under DIR/N")
@@ -71,8 +73,10 @@ def main() -> None:
                      "objects_per_s": n * nom.objects / r.seconds, "warmup_s": warm, "cep_m": r.cep_m,
                      "cep_ci95_m": list(r.cep_ci95_m), "footprint_median_m": float(np.median(r.footprint_m)),
                      **common})
-    fn = D.duel_trials(setup, track_dt_s=args.track_dt, fast_geodesic=args.fast_geodesic)
-    fn(args.seed, 0, 1)  # warm-up
+    fn = D.duel_trials(setup, track_dt_s=args.track_dt, backend=backend.name)
+    t0 = time.perf_counter()
+    fn(args.seed, 0, 1)  # warm-up (JAX compiles here)
+    duel_warm = time.perf_counter() - t0
     for n in args.duel_n:
         out = None if args.out is None else Path(args.out) / f"duel-{n}"
         t0 = time.perf_counter()
@@ -80,9 +84,9 @@ def main() -> None:
                               overwrite=True)
         dt = time.perf_counter() - t0
         s = res.summary
-        rows.append({"benchmark": "duel_mc", "kind": "duel", "backend": "numpy", "device": "cpu (numpy)",
+        rows.append({"benchmark": "duel_mc", "kind": "duel", "backend": backend.name, "device": backend.device,
                      "n": n, "seconds": dt, "trials_per_s": n / dt, "objects_per_s": n * nom.objects / dt,
-                     "fast_geodesic": args.fast_geodesic, "track_dt_s": args.track_dt, "stored": out is not None,
+                     "warmup_s": duel_warm, "track_dt_s": args.track_dt, "stored": out is not None,
                      "p_all_stopped": s["all_stopped"].mean, "p_all_stopped_ci95": list(s["all_stopped"].ci95),
                      "leakers_mean": s["leakers"].mean, "miss_m_mean": s["miss_m"].mean, **common})
     with (Path(__file__).parent / "results.jsonl").open("a") as fh:

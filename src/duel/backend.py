@@ -88,7 +88,8 @@ class Backend:
         Same arguments and result as :func:`duel.flight.integrate.integrate` (without recording): an
         :class:`~duel.flight.integrate.EventLog` of NumPy arrays, whatever the backend. ``chunk`` overrides
         the backend's trajectories per run; extra keyword arguments go to
-        :func:`~duel.flight.integrate_xp.integrate_xp` (``events``, ``accel``, ``stats``).
+        :func:`~duel.flight.integrate_xp.integrate_xp` (``events``, ``accel``, ``stats``, and
+        ``record_steps``, with which the result is (log, times, states) as that function documents).
         """
         from duel.flight.integrate import StepPolicy
 

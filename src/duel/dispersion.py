@@ -22,8 +22,8 @@ unrecorded flights (impact points only). With every sigma zero the batch reprodu
 
 Random streams: the normals of trial i are the uniforms [i K, (i + 1) K) of the Philox-4x64 stream keyed
 by ``seed`` (:func:`duel.montecarlo.philox_block`, K = 3 + 3 W rounded up to 4), mapped by the inverse
-normal CDF. The raid draws of a duel trial come from a second Philox stream (key derived from ``seed``)
-opened at counter i 2^32. Nothing depends on the batch size, the chunking or the order of chunks.
+normal CDF. The raid draws of duel trial i are row i of the engine's raid streams (:mod:`duel.engine`).
+Nothing depends on the batch size, the chunking or the order of chunks.
 
 Impact dispersion and CEP
 -------------------------
@@ -38,24 +38,22 @@ two of its objects' impact points (m; 0 for one object).
 
 Duel trials (:class:`DuelTrials`)
 ---------------------------------
-One trial = one full duel: the T x W dispersed objects are flown with recording, prefixed with the nominal
-boost (common to all), resampled to a :class:`~duel.defence.sensors.ThreatTrack` of T x W objects and
-passed to :func:`~duel.defence.engagement.battery_windows` for each battery (vectorised over all objects
-of the block; the windows may differ per object). The cue (space IR) and readiness (notice) are those of
-:func:`duel.run.evaluate` with the nominal inputs. Per trial the layers follow
-:func:`duel.defence.engagement.raid_layers`: a battery is a layer for this trial when every one of the
-trial's objects has a window, with the smallest opportunity count over them, ordered by the earliest window
-start (conservative, as in the nominal run). The raid is then solved two ways per trial:
+One trial = one full duel: the T x W dispersed objects are flown with recording on the chosen backend,
+prefixed with the nominal boost (common to all), resampled to a common 0.5 s grid whose first sample after
+each object's impact is that impact (:func:`duel.flight.resample.grid_with_impacts`), and handed to the
+batch engine (:func:`duel.engine.evaluate_rows`, nominal defence inputs): windows per battery x object
+(the windows may differ per object), each trial's layers by :func:`duel.defence.engagement.raid_layers`'
+rule (a battery is a layer when every one of the trial's objects has a window, with the smallest
+opportunity count over them, ordered by the earliest window start), and the raid two ways per trial:
 
 * ``p_all_stopped`` / ``expected_leakers``: the closed form (Wilkening) conditional on the trial's layers,
   limits dropped: exact when ``limits_bind`` is False, an upper bound on the defence otherwise;
-* ``leakers`` / ``interceptors`` / ``all_stopped``: one seeded realisation of the raid Monte Carlo
-  (:func:`duel.defence.raid.simulate_trials`, magazines and fire channels applied), trials with identical
-  layers simulated together.
+* ``leakers`` / ``interceptors`` / ``all_stopped``: one seeded realisation of the raid Monte Carlo with
+  magazines and fire channels (:func:`duel.defence.raid_rows.simulate_rows`).
 
 So the mean of ``all_stopped`` estimates P(every warhead stopped) with the limits; the mean of
 ``p_all_stopped`` is the lower-variance (Rao-Blackwellised) estimate when no limit binds.
-The defence inputs are nominal (the scenario's ``[uncertain]`` bands are not drawn here yet).
+The defence inputs are nominal (the scenario's ``[uncertain]`` bands are not drawn here).
 """
 
 from __future__ import annotations
@@ -85,8 +83,6 @@ __all__ = [
     "duel_trials",
 ]
 
-RAID_STREAM = 0x5A1D  # salt of the raid stream key
-RAID_COUNTER_STRIDE = 1 << 32  # Philox counter steps reserved per trial in the raid stream
 BOOTSTRAP = 400
 
 
@@ -174,16 +170,11 @@ def standard_normals(seed: int, start: int, stop: int, per_trial: int, key_salt:
     """Standard normals (stop - start, per_trial) for trials [start, stop); row i depends on (seed, i) only."""
     from scipy.special import ndtri
 
-    from duel.montecarlo import philox_block
+    from duel.montecarlo import philox_block, salted_key
 
-    key = int(seed) if key_salt is None else _salted(seed, key_salt)
+    key = int(seed) if key_salt is None else salted_key(seed, key_salt)
     u = philox_block(key, start, stop, per_trial)[:, :per_trial]
     return ndtri(np.clip(u, 2.0**-53, 1.0 - 2.0**-53))
-
-
-def _salted(seed: int, salt: int) -> int:
-    return int(np.random.SeedSequence([int(seed), int(salt)]).generate_state(2, dtype=np.uint64).astype(object)
-               .dot([1, 1 << 64]))
 
 
 def dispersed_states(nominal: Nominal, dispersion: Dispersion, z: np.ndarray) -> np.ndarray:
@@ -244,10 +235,11 @@ def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: in
                   record: bool = False, backend: Any = None, policy: StepPolicy = StepPolicy()) -> DispersedFlight:
     """Fly trials [start, stop) x W objects from the dispersed burnout states in one batch.
 
-    ``backend`` (a :class:`duel.backend.Backend` or its name) runs unrecorded flights; recording uses NumPy.
+    ``backend`` (a :class:`duel.backend.Backend` or its name; None = NumPy) runs the flights.
     """
     from duel.flight.dynamics import LaneParams
     from duel.flight.integrate import integrate
+    from duel.flight.trajectory import RECORD_STEPS
 
     T, W = stop - start, nominal.objects
     z = standard_normals(seed, start, stop, 3 + 3 * W)
@@ -259,9 +251,13 @@ def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: in
 
         backend = get_backend(backend)
     trials = np.arange(start, stop)
-    if not record and backend is not None and backend.name != "numpy":
-        return DispersedFlight(nominal, trials, backend.run_integration(state0, t0, lanes, None, nominal.physics,
-                                                                         policy))
+    if backend is not None and backend.name != "numpy":
+        if not record:
+            return DispersedFlight(nominal, trials, backend.run_integration(state0, t0, lanes, None, nominal.physics,
+                                                                             policy))
+        log, t, st = backend.run_integration(state0, t0, lanes, None, nominal.physics, policy,
+                                             record_steps=RECORD_STEPS)
+        return DispersedFlight(nominal, trials, log, t, st)
     log, rec = integrate(state0, t0, lanes, None, nominal.physics, policy, record)
     t, st = rec.assemble(T * W) if rec is not None else (None, None)
     return DispersedFlight(nominal, trials, log, t, st)
@@ -386,51 +382,6 @@ def impact_dispersion(nominal: Any, trials: int, seed: int = 0, dispersion: Disp
                             time.perf_counter() - t_start)
 
 
-# ------------------------------------------------------------------------------------------ fast geodesic
-def andoyer_lambert_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any, earth: Any = None) -> np.ndarray:
-    """Ellipsoidal distance (m) by the Andoyer-Lambert first-order flattening correction (pure NumPy).
-
-    Within about 10 m of the Karney geodesic (pyproj) up to a few thousand km; about 30x faster. Used
-    only when :class:`DuelTrials` is asked for ``fast_geodesic`` (engagement ranges are tens to hundreds
-    of km, so the error is far below the window grid).
-    """
-    from duel.earth import earth_model
-
-    e = earth or earth_model()
-    a, f = e.a_m, 1.0 - e.b_m / e.a_m
-    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
-    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
-    b1, b2 = np.arctan((1 - f) * np.tan(p1)), np.arctan((1 - f) * np.tan(p2))
-    h = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin(dl / 2) ** 2
-    sig = 2.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    P, Q = (b1 + b2) / 2, (b2 - b1) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        X = (sig - np.sin(sig)) * np.sin(P) ** 2 * np.cos(Q) ** 2 / np.cos(sig / 2) ** 2
-        Y = (sig + np.sin(sig)) * np.cos(P) ** 2 * np.sin(Q) ** 2 / np.sin(sig / 2) ** 2
-    corr = np.where(sig > 1e-12, f / 2 * (X + Y), 0.0)
-    return a * (sig - corr)
-
-
-def _fast_track_class() -> type:
-    from duel.defence.sensors import ThreatTrack
-
-    class FastGeodesicTrack(ThreatTrack):
-        """A :class:`ThreatTrack` whose ground distances use :func:`andoyer_lambert_m` (NumPy, no pyproj)."""
-
-        def ground_distance_m(self, lat_deg: float, lon_deg: float, lat: Any = None, lon: Any = None) -> np.ndarray:
-            lat = self.lat_deg if lat is None else np.asarray(lat, float)
-            lon = self.lon_deg if lon is None else np.asarray(lon, float)
-            return andoyer_lambert_m(lat_deg, lon_deg, lat, lon)
-
-    return FastGeodesicTrack
-
-
-def __getattr__(name: str) -> Any:
-    if name == "FastGeodesicTrack":
-        return _fast_track_class()
-    raise AttributeError(name)
-
-
 # ------------------------------------------------------------------------------------------ duel trials
 @dataclass
 class DuelTrials:
@@ -440,7 +391,8 @@ class DuelTrials:
     ``interceptors`` (int fired), ``p_all_stopped`` and ``expected_leakers`` (closed form conditional on the
     trial's layers, limits dropped), ``limits_bind`` (bool), ``layers`` (int), ``miss_m`` (median radial
     miss of the trial's objects), ``footprint_m``, ``impact_s`` (last impact, s from launch). See the module
-    docstring for the model. ``block_trials`` bounds the objects per engagement block (memory).
+    docstring for the model. ``backend`` runs the flights and the defence; ``block_trials`` bounds the
+    objects per block (memory).
     """
 
     setup: Any
@@ -448,20 +400,21 @@ class DuelTrials:
     track_dt_s: float = 0.5
     block_trials: int | None = None
     policy: StepPolicy = field(default_factory=StepPolicy)
-    fast_geodesic: bool = False
+    backend: str = "numpy"
 
     def __post_init__(self) -> None:
-        from duel.defence.sensors import readiness
+        from duel.backend import get_backend
 
         self.nominal = Nominal.from_setup(self.setup)
-        self.ready = readiness(self.setup.notice, self.setup.decision_delay_s)
+        self._backend = get_backend(self.backend)
+        if not self.track_dt_s > 0:
+            raise InputError(f"track_dt_s: must be > 0, got {self.track_dt_s:g}")
 
     def fingerprint(self) -> dict[str, Any]:
         sc = self.setup.scenario
         return {"function": "duel.dispersion.DuelTrials", "scenario": sc.model_dump(mode="json"),
-                "dispersion": self.dispersion.to_dict(), "track_dt_s": self.track_dt_s,
-                "fast_geodesic": self.fast_geodesic,
-                "policy": {k: getattr(self.policy, k) for k in vars(self.policy)}, "stream": "philox4x64/1"}
+                "dispersion": self.dispersion.to_dict(), "track_dt_s": self.track_dt_s, "backend": self.backend,
+                "policy": {k: getattr(self.policy, k) for k in vars(self.policy)}, "stream": "philox4x64/2"}
 
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         W = self.nominal.objects
@@ -470,85 +423,33 @@ class DuelTrials:
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def _block(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
-        from duel.defence.engagement import battery_windows
-        from duel.defence.sensors import ThreatTrack
+        from duel.engine import TrackArrays, defence_rows, evaluate_rows
+        from duel.flight.resample import grid_with_impacts
 
-        setup, nom, ready = self.setup, self.nominal, self.ready
+        setup, nom = self.setup, self.nominal
         T, W = stop - start, nom.objects
-        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy)
-        track = ThreatTrack.from_trajectory(fl.trajectory(), self.track_dt_s)
-        if self.fast_geodesic:
-            track = _fast_track_class()(*(getattr(track, k) for k in ("time_s", "lat_deg", "lon_deg", "alt_m",
-                                                                    "speed_mps", "burnout_s", "impact_s", "labels")))
-        if setup.space_ir is not None:
-            _, _, cue = setup.space_ir.warning(track.burnout_s)
-        else:
-            cue = np.full(track.n, np.nan)
-        opp, first = [], []
-        for b in setup.batteries:
-            e = battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor,
-                                setup.params)
-            o = e.opportunities().reshape(T, W)
-            f = np.full(T * W, np.inf)
-            for w in e.windows:  # one small record per window
-                f[w.object_index] = min(f[w.object_index], w.t_first_s)
-            opp.append(o)
-            first.append(f.reshape(T, W).min(axis=1))
-        opp_min = np.stack([o.min(axis=1) for o in opp], axis=1) if opp else np.zeros((T, 0), int)  # (T, B)
-        t_first = np.stack(first, axis=1) if first else np.zeros((T, 0))
-        cols = self._raid(seed, start, stop, opp_min, t_first)
+        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy,
+                           backend=self._backend)
+        tr = fl.trajectory()
+        t_end = float(np.nanmax(tr.t))
+        grid = np.arange(float(np.nanmin(tr.t[:, 0])), t_end + self.track_dt_s, self.track_dt_s)
+        times, lat, lon, alt, speed = grid_with_impacts(tr.t, tr.state, grid, nom.physics.earth)
+        burnout = np.full(T * W, nom.burnout_t)
+        cue = setup.space_ir.warning(burnout)[2] if setup.space_ir is not None else np.full(T * W, np.nan)
+        shape = (T, W, grid.size)
+        tracks = TrackArrays(times.reshape(shape), lat.reshape(shape), lon.reshape(shape), alt.reshape(shape),
+                             speed.reshape(shape), cue.reshape(T, W))
+        res = evaluate_rows(setup, tracks, defence_rows(setup, {}, T), self._backend, seed, inner=1, row_offset=start)
+        leakers = res["mc_leakers"][:, 0]
+        cols = {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": res["mc_interceptors"][:, 0],
+                "p_all_stopped": res["p_all_stopped"], "expected_leakers": res["expected_leakers"],
+                "limits_bind": res["limits_bind"], "layers": res["layers"]}
         _, _, miss, east, north = impact_offsets(nom, fl.log.impact_state)
         miss, east, north = (x.reshape(T, W) for x in (miss, east, north))
         cols["miss_m"] = np.nanmedian(miss, axis=1)
         cols["footprint_m"] = footprint_m(np.nan_to_num(east), np.nan_to_num(north))
         cols["impact_s"] = np.nanmax(fl.log.impact_t.reshape(T, W), axis=1)
         return cols
-
-    def _layers(self, opp_row: np.ndarray, first_row: np.ndarray) -> tuple[Any, ...]:
-        """This trial's layers (raid_layers' rule): batteries with a window for every object, by t_first."""
-        from duel.defence.raid import Layer
-
-        p = self.setup.params
-        usable = sorted((float(first_row[i]), i, int(opp_row[i])) for i in range(opp_row.size) if opp_row[i] >= 1)
-        out = []
-        for _, i, o in usable:
-            b = self.setup.batteries[i]
-            out.append(Layer(sspk=b.type.sspk, shots=p.shots, opportunities=o, doctrine=p.doctrine,  # type: ignore[arg-type]
-                             p_kill_assessment=p.p_kill_assessment, magazine=b.magazine,
-                             fire_channels=b.type.simultaneous_engagements, name=b.label))
-        return tuple(out)
-
-    def _raid(self, seed: int, start: int, stop: int, opp: np.ndarray, first: np.ndarray) -> dict[str, np.ndarray]:
-        from duel.defence import raid
-
-        sc = self.setup.scenario
-        T = stop - start
-        w, d = self.setup.warheads, sc.threat.decoys
-        pt, pdw, ct = sc.doctrine.p_track, sc.threat.p_decoy_engaged, sc.doctrine.common_mode
-        leakers = np.full(T, w, dtype=np.int64)
-        used = np.zeros(T, dtype=np.int64)
-        p_all = np.zeros(T)
-        e_leak = np.full(T, float(w))
-        binds = np.zeros(T, dtype=bool)
-        n_layers = np.zeros(T, dtype=np.int64)
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for r in range(T):  # grouping only; each group is solved in one vectorised call
-            groups.setdefault(self._layers(opp[r], first[r]), []).append(r)
-        key = _salted(seed, RAID_STREAM)
-        for layers, rows in groups.items():
-            idx = np.asarray(rows)
-            if not layers:
-                continue
-            n_layers[idx] = len(layers)
-            cf = raid.closed_form_raid(w, d, layers, pt, pdw, ct, ignore_limits=True)
-            p_all[idx], e_leak[idx] = cf.p_zero_leakers, cf.expected_leakers
-            binds[idx] = any(ly.limits_can_bind(w + d) for ly in layers)
-            kp = raid.draws_per_trial(w + d, layers)
-            u = np.stack([np.random.Generator(np.random.Philox(key=key, counter=(start + r) * RAID_COUNTER_STRIDE))
-                          .random(kp) for r in rows])
-            leakers[idx], used[idx] = raid.simulate_trials(u, w, d, layers, pt, pdw, ct)
-        return {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": used, "p_all_stopped": p_all,
-                "expected_leakers": e_leak, "limits_bind": binds, "layers": n_layers}
 
 
 def duel_trials(setup: Any, dispersion: Dispersion = Dispersion(), **kwargs: Any) -> DuelTrials:

@@ -54,6 +54,13 @@ def philox_block(seed: int, start: int, stop: int, draws_per_trial: int) -> np.n
     return gen.random((stop - start, k))
 
 
+def salted_key(seed: int, salt: int) -> int:
+    """A 128-bit Philox key derived from (``seed``, ``salt``) by NumPy's SeedSequence: independent streams
+    for different purposes (threat normals, raid draws, ...) under one user seed."""
+    state = np.random.SeedSequence([int(seed), int(salt)]).generate_state(2, dtype=np.uint64)
+    return int(state[0]) + (int(state[1]) << 64)
+
+
 # ------------------------------------------------------------------------------------------- estimates
 @dataclass(frozen=True)
 class Estimate:

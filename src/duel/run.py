@@ -4,10 +4,15 @@ The physics lives in ``duel.flight`` and ``duel.defence``; this module wires a v
 :class:`~duel.scenario.Scenario` through them, nominally and under uncertainty, and assembles the result
 document (``result.json``; its schema is ``duel schema result``).
 
-Uncertainty. Each Monte Carlo trial i draws the uncertain inputs from its own random stream, seeded by
-(seed, i) only, so results never depend on how trials are batched. For each draw theta_i the defence is
-evaluated in full (windows, layers) and the raid is solved conditionally on theta_i: exactly (closed form) when
-no magazine or fire-channel limit can bind, otherwise by a seeded inner Monte Carlo. The reported
+Nominal. The nominal case (one flight, catalogue values) is evaluated by :func:`evaluate`: every window as a
+record with refined edges, for the report.
+
+Uncertainty. Each Monte Carlo trial i draws the uncertain inputs from stream positions that depend on
+(seed, i) only, so results never depend on how trials are batched. All draws are then evaluated at once by
+the batch engine (:func:`evaluate_draws` -> :mod:`duel.engine`, on the chosen backend, no Python loop over
+trials): windows and layers per draw theta_i, and the raid conditional on theta_i, exactly (closed form)
+when no magazine or fire-channel limit can bind, otherwise by :data:`INNER_TRIALS` seeded realisations. The
+engine resolves window edges to the 0.5 s track grid (the nominal evaluation refines them). The reported
 probabilities are averages over the draws, with 95 % intervals from their spread (normal approximation of
 the mean). A reentry-beta uncertainty re-flies the threat for every draw, in one batch, with the nominal aim.
 """
@@ -184,13 +189,16 @@ def bounds(setup: Setup, path: str, dist: Distribution) -> tuple[float, float]:
 
 # ------------------------------------------------------------------------------------------------ sampling
 def sample_inputs(setup: Setup, trials: int, seed: int) -> dict[str, np.ndarray]:
-    """Draws of every uncertain input, shape (trials,); trial i uses the stream seeded by (seed, i)."""
+    """Draws of every uncertain input, shape (trials,); trial i reads its uniforms from positions that depend
+    only on (seed, i) (:func:`duel.montecarlo.philox_block`), so results never depend on the trial count."""
     from scipy.stats import norm
+
+    from duel.montecarlo import philox_block
 
     paths = list(setup.scenario.uncertain)
     if not paths:
         return {}
-    u = np.array([np.random.default_rng([seed, i]).random(len(paths)) for i in range(trials)])
+    u = philox_block(seed, 0, trials, len(paths))
     out: dict[str, np.ndarray] = {}
     for k, path in enumerate(paths):
         dist = setup.scenario.uncertain[path]
@@ -276,33 +284,56 @@ def _pmf(raid: Any) -> np.ndarray:
 ProgressFn = Callable[[int, int], None]
 
 
-def _trial_seed(seed: int, i: int) -> int:
-    """The inner raid seed of trial i: depends on (seed, i) only."""
-    return int(np.random.SeedSequence([seed, i, 7]).generate_state(1, dtype=np.uint64)[0])
-
-
-def threat_tracks(setup: Setup, draws: dict[str, np.ndarray], trials: int) -> list[Any]:
-    """The threat track of each trial: the nominal one, or re-flown per trial when beta is uncertain."""
+def threat_track_arrays(setup: Setup, draws: dict[str, np.ndarray], rows: int, backend: Any) -> Any:
+    """The threat objects of each row (:class:`duel.engine.TrackArrays`): the nominal track shared by all
+    rows, or, when the reentry beta is drawn, every row's threat re-flown with the nominal aim in one batch
+    on ``backend``."""
     from duel.defence.sensors import ThreatTrack
+    from duel.engine import TrackArrays
     from duel.flight.trajectory import fly_staged
 
-    nominal = ThreatTrack.from_trajectory(setup.flight.trajectory)
     beta = draws.get("missile.reentry_beta_kg_m2")
     if beta is None:
-        return [nominal] * trials
+        return TrackArrays.from_track(ThreatTrack.from_trajectory(setup.flight.trajectory), setup)
     aim = setup.flight.aim
     tr = fly_staged(setup.missile, setup.launch.lat_deg, setup.launch.lon_deg, aim.azimuth_deg,
                     aim.params["kick_deg"], aim.params["cutoff_s"], setup.flight.trajectory.physics,
-                    beta_kg_m2=beta, record=True)
-    return [ThreatTrack.from_trajectory(tr.take(i)) for i in range(trials)]
+                    beta_kg_m2=np.broadcast_to(beta, (rows,)), record=True, backend=backend)
+    return TrackArrays.from_track(ThreatTrack.from_trajectory(tr), setup)
+
+
+def evaluate_draws(setup: Setup, draws: dict[str, np.ndarray], rows: int, seed: int, backend: Any = "numpy",
+                   inner: int = INNER_TRIALS, progress: ProgressFn | None = None) -> dict[str, np.ndarray]:
+    """The defence under each row of ``draws`` (path -> (rows,) values), all rows at once on ``backend``.
+
+    Per row: the raid conditional on the row's inputs, exactly (closed form) when no magazine or fire-channel
+    limit can bind, otherwise by ``inner`` seeded realisations (:func:`duel.engine.evaluate_rows`). Returns
+    ``pmf`` (rows, W + 1) = P(k warheads leak), ``p_all_stopped``, ``p_all_leak``, ``expected_leakers``,
+    ``interceptors`` (expected fired), ``limits_bind``.
+    """
+    from duel.backend import get_backend
+    from duel.defence.raid_rows import leaker_counts
+    from duel.engine import defence_rows, evaluate_rows
+
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    tracks = threat_track_arrays(setup, draws, rows, be)
+    res = evaluate_rows(setup, tracks, defence_rows(setup, draws, rows), be, seed, inner=inner,
+                        inner_only_where_limits_bind=True, progress=progress)
+    w = setup.warheads
+    pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
+    if "mc_leakers" in res:
+        pmf = np.where(bind[:, None], leaker_counts(res["mc_leakers"], w) / res["mc_leakers"].shape[1], pmf)
+        used = np.where(bind, res["mc_interceptors"].mean(axis=1), used)
+    return {"pmf": pmf, "p_all_stopped": pmf[:, 0], "p_all_leak": pmf[:, -1],
+            "expected_leakers": pmf @ np.arange(w + 1), "interceptors": used, "limits_bind": bind}
 
 
 def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
                  progress: ProgressFn | None = None, backend: str = "numpy") -> dict[str, Any]:
     """Run a scenario end to end and return the result document (see ``duel schema result``).
 
-    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights; the engagement windows and the raid
-    Monte Carlo run on NumPy.
+    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial (flights
+    re-flown per draw, engagement windows, layers, raid); the nominal evaluation for the report runs on NumPy.
     """
     from duel.defence.engagement import DEFAULT_TRIALS
     from duel.defence.sensors import ThreatTrack
@@ -318,24 +349,15 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
     nominal = evaluate(setup, track, {}, DEFAULT_TRIALS, seed)  # the nominal raid: the engagement default
 
     draws = sample_inputs(setup, trials, seed)
-    tracks = threat_tracks(setup, draws, trials) if draws else []
     w = setup.warheads
-    p0, pall, leak, used = (np.empty(trials) for _ in range(4))
-    pmf_sum = np.zeros(w + 1)
-    for i in range(trials if draws else 0):
-        ev = evaluate(setup, tracks[i], {p: float(v[i]) for p, v in draws.items()}, INNER_TRIALS, _trial_seed(seed, i))
-        p0[i], pall[i] = ev.pmf[0], ev.pmf[-1]
-        leak[i] = float(np.dot(np.arange(w + 1), ev.pmf))
-        used[i] = ev.raid.interceptors_used_mean
-        pmf_sum += ev.pmf
-        if progress:
-            progress(i + 1, trials)
-    if not draws:  # nothing is uncertain: the nominal case is the answer (its own MC error only)
+    if draws:
+        res = evaluate_draws(setup, draws, trials, seed, backend, INNER_TRIALS, progress)
+        p0, pall, leak, used = res["p_all_stopped"], res["p_all_leak"], res["expected_leakers"], res["interceptors"]
+        pmf_mean = res["pmf"].mean(axis=0)
+    else:  # nothing is uncertain: the nominal case is the answer (its own MC error only)
         p0, pall = np.array([nominal.pmf[0]]), np.array([nominal.pmf[-1]])
         leak = np.array([float(np.dot(np.arange(w + 1), nominal.pmf))])
-        used, pmf_sum, trials_used = np.array([nominal.raid.interceptors_used_mean]), nominal.pmf.copy(), 1
-    else:
-        trials_used = trials
+        used, pmf_mean = np.array([nominal.raid.interceptors_used_mean]), nominal.pmf.copy()
     from duel.verdict import assemble
 
-    return assemble(setup, nominal, draws, p0, pall, leak, used, pmf_sum / trials_used, trials, seed)
+    return assemble(setup, nominal, draws, p0, pall, leak, used, pmf_mean, trials, seed, backend)

@@ -35,7 +35,8 @@ def _interval(samples: np.ndarray, lo: float = 0.0, hi: float = math.inf) -> dic
 
 
 def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndarray, pall: np.ndarray,
-             leak: np.ndarray, used: np.ndarray, pmf: np.ndarray, trials: int, seed: int) -> dict[str, Any]:
+             leak: np.ndarray, used: np.ndarray, pmf: np.ndarray, trials: int, seed: int,
+             backend: str = "numpy") -> dict[str, Any]:
     """The result document of one scenario run (keys documented by ``duel schema result``)."""
     from duel.run import INNER_TRIALS
 
@@ -46,7 +47,7 @@ def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndar
     e_leak = _interval(leak, 0.0, float(w))
     batteries = [e.to_dict() for e in nominal.engagements]
     budget = time_budget(setup, nominal)
-    sens = sensitivity(setup, draws, p0, leak) if draws else {
+    sens = sensitivity(setup, draws, p0, leak, backend=backend) if draws else {
         "method": None, "output": "P(all objects stopped)", "output_key": "p_all_stopped", "indices": [],
         "tornado": [], "base": p_all["value"], "base_p_at_least_one_stopped": p_one["value"]}
     claims = [check_claim(c, p_all, p_one, setup, sens) for c in sc.claims]
@@ -216,24 +217,17 @@ def compare_shapes(setup: Any) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------ sensitivity
-def _outputs_at(setup: Any, inputs: dict[str, float], seed: int) -> dict[str, float]:
-    """P(all stopped), P(at least one stopped) and expected leakers with ``inputs`` set (others nominal)."""
-    from duel.run import INNER_TRIALS, evaluate, threat_tracks
-
-    tracks = threat_tracks(setup, {k: np.array([v]) for k, v in inputs.items()}, 1)
-    ev = evaluate(setup, tracks[0], inputs, 5 * INNER_TRIALS, seed)
-    return {"p_all_stopped": float(ev.pmf[0]), "p_at_least_one_stopped": float(1.0 - ev.pmf[-1]),
-            "expected_leakers": float(np.dot(np.arange(len(ev.pmf)), ev.pmf))}
-
-
-def sensitivity(setup: Any, draws: dict[str, np.ndarray], p0: np.ndarray, leak: np.ndarray) -> dict[str, Any]:
+def sensitivity(setup: Any, draws: dict[str, np.ndarray], p0: np.ndarray, leak: np.ndarray, seed: int = 1,
+                backend: str = "numpy") -> dict[str, Any]:
     """Which uncertain inputs drive the answer: SALib RBD-FAST first-order indices on the trials, and a
     one-at-a-time tornado (each input at its low and high end, the others nominal).
 
     The output ranked is P(all objects stopped); when it does not vary over the draws (e.g. always 0) the
-    expected number of leakers is ranked instead, and ``output`` says which.
+    expected number of leakers is ranked instead, and ``output`` says which. The tornado's 1 + 2 k cases
+    (nominal, then each input at its low and high end) are one batch of the engine
+    (:func:`duel.run.evaluate_draws`, 5 x :data:`duel.run.INNER_TRIALS` realisations where limits bind).
     """
-    from duel.run import bounds
+    from duel.run import INNER_TRIALS, bounds, evaluate_draws
 
     names = list(draws)
     x = np.column_stack([draws[n] for n in names])
@@ -249,15 +243,21 @@ def sensitivity(setup: Any, draws: dict[str, np.ndarray], p0: np.ndarray, leak: 
         indices = [{"input": n, "s1": _num(max(0.0, float(s))), "s1_conf": _num(c)}
                    for n, s, c in zip(names, res["S1"], res["S1_conf"])]
         indices.sort(key=lambda r: -(r["s1"] or 0.0))
-    base = _outputs_at(setup, {}, 1)
+    ends = [bounds(setup, n, setup.scenario.uncertain[n]) for n in names]
+    cases = {n: np.full(1 + 2 * len(names), setup.nominal_inputs[n]) for n in names}
+    for k, (n, (lo, hi)) in enumerate(zip(names, ends)):
+        cases[n][1 + 2 * k], cases[n][2 + 2 * k] = lo, hi
+    out = evaluate_draws(setup, cases, 1 + 2 * len(names), seed, backend, 5 * INNER_TRIALS)
+    at = [{"p_all_stopped": float(out["p_all_stopped"][i]), "p_at_least_one_stopped": float(1.0 - out["p_all_leak"][i]),
+           "expected_leakers": float(out["expected_leakers"][i])} for i in range(1 + 2 * len(names))]
+    base = at[0]
     tornado = []
-    for n in names:
-        lo, hi = bounds(setup, n, setup.scenario.uncertain[n])
-        at_lo, at_hi = _outputs_at(setup, {n: lo}, 1), _outputs_at(setup, {n: hi}, 1)
+    for k, (n, (lo, hi)) in enumerate(zip(names, ends)):
+        at_lo, at_hi = at[1 + 2 * k], at[2 + 2 * k]
         row = {"input": n, "low": lo, "high": hi, "nominal": setup.nominal_inputs[n],
                "output_low": at_lo[key], "output_high": at_hi[key]}
-        for k in ("p_all_stopped", "p_at_least_one_stopped"):
-            row[f"{k}_low"], row[f"{k}_high"] = at_lo[k], at_hi[k]
+        for kk in ("p_all_stopped", "p_at_least_one_stopped"):
+            row[f"{kk}_low"], row[f"{kk}_high"] = at_lo[kk], at_hi[kk]
         tornado.append(row)
     tornado.sort(key=lambda r: -abs(r["output_high"] - r["output_low"]))
     return {"method": "RBD-FAST (SALib), first-order indices on the Monte Carlo trials" if indices else

@@ -67,13 +67,16 @@ _FIELDS = (
 )
 
 
-def slant_distance_m(ground_m: Any, alt_m: Any, r_m: float = R_EARTH_M) -> np.ndarray:
+def slant_distance_m(ground_m: Any, alt_m: Any, r_m: float = R_EARTH_M, xp: Any = np) -> Any:
     """Straight-line distance (m) from a surface point to a point at ``alt_m`` over a surface point
-    ``ground_m`` away, on a sphere of radius ``r_m``: rho^2 = h^2 + 4 R (R + h) sin^2(d / 2R)."""
-    d = np.asarray(ground_m, float)
-    h = np.asarray(alt_m, float)
-    s = np.sin(d / (2.0 * r_m))
-    return np.sqrt(h * h + 4.0 * r_m * (r_m + h) * s * s)
+    ``ground_m`` away, on a sphere of radius ``r_m``: rho^2 = h^2 + 4 R (R + h) sin^2(d / 2R).
+
+    ``xp``: the array namespace (NumPy by default; the batch engine passes ``jax.numpy`` on the GPU).
+    """
+    d = xp.asarray(ground_m, dtype=float)
+    h = xp.asarray(alt_m, dtype=float)
+    s = xp.sin(d / (2.0 * r_m))
+    return xp.sqrt(h * h + 4.0 * r_m * (r_m + h) * s * s)
 
 
 @cache

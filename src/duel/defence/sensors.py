@@ -219,7 +219,7 @@ class ThreatTrack:
         Positions: cubic Hermite interpolation in ECEF with the recorded velocities (C1, exact at the
         recorded samples); speed: the norm of the Hermite derivative. Vectorised over trajectories.
         """
-        from duel.earth import ecef_to_geodetic
+        from duel.flight.resample import hermite_grid
 
         if tr.t is None or tr.state is None:
             raise InputError("threat track: the trajectory was flown without recording (record=False)")
@@ -227,40 +227,19 @@ class ThreatTrack:
             raise InputError(f"threat track: dt_s must be > 0, got {dt_s:g}")
         t = np.asarray(tr.t, float)
         st = np.asarray(tr.state, float)
-        n, s = t.shape
-        valid = np.isfinite(t)
-        count = valid.sum(axis=1)
+        n = t.shape[0]
+        count = np.isfinite(t).sum(axis=1)
         if np.any(count < 2):
             raise InputError("threat track: every trajectory needs at least two recorded samples")
         t_end = t[np.arange(n), count - 1]
         t0 = float(np.nanmin(t[:, 0]))
         grid = np.unique(np.concatenate([np.arange(t0, float(t_end.max()), dt_s), t_end]))
-        # segment index per (object, grid time) by one searchsorted over rows offset in time
-        span = float(np.nanmax(t) - t0) + 1.0
-        offset = (np.arange(n) * 4.0 * span)[:, None]
-        tt = np.where(valid, t - t0, 2.0 * span) + offset
-        k = np.searchsorted(tt.ravel(), (grid[None, :] - t0 + offset).ravel(), side="right").reshape(n, -1)
-        k = k - 1 - (np.arange(n) * s)[:, None]
-        k = np.clip(k, 0, (count - 2)[:, None])
-        rows = np.arange(n)[:, None]
-        ta, tb = t[rows, k], t[rows, k + 1]
-        h = tb - ta
-        u = (grid[None, :] - ta) / h
-        pa, pb = st[rows, k, :3], st[rows, k + 1, :3]
-        va, vb = st[rows, k, 3:], st[rows, k + 1, 3:]
-        u2, u3 = u * u, u * u * u
-        h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2
-        hh = h[..., None]
-        pos = h00[..., None] * pa + h10[..., None] * hh * va + h01[..., None] * pb + h11[..., None] * hh * vb
-        d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, -6 * u2 + 6 * u, 3 * u2 - 2 * u
-        vel = (d00[..., None] * pa + d01[..., None] * pb) / hh + d10[..., None] * va + d11[..., None] * vb
-        lat, lon, alt = ecef_to_geodetic(pos[..., 0], pos[..., 1], pos[..., 2], tr.earth)
-        speed = np.linalg.norm(vel, axis=-1)
-        after = grid[None, :] > t_end[:, None] + 1e-9
-        before = grid[None, :] < t[:, 0][:, None] - 1e-9
-        out = after | before
-        lon = np.degrees(np.unwrap(np.radians(lon), axis=1))
-        lat, lon, alt, speed = (np.where(out, np.nan, a) for a in (lat, lon, alt, speed))
+        lat, lon, alt, speed = hermite_grid(t, st, grid, tr.earth)
+        # unwrap along time (so that longitude interpolates linearly); the NaN outside a flight are filled
+        # with the row's first longitude for the unwrap (no jump) and restored after
+        first = lon[np.arange(n), np.argmax(np.isfinite(lon), axis=1)][:, None]
+        lon = np.where(np.isnan(lon), np.nan, np.degrees(np.unwrap(np.radians(np.where(np.isnan(lon), first, lon)),
+                                                                   axis=1)))
         return cls(grid, lat, lon, alt, speed, np.asarray(tr.log.burnout_t, float), t_end, labels)
 
     def at(self, obj: Any, t: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -380,21 +359,22 @@ def horizon_ground_range_m(h_radar_m: Any, h_target_m: Any, k: float = K_EFFECTI
 
 
 def radar_geometry(
-    ground_m: Any, h_radar_m: Any, h_target_m: Any, k: float = K_EFFECTIVE, r_m: float = R_EARTH_M
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ground_m: Any, h_radar_m: Any, h_target_m: Any, k: float = K_EFFECTIVE, r_m: float = R_EARTH_M, xp: Any = np,
+) -> tuple[Any, Any, Any]:
     """Slant range (m), elevation (rad) and line-of-sight margin (rad) on the effective Earth (arrays).
 
     Line-of-sight margin = acos(a_e/r1) + acos(a_e/r2) - theta: >= 0 when the straight ray clears the sphere.
+    ``xp``: the array namespace (NumPy by default; ``jax.numpy`` in the compiled batch engine).
     """
     a = k * r_m
-    theta = np.asarray(ground_m, float) / a
-    r1 = a + np.asarray(h_radar_m, float)
-    r2 = a + np.maximum(np.asarray(h_target_m, float), 0.0)
-    rho = np.sqrt(np.maximum(r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * np.cos(theta), 0.0))
+    theta = xp.asarray(ground_m, dtype=float) / a
+    r1 = a + xp.asarray(h_radar_m, dtype=float)
+    r2 = a + xp.maximum(xp.asarray(h_target_m, dtype=float), 0.0)
+    rho = xp.sqrt(xp.maximum(r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * xp.cos(theta), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sin_e = np.where(rho > 0, (r2 * np.cos(theta) - r1) / np.where(rho > 0, rho, 1.0), 1.0)
-    eps = np.arcsin(np.clip(sin_e, -1.0, 1.0))
-    margin = np.arccos(np.clip(a / r1, -1, 1)) + np.arccos(np.clip(a / r2, -1, 1)) - theta
+        sin_e = xp.where(rho > 0, (r2 * xp.cos(theta) - r1) / xp.where(rho > 0, rho, 1.0), 1.0)
+    eps = xp.arcsin(xp.clip(sin_e, -1.0, 1.0))
+    margin = xp.arccos(xp.clip(a / r1, -1, 1)) + xp.arccos(xp.clip(a / r2, -1, 1)) - theta
     return rho, eps, margin
 
 
@@ -632,4 +612,33 @@ def readiness(
         f"notice reached the defender {-rec / 60:.1f} min before launch: decision delay {dec:g} s "
         "(notional); reaction times unchanged; no track is created",
     )
+
+
+def readiness_arrays(
+    notice: Notice | None,
+    decision_delay_s: Any,
+    decision_delay_ready_s: Any = None,
+    reaction_factor_ready: Any = None,
+    ready_lead_s: Any = None,
+    relay_s: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`readiness`' decision delay (s) and reaction factor for arrays of inputs (one per trial).
+
+    Same rules and defaults; ``relay_s`` (array or None = the notice's own relay) lets the relay delay of
+    a third-party notice vary per trial. Returns two arrays broadcast to the inputs' common shape.
+    """
+    dd = np.asarray(decision_delay_s, float)
+    dr = np.asarray(NOTIONAL["decision_delay_ready_s"].value if decision_delay_ready_s is None
+                    else decision_delay_ready_s, float)
+    rf = np.asarray(NOTIONAL["reaction_factor_ready"].value if reaction_factor_ready is None
+                    else reaction_factor_ready, float)
+    rl = np.asarray(NOTIONAL["ready_lead_min"].value * 60.0 if ready_lead_s is None else ready_lead_s, float)
+    shape = np.broadcast_shapes(dd.shape, dr.shape, rf.shape, rl.shape, np.shape(relay_s) if relay_s is not None else ())
+    if notice is None or notice.lead_s is None:
+        return np.broadcast_to(dd, shape).copy(), np.ones(shape)
+    rec = -notice.lead_s + (notice.relay if relay_s is None else np.asarray(relay_s, float))
+    before = rec <= 0.0
+    ready = before & (-rec >= rl) & (notice.content in ("launch-area", "impact-area"))
+    dec = np.where(before, np.minimum(dd, dr), dd)
+    return np.broadcast_to(dec, shape).copy(), np.broadcast_to(np.where(ready, rf, 1.0), shape).copy()
 

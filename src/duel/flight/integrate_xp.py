@@ -98,6 +98,7 @@ class _Spec:
     table_scalars: tuple[float, ...]
     accel: Accel
     max_steps: int
+    record_steps: int = 0  # > 0: record every step's state in buffers of this many samples per lane
 
 
 def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Callable[..., Any]
@@ -108,6 +109,7 @@ def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Ca
     ev_bo, ev_apo, ev_down, ev_imp = (e in spec.events for e in ALL_EVENTS)
     levels = DOWN_LEVELS_M if ev_down else ()
     brackets = (["apo"] if ev_apo else []) + [f"dn{k}" for k in range(len(levels))]
+    record = spec.record_steps > 0
 
     def run(t0, s0, cutoff, beta, kick_dir, tab):
         tables = None
@@ -183,6 +185,12 @@ def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Ca
             out["s"] = tuple(xp.where(move, a, b) for a, b in zip(s1, s))
             out["active"] = keep
             out["k"] = c["k"] + 1
+            if record:  # the NumPy path's recording: every step end of a lane that flies on
+                col = c["k"] + 1
+                out["rec_t"] = _set_column(c["rec_t"], col, xp.where(keep, t1, xp.nan), xp)
+                out["rec_s"] = _set_column(c["rec_s"], col, xp.stack([xp.where(keep, a, xp.nan) for a in s1], axis=-1),
+                                           xp)
+                out["nrec"] = xp.where(keep, col + 1, c["nrec"])
             return out
 
         def cond(c):
@@ -193,6 +201,11 @@ def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Ca
               "status": xp.full(t0.shape, FLYING), "max_speed": xp.zeros_like(t0), "dt_last": xp.zeros_like(t0)}
         if boost:
             c0["sb"] = tuple((nan, nan, nan) for _ in range(spec.n_stages))
+        if record:
+            K = spec.record_steps
+            c0["rec_t"] = _set_column(xp.full((t0.shape[0], K), xp.nan), 0, t0, xp)
+            c0["rec_s"] = _set_column(xp.full((t0.shape[0], K, 6), xp.nan), 0, xp.stack(list(s0), axis=-1), xp)
+            c0["nrec"] = xp.ones(t0.shape, dtype=int)
         if ev_bo:
             c0["bo_t"] = xp.where(at_burnout, t0, nan)
             c0["bo_s"] = tuple(xp.where(at_burnout, a, nan) for a in s0)
@@ -247,9 +260,34 @@ def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Ca
                                             xp.nan)
                 if name == "imp":
                     res["imp_s"] = tuple(xp.where(hit[sl], a[sl], xp.nan) for a in [p for p, _ in pv] + vel)
+        if record:  # landed lanes end with the impact sample, as in the NumPy recording
+            landed = c["status"] == IMPACT
+            col = xp.where(landed, c["nrec"], spec.record_steps)  # out of range: dropped
+            res["rec_t"] = _set_at(c["rec_t"], col, res["imp_t"], xp)
+            res["rec_s"] = _set_at(c["rec_s"], col, xp.stack(list(res["imp_s"]), axis=-1), xp)
+            res["nrec"] = xp.where(landed, c["nrec"] + 1, c["nrec"])
         return res
 
     return run
+
+
+def _set_column(buf: Any, col: Any, values: Any, xp: Any) -> Any:
+    """``buf`` with column ``col`` (a scalar index along axis 1) set to ``values``; out of range: unchanged."""
+    if xp is np:
+        if int(col) < buf.shape[1]:
+            buf[:, int(col)] = values
+        return buf
+    return buf.at[:, col].set(values, mode="drop")
+
+
+def _set_at(buf: Any, col: Any, values: Any, xp: Any) -> Any:
+    """``buf`` with entry (i, col[i]) set to ``values[i]`` for every lane i; columns out of range: unchanged."""
+    rows = xp.arange(buf.shape[0])
+    if xp is np:
+        ok = col < buf.shape[1]
+        buf[rows[ok], col[ok]] = values[ok]
+        return buf
+    return buf.at[rows, col].set(values, mode="drop")
 
 
 def _python_while(cond: Callable[[Any], Any], body: Callable[[Any], Any], c: Any) -> Any:
@@ -301,7 +339,8 @@ def integrate_xp(
     accel: Accel = acceleration,
     max_steps: int = MAX_STEPS,
     stats: dict[str, Any] | None = None,
-) -> EventLog:
+    record_steps: int = 0,
+) -> EventLog | tuple[EventLog, np.ndarray, np.ndarray]:
     """Integrate N trajectories from ECEF states ``state0`` (N, 6) (m, m/s) at times ``t0`` (N,) (s).
 
     Same contract as :func:`duel.flight.integrate.integrate` (``record`` excepted): ``tables`` is None for
@@ -317,8 +356,13 @@ def integrate_xp(
             Event fields not asked for stay NaN.
         accel: the vector field, signature of :func:`duel.flight.dynamics.acceleration`.
         stats: if given, filled with ``steps`` (loop iterations, max over chunks) and ``chunks``.
+        record_steps: > 0 records every step, as the NumPy path's ``record=True``, into fixed buffers of
+            this many samples per trajectory (a fixed shape, so the loop still compiles once); a chunk that
+            needs more is run again with twice the size.
     Returns:
-        An :class:`~duel.flight.integrate.EventLog` of NumPy arrays.
+        An :class:`~duel.flight.integrate.EventLog` of NumPy arrays; with ``record_steps``, also the times
+        (N, S) and ECEF states (N, S, 6) of every recorded sample, NaN-padded after each trajectory ends
+        (the layout of :meth:`duel.flight.integrate.Recording.assemble`).
     """
     unknown = set(events) - set(ALL_EVENTS)
     if unknown:
@@ -330,14 +374,13 @@ def integrate_xp(
     n_stages = 0 if tables is None else len(tables.end_s)
     spec = _Spec(physics, policy, events, until_burnout, n_stages,
                  tuple(float(getattr(tables, k)) for k in _TABLE_SCALARS) if tables is not None else (),
-                 accel, max_steps)
+                 accel, max_steps, max(0, int(record_steps)))
     kick = lanes.kick_dir if len(lanes.kick_dir) else np.zeros((n, 3))
     tab = {k: np.asarray(getattr(tables, k), float) for k in _TABLE_ARRAYS} if tables is not None else None
 
     if xp == "numpy":
-        prog = _program(spec, np, _python_while, _python_fori)
-
         def call(sl: slice, pad: int) -> dict[str, Any]:
+            prog = _program(spec, np, _python_while, _python_fori)
             return prog(t0[sl], tuple(state0[sl, k] for k in range(6)), lanes.cutoff_s[sl],
                         lanes.beta_kg_m2[sl], kick[sl], tab)
     elif xp == "jax":
@@ -345,7 +388,6 @@ def integrate_xp(
         import jax
 
         dev = device if device is not None else jax.devices()[0]
-        prog = _jax_program(spec, dev.platform)
         tab_dev = jax.device_put(tab, dev) if tab is not None else None
 
         def call(sl: slice, pad: int) -> dict[str, Any]:
@@ -356,7 +398,7 @@ def integrate_xp(
                 return jax.device_put(a, dev)
 
             s = put(state0[sl])
-            out = prog(put(t0[sl]), tuple(s[:, k] for k in range(6)), put(lanes.cutoff_s[sl]),
+            out = _jax_program(spec, dev.platform)(put(t0[sl]), tuple(s[:, k] for k in range(6)), put(lanes.cutoff_s[sl]),
                        put(lanes.beta_kg_m2[sl]), put(kick[sl]), tab_dev)
             return jax.tree_util.tree_map(lambda a: np.asarray(a)[: a.shape[0] - pad] if a.ndim else a, out)
     else:
@@ -366,15 +408,30 @@ def integrate_xp(
     log = EventLog(n, n_stages)
     steps = 0
     nchunks = 0
+    rec_t: list[np.ndarray] = []
+    rec_s: list[np.ndarray] = []
     for i0 in range(0, n, size):
         m = min(size, n - i0)
         res = call(slice(i0, i0 + m), size - m if xp == "jax" else 0)
+        while spec.record_steps and int(np.max(res["nrec"])) > spec.record_steps:  # buffer too small
+            spec = dataclasses.replace(spec, record_steps=2 * spec.record_steps)
+            res = call(slice(i0, i0 + m), size - m if xp == "jax" else 0)
         _fill(log, slice(i0, i0 + m), res, n_stages)
+        if spec.record_steps:
+            rec_t.append(np.asarray(res["rec_t"]))
+            rec_s.append(np.asarray(res["rec_s"]))
         steps = max(steps, int(res["steps"]))
         nchunks += 1
     if stats is not None:
         stats.update(steps=steps, chunks=nchunks, chunk=size)
-    return log
+    if not spec.record_steps:
+        return log
+    width = max(int(np.max(np.sum(np.isfinite(a), axis=1))) for a in rec_t)
+    t_all = np.concatenate([np.pad(a[:, :width], ((0, 0), (0, max(0, width - a.shape[1]))), constant_values=np.nan)
+                            for a in rec_t])
+    s_all = np.concatenate([np.pad(a[:, :width], ((0, 0), (0, max(0, width - a.shape[1])), (0, 0)),
+                                   constant_values=np.nan) for a in rec_s])
+    return log, t_all, s_all
 
 
 def _fill(log: EventLog, sl: slice, res: dict[str, Any], n_stages: int) -> None:

@@ -21,6 +21,7 @@ from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.flight.integrate import DOWN_LEVELS_M, IMPACT, STATUS_NAMES, EventLog, StepPolicy, integrate
 from duel.vehicles import StagedMissile
 
+RECORD_STEPS = 512  # first size of the recording buffers of the compiled loop (doubled when a flight needs more)
 MACH_CEILING_M = 86_000.0  # above this the speed of sound of the US76 86 km level is used for Mach
 
 
@@ -125,12 +126,17 @@ def mach_number(speed: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def _integrate(state0: np.ndarray, lanes: LaneParams, tables: BoostTables | None, physics: Physics,
-               policy: StepPolicy, record: bool, backend: Any) -> tuple[Any, Any]:
-    """The NumPy integrator, or ``backend.run_integration`` for flights that are not recorded."""
+               policy: StepPolicy, record: bool, backend: Any) -> tuple[Any, Any, Any]:
+    """Event log, recorded times and states (None, None unless ``record``) from the NumPy integrator or
+    ``backend.run_integration`` (which records into fixed-size buffers, :data:`RECORD_STEPS` to start)."""
     t0 = np.zeros(state0.shape[0])
-    if backend is not None and backend.name != "numpy" and not record:
-        return backend.run_integration(state0, t0, lanes, tables, physics, policy), None
-    return integrate(state0, t0, lanes, tables, physics, policy, record)
+    if backend is not None and backend.name != "numpy":
+        if not record:
+            return backend.run_integration(state0, t0, lanes, tables, physics, policy), None, None
+        return backend.run_integration(state0, t0, lanes, tables, physics, policy, record_steps=RECORD_STEPS)
+    log, rec = integrate(state0, t0, lanes, tables, physics, policy, record)
+    t, st = rec.assemble(state0.shape[0]) if rec else (None, None)
+    return log, t, st
 
 
 def fly_burnout(
@@ -141,15 +147,14 @@ def fly_burnout(
     """Free flights from burnout states at geodetic points; speed and angles Earth-relative (batch).
 
     Time zero is burnout. Every argument broadcasts to the batch shape (N,). ``backend`` (a
-    :class:`duel.backend.Backend`) runs flights that are not recorded; recording always uses NumPy.
+    :class:`duel.backend.Backend`; None = NumPy) runs the flights, recorded or not.
     """
     lat, lon, alt, v, g, az, beta = _n(lat_deg, lon_deg, altitude_m, speed_mps, angle_deg, azimuth_deg, beta_kg_m2)
     x, y, z = geodetic_to_ecef(lat, lon, alt, physics.earth)
     vel = velocity_from_speed_angles(lat, lon, v, g, az)
     state0 = np.column_stack([x, y, z, vel])
     lanes = LaneParams(cutoff_s=np.zeros(len(lat)), beta_kg_m2=beta)
-    log, rec = _integrate(state0, lanes, None, physics, policy, record, backend)
-    t, st = rec.assemble(len(lat)) if rec else (None, None)
+    log, t, st = _integrate(state0, lanes, None, physics, policy, record, backend)
     return Trajectory(physics, lat, lon, az, log, t, st)
 
 
@@ -162,7 +167,7 @@ def fly_staged(
 
     ``kick_deg``: the pitch-programme kick angle from the vertical; ``cutoff_s``: thrust termination time
     (clipped to the total burn time; ``inf`` = full burn). Arguments broadcast to the batch shape (N,).
-    ``backend`` runs flights that are not recorded (see :func:`fly_burnout`).
+    ``backend`` runs the flights (see :func:`fly_burnout`).
     """
     tables = BoostTables.from_missile(missile)
     beta = missile.reentry_beta_kg_m2 if beta_kg_m2 is None else beta_kg_m2
@@ -174,8 +179,7 @@ def fly_staged(
     kick_dir = np.cos(k) * up + np.sin(k) * (np.sin(a) * east + np.cos(a) * north)
     state0 = np.column_stack([x, y, z, np.zeros((len(lat), 3))])
     lanes = LaneParams(cutoff_s=cut, beta_kg_m2=beta, kick_dir=kick_dir)
-    log, rec = _integrate(state0, lanes, tables, physics, policy, record, backend)
-    t, st = rec.assemble(len(lat)) if rec else (None, None)
+    log, t, st = _integrate(state0, lanes, tables, physics, policy, record, backend)
     return Trajectory(physics, lat, lon, az, log, t, st)
 
 

@@ -1,0 +1,191 @@
+"""The raid with different layers in every row: closed form and Monte Carlo as fixed-shape array code.
+
+:mod:`duel.defence.raid` solves one raid (one set of layers) for many trials. In a Monte Carlo of the whole
+duel every trial has its own layers: which batteries have a window for every object, how many shot
+opportunities, in which order, with which drawn SSPK. Here each row r carries its layers as arrays of shape
+(R, L), ordered as the row engages them (the caller sorts by the earliest window start); a layer with 0
+opportunities is absent from that row. The model is :mod:`duel.defence.raid`'s (Wilkening 1999 closed form
+with limits dropped; Monte Carlo with magazines and fire channels), rewritten with ``where`` and
+``take_along_axis`` over rows so that it runs on NumPy or compiled by JAX without a Python loop over rows.
+Loops run only over layers (L) and opportunities (K, the largest count in the block), both static.
+
+Uniforms of a row (n = warheads + decoys objects): a base block (classification n, then per layer slot
+tracking n and priority n) and one block per opportunity index j (per layer slot: kill n, look n). Blocks
+per opportunity index keep every draw's position independent of how many opportunities other rows have.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class RowLayers(NamedTuple):
+    """Per-row layers (arrays (R, L), ordered as engaged) and per-row raid inputs ((R,) or scalars).
+
+    ``magazine`` and ``fire_channels`` are floats, +inf for no limit. ``shots`` is an integer array.
+    """
+
+    sspk: Any
+    opportunities: Any
+    shots: Any
+    magazine: Any
+    fire_channels: Any
+    p_track: Any
+    p_kill_assessment: Any
+
+
+def _col(a: Any, xp: Any) -> Any:
+    return xp.asarray(a)[..., None]
+
+
+def survival_given_track(sspk: Any, shots: Any, opp: Any, p_ka: Any, sls: bool, k_max: int, xp: Any) -> Any:
+    """P(an engaged object survives a layer | the chain works, no limits), per (row, layer).
+
+    Salvo: q^(n k). Shoot-look-shoot: S_1 = q^n, S_k = q^n [(1 - p_ka) + p_ka S_(k-1)]; k = 0: 1.
+    """
+    qn = (1.0 - sspk) ** shots
+    if not sls:
+        return qn ** opp
+    s = qn
+    for j in range(1, k_max):
+        s = xp.where(opp > j, qn * ((1.0 - p_ka) + p_ka * s), s)
+    return xp.where(opp > 0, s, 1.0)
+
+
+def expected_shots(sspk: Any, shots: Any, opp: Any, p_track: Any, p_ka: Any, sls: bool, k_max: int, xp: Any) -> Any:
+    """Interceptors a layer fires at one object alive at its start (no limits): salvo n k; shoot-look-
+    shoot n sum_(j<k) [P_t (p_ka q^n)^j + (1 - P_t) p_ka^j]."""
+    if not sls:
+        return shots * opp
+    a = p_ka * (1.0 - sspk) ** shots
+    out = xp.zeros_like(a)
+    for j in range(k_max):
+        out = out + xp.where(opp > j, p_track * a**j + (1.0 - p_track) * p_ka**j, 0.0)
+    return shots * out
+
+
+def _binomial_pmf(w: int, p: Any, xp: Any) -> Any:
+    """Binomial(w, p) probabilities of 0..w for every row of p (R,) -> (R, w + 1)."""
+    k = np.arange(w + 1)
+    logc = np.array([math.lgamma(w + 1) - math.lgamma(i + 1) - math.lgamma(w - i + 1) for i in k])
+    p = xp.clip(xp.asarray(p)[:, None], 0.0, 1.0)
+    kk = xp.asarray(k)[None, :]
+    lp = xp.where(kk > 0, kk * xp.log(xp.where(p > 0, p, 1.0)), 0.0)
+    lq = xp.where(kk < w, (w - kk) * xp.log(xp.where(p < 1, 1.0 - p, 1.0)), 0.0)
+    out = xp.exp(xp.asarray(logc)[None, :] + lp + lq)
+    out = xp.where((p == 0.0) & (kk > 0), 0.0, out)
+    return xp.where((p == 1.0) & (kk < w), 0.0, out)
+
+
+def closed_form_rows(rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, k_max: int,
+                     common_mode: bool = False, p_warhead_engaged: float = 1.0, xp: Any = np) -> dict[str, Any]:
+    """Exact raid outcome per row without binding limits (limits dropped), as :func:`~duel.defence.raid.
+    closed_form_raid` for each row's layers.
+
+    Returns ``pmf`` (R, W + 1) = P(k warheads leak), ``expected_leakers`` (R,), ``interceptors`` (R,)
+    expected interceptors fired.
+    """
+    w, d = warheads, decoys
+    pt = _col(rl.p_track, xp) * xp.ones_like(rl.sspk)
+    pka = _col(rl.p_kill_assessment, xp)
+    shots = _col(rl.shots, xp)
+    opp = rl.opportunities
+    surv = survival_given_track(rl.sspk, shots, opp, pka, sls, k_max, xp)
+    active = opp > 0
+    kill = xp.where(active, pt * (1.0 - surv), 0.0)
+    leak = (1.0 - p_warhead_engaged) + p_warhead_engaged * xp.prod(1.0 - kill, axis=-1)
+    if not common_mode:
+        pmf = _binomial_pmf(w, leak, xp)
+    else:  # one tracking draw per layer for the whole raid: a mixture over which layers work
+        n_layers = opp.shape[-1]
+        pt_eff = xp.where(active, pt, 0.0)
+        pmf = 0.0
+        for mask in range(1 << n_layers):
+            on = np.array([(mask >> i) & 1 == 1 for i in range(n_layers)])
+            weight = xp.prod(xp.where(xp.asarray(on)[None, :], pt_eff, 1.0 - pt_eff), axis=-1)
+            survive = xp.prod(xp.where(xp.asarray(on)[None, :], surv, 1.0), axis=-1)
+            pmf = pmf + weight[:, None] * _binomial_pmf(w, (1.0 - p_warhead_engaged) + p_warhead_engaged * survive, xp)
+    per_layer = expected_shots(rl.sspk, shots, opp, pt, pka, sls, k_max, xp)
+    alive_before = xp.concatenate([xp.ones_like(kill[:, :1]), xp.cumprod(1.0 - kill, axis=-1)[:, :-1]], axis=-1)
+    shots_obj = xp.sum(alive_before * per_layer, axis=-1)
+    return {"pmf": pmf, "expected_leakers": w * leak,
+            "interceptors": (w * p_warhead_engaged + d * p_decoy_engaged) * shots_obj}
+
+
+def limits_can_bind_rows(rl: RowLayers, n_obj: int, xp: Any = np) -> Any:
+    """True per row if a present layer's magazine or fire channels could leave an object unserved."""
+    opp = rl.opportunities
+    need = n_obj * _col(rl.shots, xp) * opp
+    bind = (opp > 0) & ((rl.fire_channels < n_obj) | (rl.magazine < need))
+    return xp.any(bind, axis=-1)
+
+
+def simulate_rows(base: Any, per: Any, rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged: float,
+                  sls: bool, common_mode: bool = False, p_warhead_engaged: float = 1.0, xp: Any = np
+                  ) -> tuple[Any, Any]:
+    """Leakers and interceptors fired (int arrays (R,)) of one raid per row.
+
+    Uniforms: ``base`` (R, n (1 + 2 L)) for classification, then per layer tracking and priority;
+    ``per`` (K, R, 2 n L) for opportunity j: per layer kill draws, then look draws (see
+    :func:`duel.engine.uniform_blocks`). K = ``per.shape[0]`` must be >= every row's opportunities.
+
+    :func:`duel.defence.raid.simulate_trials`' model with per-row layers: each opportunity serves the
+    requesting objects in priority order (fewest engagements so far, then a random draw), at most
+    ``fire_channels`` of them, ``shots`` interceptors each while the magazine lasts; a kill needs the
+    layer's chain to work (tracking draw) and a hit; shoot-look-shoot drops objects seen killed (always)
+    or, with probability 1 - p_ka, survivors wrongly seen killed.
+    """
+    w, d = warheads, decoys
+    n = w + d
+    r = base.shape[0]
+    n_layers = rl.opportunities.shape[-1]
+    k_max = per.shape[0]
+    p_engage = xp.asarray(np.concatenate([np.full(w, p_warhead_engaged), np.full(d, p_decoy_engaged)]))
+    cols = xp.arange(n)[None, :]
+    shots = _col(rl.shots, xp)
+    pt = _col(rl.p_track, xp)
+    pka = _col(rl.p_kill_assessment, xp)
+    engaged = base[:, :n] < p_engage[None, :]
+    alive = xp.ones((r, n), dtype=bool)
+    used = xp.zeros(r, dtype=int)
+    for i in range(n_layers):
+        o = n + 2 * n * i
+        u_track, u_prio = base[:, o:o + n], base[:, o + n:o + 2 * n]
+        tracked = (u_track[:, :1] < pt) if common_mode else (u_track < pt)
+        q = (1.0 - rl.sspk[:, i])[:, None]
+        opp = rl.opportunities[:, i][:, None]
+        channels = rl.fire_channels[:, i][:, None]
+        mag = rl.magazine[:, i]
+        requesting = engaged & alive
+        times = xp.zeros((r, n))
+        for j in range(k_max):
+            u_kill, u_look = per[j][:, 2 * n * i:2 * n * i + n], per[j][:, 2 * n * i + n:2 * n * (i + 1)]
+            asking = requesting & (opp > j)
+            order = xp.argsort(xp.where(asking, times + u_prio, xp.inf), axis=1, stable=True)
+            want = xp.take_along_axis(asking, order, axis=1) & (cols < channels)
+            want = want * shots
+            before = xp.cumsum(want, axis=1) - want
+            want = xp.clip(mag[:, None] - before, 0, want).astype(int)
+            mag = mag - xp.sum(want, axis=1)
+            alloc = xp.take_along_axis(want, xp.argsort(order, axis=1), axis=1)
+            times = times + (alloc > 0)
+            killed = u_kill < (1.0 - q**alloc) * tracked
+            alive = alive & ~killed
+            used = used + xp.sum(alloc, axis=1)
+            if sls:  # killed objects are recognised; survivors are seen alive with probability p_ka
+                dropped = (alloc > 0) & (~alive | (u_look >= pka))
+                requesting = requesting & ~dropped
+    return xp.sum(alive[:, :w], axis=1), used
+
+
+def order_layers(t_first: Any, xp: Any = np) -> Any:
+    """Row-wise order of the layers (R, B) by earliest window start; layers without a window (inf) last."""
+    return xp.argsort(t_first, axis=-1, stable=True)
+
+
+def leaker_counts(leakers: Any, warheads: int, xp: Any = np) -> Any:
+    """Histogram rows: ``leakers`` (R, M) -> (R, W + 1) counts of 0..W leakers."""
+    return xp.sum(leakers[..., None] == xp.arange(warheads + 1), axis=-2)

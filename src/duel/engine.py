@@ -1,0 +1,397 @@
+"""The defence half of the duel for many trials at once, on an array backend: inputs -> windows -> raid.
+
+One row = one trial: its own draw of every uncertain input (interceptor values, P_track, notional
+assumptions) and its own threat objects (the nominal track shared by all, a re-flown track per trial when the
+reentry beta is uncertain, or T x W dispersed objects). For a block of rows the engine
+
+1. turns the draws into per-row arrays (:func:`defence_rows`; the mapping of :func:`duel.run.evaluate`,
+   readiness by :func:`duel.defence.sensors.readiness_arrays`),
+2. computes every (row, object, battery) window at once (:func:`duel.defence.window_table.window_table`),
+3. forms each row's layers (:mod:`duel.defence.engagement`'s rule: a battery is a layer of the row when
+   every object has a window; the smallest opportunity count over the objects; ordered by the earliest
+   window start), and
+4. solves the raid per row: the closed form conditional on the row's layers (limits dropped) and ``inner``
+   seeded Monte Carlo realisations with magazines and fire channels
+   (:mod:`duel.defence.raid_rows`).
+
+Steps 2-4 run on the backend's namespace: NumPy, or JAX compiled with ``jax.jit`` (``gpu``; ``jax-cpu`` in
+tests). No Python loop runs over trials, objects or windows.
+
+Random numbers of the raid (never depending on how rows are chunked, nor on the other rows): row r reads
+(a) a base block (classification, tracking, priority) and (b) one block per opportunity index j (kill and
+look draws), each a Philox-4x64 stream keyed by (seed, salt, j) at row position r (NumPy,
+:func:`duel.montecarlo.philox_block`), or ``jax.random`` keys folded with (salt, j, r) on JAX backends. The
+two backends therefore draw different numbers: their leaker statistics agree within Monte Carlo error,
+and with the same uniforms (:func:`raid_on_rows` with given blocks) they agree exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from duel.defence.raid_rows import (
+    RowLayers,
+    closed_form_rows,
+    limits_can_bind_rows,
+    order_layers,
+    simulate_rows,
+)
+from duel.defence.window_table import BatteryArrays, Timing, battery_arrays, window_table
+
+__all__ = ["DefenceRows", "defence_rows", "layers_of_rows", "raid_on_rows", "uniform_blocks", "evaluate_rows"]
+
+RAID_SALT = 0x5A1D
+
+
+@dataclass(frozen=True)
+class DefenceRows:
+    """Per-row defence inputs (T rows, B batteries) as NumPy arrays, SI units.
+
+    ``bat`` fields have shape (T, 1, B) (trial, object, battery); ``decision_s``, ``track_formation_s``,
+    ``kill_assessment_s`` (T, 1, 1); ``sspk``, ``magazine``, ``fire_channels`` (T, B) (limits +inf when
+    absent); ``shots`` (T,) int; ``p_track``, ``p_kill_assessment`` (T,).
+    """
+
+    bat: BatteryArrays
+    decision_s: np.ndarray
+    track_formation_s: np.ndarray
+    kill_assessment_s: np.ndarray
+    sspk: np.ndarray
+    magazine: np.ndarray
+    fire_channels: np.ndarray
+    shots: np.ndarray
+    p_track: np.ndarray
+    p_kill_assessment: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return self.sspk.shape[0]
+
+    def take(self, idx: Any) -> DefenceRows:
+        """The rows ``idx`` (a slice or index array)."""
+        return DefenceRows(BatteryArrays(*(a[idx] for a in self.bat)), self.decision_s[idx],
+                           self.track_formation_s[idx], self.kill_assessment_s[idx], self.sspk[idx],
+                           self.magazine[idx], self.fire_channels[idx], self.shots[idx], self.p_track[idx],
+                           self.p_kill_assessment[idx])
+
+
+def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> DefenceRows:
+    """Per-row inputs of a resolved scenario (:func:`duel.run.resolve`) under ``draws`` (path -> (T,) values in
+    catalogue units, as :func:`duel.run.sample_inputs` gives; inputs not drawn keep their nominal values).
+
+    The mapping is :func:`duel.run.evaluate`'s: ``interceptor.<id>.<field>`` sets the field of every battery
+    of that type; ``doctrine.p_track``; ``assumption.*`` sets the engagement parameters, the decision delay,
+    the readiness settings or the third-party relay delay. ``missile.reentry_beta_kg_m2`` acts on the
+    threat tracks, not here.
+    """
+    from duel.defence.sensors import readiness_arrays
+    from duel.run import _PARAM_ASSUMPTIONS, _READINESS_ASSUMPTIONS, _TYPE_FIELDS
+
+    sc, p = setup.scenario, setup.params
+    T, B = int(trials), len(setup.batteries)
+    col = lambda v: np.broadcast_to(np.asarray(v, float), (T,)).copy()  # noqa: E731
+    base = battery_arrays(setup.batteries)
+    fields = {k: np.broadcast_to(np.asarray(v, float), (T, B)).copy() for k, v in base._asdict().items()}
+    sspk = np.broadcast_to(np.array([b.type.sspk for b in setup.batteries], float), (T, B)).copy()
+    types = [b.type.id for b in setup.batteries]
+    params = {"rcs_m2": col(p.rcs_m2), "track_formation_s": col(p.track_formation_s),
+              "kill_assessment_s": col(p.kill_assessment_s), "shots_per_opportunity": col(p.shots)}
+    decision = col(setup.decision_delay_s)
+    p_track = col(sc.doctrine.p_track)
+    ready_kw: dict[str, np.ndarray] = {}
+    relay = None
+    for path, value in draws.items():
+        v = col(value)
+        parts = path.split(".")
+        if parts[0] == "interceptor":
+            attr, scale = _TYPE_FIELDS[parts[2]]
+            cols = [i for i, tid in enumerate(types) if tid == parts[1]]
+            if attr == "sspk":
+                sspk[:, cols] = v[:, None]
+            else:
+                fields[attr][:, cols] = v[:, None] * scale
+        elif path == "doctrine.p_track":
+            p_track = v
+        elif parts[0] == "assumption":
+            name = parts[1]
+            if name in _PARAM_ASSUMPTIONS:
+                params[name] = v
+            elif name == "decision_delay_s":
+                decision = v
+            elif name in _READINESS_ASSUMPTIONS:
+                ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = v * 60.0 if name == "ready_lead_min" else v
+            elif name == "relay_third_party_min" and setup.notice is not None and sc.notice.relay_delay_min is None:
+                relay = v * 60.0
+    dec, factor = readiness_arrays(setup.notice, decision, relay_s=relay, **ready_kw)
+    ref = np.array([b.radar.range_ref_m for b in setup.batteries], float)
+    rcs_ref = np.array([b.radar.rcs_ref_m2 for b in setup.batteries], float)
+    fields["radar_range_m"] = ref[None, :] * (params["rcs_m2"][:, None] / rcs_ref[None, :]) ** 0.25
+    fields["reaction_time_s"] = fields["reaction_time_s"] * np.broadcast_to(factor, (T,))[:, None]
+    bat = BatteryArrays(**{k: v[:, None, :] for k, v in fields.items()})
+    mag = np.broadcast_to(np.array([b.magazine for b in setup.batteries], float), (T, B)).copy()
+    ch = np.broadcast_to(np.array([b.type.simultaneous_engagements for b in setup.batteries], float), (T, B)).copy()
+    shots = np.maximum(1, np.round(params["shots_per_opportunity"])).astype(np.int64)
+    r3 = lambda a: np.broadcast_to(a, (T,))[:, None, None].copy()  # noqa: E731
+    return DefenceRows(bat, r3(dec), r3(params["track_formation_s"]), r3(params["kill_assessment_s"]), sspk, mag, ch,
+                       shots, p_track, col(sc.doctrine.p_kill_assessment))
+
+
+# ------------------------------------------------------------------------------------------ array stages
+def layers_of_rows(opp: Any, t_first: Any, rows: DefenceRows | Any, xp: Any = np) -> tuple[RowLayers, Any]:
+    """Each row's layers from per-(row, object, battery) opportunities and window starts (arrays (T, W, B)).
+
+    Returns the :class:`~duel.defence.raid_rows.RowLayers` (batteries ordered by earliest window start,
+    batteries without a window for every object given 0 opportunities) and the order (T, B) used.
+    """
+    opp_min = xp.min(opp, axis=1)  # (T, B): a layer only if every object has a window
+    first = xp.where(opp_min > 0, xp.min(t_first, axis=1), xp.inf)
+    order = order_layers(first, xp)
+    take = lambda a: xp.take_along_axis(xp.broadcast_to(xp.asarray(a), first.shape), order, axis=1)  # noqa: E731
+    return RowLayers(take(rows.sspk), take(opp_min), rows.shots, take(rows.magazine), take(rows.fire_channels),
+                     rows.p_track, rows.p_kill_assessment), order
+
+
+def uniform_blocks(seed: int, row_start: int, row_stop: int, n_obj: int, n_layers: int, k_max: int,
+                   backend: Any) -> tuple[Any, Any]:
+    """The raid uniforms of rows [row_start, row_stop): base block (R, n + 2 n L) and per-opportunity blocks
+    (K, R, 2 n L) (see the module docstring); arrays of the backend."""
+    from duel.montecarlo import philox_block, salted_key
+
+    nb, no = n_obj * (1 + 2 * n_layers), 2 * n_obj * n_layers
+    if not backend.uses_jax:
+        key = salted_key(seed, RAID_SALT)
+        base = philox_block(key, row_start, row_stop, nb)[:, :nb]
+        per = np.stack([philox_block(salted_key(key, j + 1), row_start, row_stop, no)[:, :no] for j in range(k_max)]) \
+            if k_max else np.zeros((0, row_stop - row_start, no))
+        return base, per
+    return _jax_uniforms(seed, row_start, row_stop, nb, no, k_max, backend.jax_device)
+
+
+def _jax_uniforms(seed: int, a: int, b: int, nb: int, no: int, k_max: int, device: Any) -> tuple[Any, Any]:
+    import jax
+
+    key = jax.random.fold_in(jax.random.PRNGKey(seed % (1 << 32)), RAID_SALT)
+    rows = jax.device_put(np.arange(a, b, dtype=np.uint32), device)
+    fn = _jax_uniform_fn(nb, no, k_max)
+    return fn(key, rows)
+
+
+_JAX_FNS: dict[Any, Any] = {}
+
+
+def _jax_uniform_fn(nb: int, no: int, k_max: int) -> Any:
+    key = ("uniforms", nb, no, k_max)
+    if key not in _JAX_FNS:
+        import jax
+        import jax.numpy as jnp
+
+        def draw(k: Any, rows: Any) -> tuple[Any, Any]:
+            def one(r: Any, salt: int, size: int) -> Any:
+                return jax.random.uniform(jax.random.fold_in(jax.random.fold_in(k, salt), r), (size,), jnp.float64)
+
+            base = jax.vmap(lambda r: one(r, 0, nb))(rows)
+            per = jnp.stack([jax.vmap(lambda r, j=j: one(r, j + 1, no))(rows) for j in range(k_max)]) if k_max \
+                else jnp.zeros((0, rows.shape[0], no))
+            return base, per
+
+        _JAX_FNS[key] = jax.jit(draw)
+    return _JAX_FNS[key]
+
+
+def raid_on_rows(rl: RowLayers, base: Any, per: Any, warheads: int, decoys: int, p_decoy_engaged: float,
+                 sls: bool, common_mode: bool, xp: Any = np) -> tuple[Any, Any]:
+    """Leakers and interceptors fired per row (one realisation each) with the given uniform blocks."""
+    return simulate_rows(base, per, rl, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp)
+
+
+def _windows_fn(backend: Any, earth: Any, sls: bool) -> Any:
+    """window_table + layers_of_rows as one function of arrays (jit-compiled on JAX backends)."""
+
+    def fn(time_s, lat, lon, alt, speed, bat, timing, rows_arrays):
+        xp = backend.xp
+        opp, t_first, det = window_table(time_s, lat, lon, alt, speed, bat, timing, earth, sls, xp)
+        rl, order = layers_of_rows(opp, t_first, rows_arrays, xp)
+        return rl, order, xp.min(t_first, axis=1), xp.min(opp, axis=1)
+
+    if not backend.uses_jax:
+        return fn
+    key = ("windows", earth, sls, backend.name)
+    if key not in _JAX_FNS:
+        import jax
+
+        _JAX_FNS[key] = jax.jit(fn)
+    return _JAX_FNS[key]
+
+
+def _raid_fn(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
+             k_max: int, inner: int) -> Any:
+    """Closed form + ``inner`` realisations per row as one function of arrays (jit on JAX backends)."""
+
+    def fn(rl: RowLayers, base: Any, per: Any) -> dict[str, Any]:
+        xp = backend.xp
+        cf = closed_form_rows(rl, warheads, decoys, p_decoy_engaged, sls, k_max, common_mode, xp=xp)
+        out = {"cf_pmf": cf["pmf"], "cf_leakers": cf["expected_leakers"], "cf_interceptors": cf["interceptors"],
+               "limits_bind": limits_can_bind_rows(rl, warheads + decoys, xp),
+               "layers": xp.sum(rl.opportunities > 0, axis=-1)}
+        if inner:
+            rep = lambda a: xp.repeat(xp.asarray(a), inner, axis=0)  # noqa: E731
+            rl_r = RowLayers(*(rep(a) for a in rl))
+            leak, used = simulate_rows(base, per, rl_r, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp)
+            t = rl.sspk.shape[0]
+            out["mc_leakers"] = leak.reshape(t, inner)
+            out["mc_interceptors"] = used.reshape(t, inner)
+        return out
+
+    if not backend.uses_jax:
+        return fn
+    key = ("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, backend.name)
+    if key not in _JAX_FNS:
+        import jax
+
+        _JAX_FNS[key] = jax.jit(fn)
+    return _JAX_FNS[key]
+
+
+# ------------------------------------------------------------------------------------------ the entry point
+@dataclass(frozen=True)
+class TrackArrays:
+    """Threat objects on a time grid, NumPy: ``time_s`` (S,) shared, or (Tt, W, S) per object; ``lat_deg``,
+    ``lon_deg``, ``alt_m``, ``speed_mps`` (Tt, W, S) with Tt = 1 (one track for every row) or T; ``cue_s``
+    (Tt, W) the IR cue (s from launch, NaN = none)."""
+
+    time_s: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_m: np.ndarray
+    speed_mps: np.ndarray
+    cue_s: np.ndarray
+
+    @classmethod
+    def from_track(cls, track: Any, setup: Any, objects_per_row: int = 1) -> TrackArrays:
+        """From a :class:`~duel.defence.sensors.ThreatTrack` of N = rows x ``objects_per_row`` objects."""
+        n, w = track.n, objects_per_row
+        cue = setup.space_ir.warning(track.burnout_s)[2] if setup.space_ir is not None else np.full(n, np.nan)
+        shape = (n // w, w, track.time_s.size)
+        return cls(track.time_s, track.lat_deg.reshape(shape), track.lon_deg.reshape(shape),
+                   track.alt_m.reshape(shape), track.speed_mps.reshape(shape), np.asarray(cue).reshape(shape[:2]))
+
+    def take(self, idx: Any) -> TrackArrays:
+        """Rows ``idx`` (a slice); a shared track (Tt = 1) is returned as is."""
+        if self.alt_m.shape[0] == 1:
+            return self
+        return TrackArrays(self.time_s if self.time_s.ndim == 1 else self.time_s[idx], self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx],
+                           self.cue_s[idx])
+
+
+def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: Any, seed: int, *, inner: int = 0,
+                  inner_only_where_limits_bind: bool = False, row_offset: int = 0, progress: Any = None
+                  ) -> dict[str, np.ndarray]:
+    """The defence for every row: windows, layers, closed-form raid and ``inner`` realisations per row.
+
+    Rows are processed in blocks sized to bound memory (about 5e6 track samples x batteries for the windows,
+    1.6e7 uniforms for the raid); results never depend on the blocks. Global row i (``row_offset + i``) draws
+    its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the streams (module docstring).
+    With ``inner_only_where_limits_bind`` the realisations are skipped when no row's magazine or fire
+    channels can bind (the closed form is then exact).
+
+    Returns NumPy arrays over rows: ``p_all_stopped`` (closed form, limits dropped), ``expected_leakers``,
+    ``interceptors``, ``pmf`` (T, W + 1) closed form, ``limits_bind``, ``layers``, ``t_first_s`` (T, B)
+    earliest window start per battery (inf = no window for some object), ``opportunities`` (T, B) (the
+    smallest over the row's objects); with realisations: ``mc_leakers`` and ``mc_interceptors`` (T, inner).
+    """
+    sc = setup.scenario
+    sls = setup.params.doctrine == "sls"
+    w, d = setup.warheads, sc.threat.decoys
+    T, B = rows.n, len(setup.batteries)
+    if B == 0:
+        return _no_defence(T, w, inner)
+    S = tracks.alt_m.shape[-1]
+    put = _putter(backend)
+    earth = setup.flight.trajectory.earth
+    wfn = _windows_fn(backend, earth, sls)
+    size = max(1, min(T, int(5e6 // (tracks.alt_m.shape[1] * S * B))))
+    layers: list[RowLayers] = []
+    firsts, opps = [], []
+    for a in range(0, T, size):  # pass 1: windows and layers of every row (small results)
+        sl, off = _padded(a, size, T)
+        tr, rw = tracks.take(sl), rows.take(sl)
+        ex = lambda x: put(x[:, :, None, :])  # noqa: E731  (T, W, 1, S)
+        timing = Timing(put(tr.cue_s[:, :, None]), put(rw.decision_s), put(rw.track_formation_s),
+                        put(rw.kill_assessment_s))
+        time_s = put(tr.time_s) if tr.time_s.ndim == 1 else ex(tr.time_s)
+        rl, _, first, opp_min = wfn(time_s, ex(tr.lat_deg), ex(tr.lon_deg), ex(tr.alt_m), ex(tr.speed_mps),
+                                    BatteryArrays(*(put(x) for x in rw.bat)), timing,
+                                    _RowsArrays(put(rw.sspk), put(rw.magazine), put(rw.fire_channels),
+                                                put(rw.shots), put(rw.p_track), put(rw.p_kill_assessment)))
+        layers.append(RowLayers(*(np.asarray(x)[off:] for x in rl)))
+        firsts.append(np.asarray(first)[off:])
+        opps.append(np.asarray(opp_min)[off:])
+    rl_all = RowLayers(*(np.concatenate([getattr(x, f) for x in layers]) for f in RowLayers._fields))
+    k_max = int(np.max(rl_all.opportunities, initial=0))
+    bind = np.asarray(limits_can_bind_rows(rl_all, w + d))
+    if inner_only_where_limits_bind and not bind.any():
+        inner = 0
+    n = w + d
+    size = max(1, min(T, int(1.6e7 // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
+    rfn = _raid_fn(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max, inner)
+    parts: list[dict[str, np.ndarray]] = []
+    for a in range(0, T, size):  # pass 2: the raid
+        sl, off = _padded(a, size, T)
+        rl = RowLayers(*(put(x[sl]) for x in rl_all))
+        base = per = None
+        if inner:
+            base, per = uniform_blocks(seed, (row_offset + sl.start) * inner, (row_offset + sl.stop) * inner, n, B,
+                                       k_max, backend)
+        parts.append({k: np.asarray(v)[off:] for k, v in rfn(rl, base, per).items()})
+        if progress:
+            progress(min(T, a + size), T)
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    pmf = out.pop("cf_pmf")
+    return {"p_all_stopped": pmf[:, 0], "expected_leakers": out.pop("cf_leakers"),
+            "interceptors": out.pop("cf_interceptors"), "pmf": pmf, "t_first_s": np.concatenate(firsts),
+            "opportunities": np.concatenate(opps), **out}
+
+
+def _padded(a: int, size: int, total: int) -> tuple[slice, int]:
+    """The block of ``size`` rows that ends with rows [a, min(a + size, total)): shifted back at the end so
+    every block has the same shape (one compiled program). Returns the slice and the offset of row a in it
+    (rows before it were already done and are dropped; their draws are the same, so nothing changes)."""
+    start = max(0, min(a, total - size))
+    return slice(start, start + size), a - start
+
+
+class _RowsArrays(NamedTuple):
+    """The per-row raid inputs of :class:`DefenceRows` as a JAX tree of arrays."""
+
+    sspk: Any
+    magazine: Any
+    fire_channels: Any
+    shots: Any
+    p_track: Any
+    p_kill_assessment: Any
+
+
+def _putter(backend: Any) -> Any:
+    """Host -> backend array transfer (identity for NumPy)."""
+    if not backend.uses_jax:
+        return lambda x: x
+    import jax
+
+    return lambda x: jax.device_put(np.asarray(x), backend.jax_device)
+
+
+def _no_defence(T: int, w: int, inner: int) -> dict[str, np.ndarray]:
+    pmf = np.zeros((T, w + 1))
+    pmf[:, w] = 1.0
+    out = {"p_all_stopped": np.zeros(T), "expected_leakers": np.full(T, float(w)), "interceptors": np.zeros(T),
+           "pmf": pmf, "limits_bind": np.zeros(T, bool), "layers": np.zeros(T, np.int64),
+           "t_first_s": np.zeros((T, 0)), "opportunities": np.zeros((T, 0), np.int64)}
+    if inner:
+        out["mc_leakers"] = np.full((T, inner), w, np.int64)
+        out["mc_interceptors"] = np.zeros((T, inner), np.int64)
+    return out
+
