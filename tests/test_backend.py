@@ -134,6 +134,21 @@ def test_numpy_backend_chunks_give_the_same_log():
         np.testing.assert_array_equal(getattr(parts, f), getattr(whole, f), err_msg=f)
 
 
+@pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
+def test_recording_on_the_array_path_equals_the_numpy_recording(make):
+    """record_steps: the same samples as the NumPy recording (every step end, then the impact), even when
+    the fixed buffers start too small and are doubled."""
+    state0, lanes, tables, physics = make(6)
+    _, rec = integrate(state0, np.zeros(6), lanes, tables, physics, record=True)
+    t_ref, s_ref = rec.assemble(6)
+    log, t, s = integrate_xp(state0, np.zeros(6), lanes, tables, physics, xp="numpy", record_steps=16)
+    assert t.shape == t_ref.shape and np.array_equal(np.isnan(t), np.isnan(t_ref))
+    np.testing.assert_allclose(t, t_ref, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(s, s_ref, rtol=1e-12, atol=1e-6)
+    last = np.isfinite(t).sum(axis=1) - 1
+    np.testing.assert_allclose(t[np.arange(6), last], log.impact_t, rtol=0, atol=1e-9)
+
+
 # -------------------------------------------------------------------------- the GPU program on the CPU
 @pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install jax): the jax-cpu check is skipped")
 @pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
@@ -151,6 +166,17 @@ def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
     assert np.nanmax(np.abs(log.apogee_h - ref.apogee_h)) < 1.0
     if tables is not None:
         assert np.abs(log.burnout_state - ref.burnout_state).max() < 1e-3
+
+
+@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+def test_jax_recording_agrees_with_numpy():
+    state0, lanes, tables, physics = burnout_batch(5, seed=2)
+    _, rec = integrate(state0, np.zeros(5), lanes, tables, physics, record=True)
+    t_ref, s_ref = rec.assemble(5)
+    _, t, s = bk.get_backend("jax-cpu").run_integration(state0, np.zeros(5), lanes, tables, physics,
+                                                        record_steps=64)
+    assert np.array_equal(np.isnan(t), np.isnan(t_ref))
+    assert np.nanmax(np.abs(s[..., :3] - s_ref[..., :3])) < 1.0
 
 
 @pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")

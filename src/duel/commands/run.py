@@ -38,12 +38,14 @@ def run(
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
 ) -> None:
     """Run a scenario (see HELP)."""
+    from duel.backend import get_backend
     from duel.commands.progress import with_progress
     from duel.errors import InputError
     from duel.report.build import prepare_out, write_outputs
     from duel.run import run_scenario
     from duel.scenario import in_file, load_scenario
 
+    get_backend(backend)  # an unusable backend fails first, naming --backend
     sc = load_scenario(file)
     out_dir = prepare_out(out if out is not None else Path(sc.outputs.dir))  # fail before the work, not after
     try:

@@ -1,0 +1,257 @@
+"""The batch engine (issue 5): windows, per-row layers and raid as array code, equal to the per-object
+reference path, the same on NumPy and on the compiled (JAX) path, and without loops over trials."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from duel import backend as bk
+from duel.defence.raid import Layer, closed_form_raid, leakers_lower_bound, simulate_raid
+from duel.defence.raid_rows import RowLayers, closed_form_rows, limits_can_bind_rows, simulate_rows
+
+from conftest import small_scenario
+
+HAS_JAX = bk.jax_available()
+needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install -e .[test])")
+
+
+@pytest.fixture(scope="module")
+def kyiv():
+    from duel.run import resolve
+    from duel.scenario import load_scenario
+
+    return resolve(load_scenario("scenarios/kyiv-duel-belarus.toml"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    from duel.run import resolve
+    from duel.scenario import load_scenario
+
+    p = tmp_path_factory.mktemp("sc") / "small.toml"
+    p.write_text(small_scenario(uncertain='[uncertain]\n"interceptor.thaad.sspk" = {dist = "band"}\n'
+                                          '"doctrine.p_track" = {dist = "uniform", low = 0.8, high = 1.0}\n'),
+                 encoding="utf-8")
+    return resolve(load_scenario(p))
+
+
+# ------------------------------------------------------------------------------------------ windows
+def _ring(setup, doctrine: str):
+    """Batteries of every type around the target at 0-300 km, 8 azimuths; the nominal track."""
+    from duel.defence.interceptors import interceptor_ids, parse_battery
+    from duel.defence.sensors import ThreatTrack
+
+    specs = [f"{t}@+{d}km@{az}" for t in interceptor_ids() for d in (0, 40, 150, 300) for az in (0, 135, 270)]
+    bats = [parse_battery(s, setup.target) for s in specs]
+    return bats, ThreatTrack.from_trajectory(setup.flight.trajectory), replace(setup.params, doctrine=doctrine)
+
+
+@pytest.mark.parametrize("doctrine", ["salvo", "sls"])
+def test_window_table_equals_the_per_battery_reference(kyiv, doctrine) -> None:
+    """Every interceptor type at 36 positions: the same opportunities as battery_windows, the same first
+    window start and first detection to 0.05 s (the reference bisects; the engine interpolates margins)."""
+    from duel.defence.engagement import battery_windows
+    from duel.defence.sensors import readiness
+    from duel.defence.window_table import Timing, battery_arrays, window_table
+
+    bats, track, params = _ring(kyiv, doctrine)
+    ready = readiness(kyiv.notice, kyiv.decision_delay_s)
+    cue = kyiv.space_ir.warning(track.burnout_s)[2]
+    ref = [battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor,
+                           params) for b in bats]
+    arr = battery_arrays(bats, params.rcs_m2)
+    arr = arr._replace(reaction_time_s=arr.reaction_time_s * ready.reaction_factor)
+    opp, first, det = window_table(track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :],
+                                   track.alt_m[:, None, :], track.speed_mps[:, None, :], arr,
+                                   Timing(cue[:, None], ready.decision_delay_s, params.track_formation_s,
+                                          params.kill_assessment_s),
+                                   kyiv.flight.trajectory.earth, sls=doctrine == "sls")
+    want_opp = np.array([e.opportunities()[0] for e in ref])
+    assert np.array_equal(opp[0], want_opp)
+    assert want_opp.sum() >= 20 and (want_opp == 0).sum() >= 20  # the ring covers both outcomes
+    if doctrine == "sls":
+        assert want_opp.max() >= 2
+    want_first = np.array([e.t_first_s for e in ref])
+    assert np.array_equal(np.isinf(first[0]), np.isinf(want_first))
+    fin = np.isfinite(want_first)
+    assert np.abs(first[0][fin] - want_first[fin]).max() < 0.05
+    want_det = np.array([e.detection_s[0] for e in ref])
+    assert np.array_equal(np.isnan(det[0]), np.isnan(want_det))
+    seen = np.isfinite(want_det)
+    assert np.abs(det[0][seen] - want_det[seen]).max() < 0.05
+
+
+# ------------------------------------------------------------------------------------------ raid rows
+layer_st = st.tuples(st.floats(0.0, 1.0), st.integers(0, 4))  # sspk, opportunities (0 = absent in the row)
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers=st.lists(layer_st, min_size=1, max_size=4), shots=st.integers(1, 3), sls=st.booleans(),
+       p_ka=st.floats(0.0, 1.0), p_track=st.floats(0.0, 1.0), common=st.booleans(), w=st.integers(1, 12),
+       d=st.integers(0, 4), p_dw=st.floats(0.0, 1.0))
+def test_closed_form_rows_equal_the_closed_form(layers, shots, sls, p_ka, p_track, common, w, d, p_dw) -> None:
+    present = [Layer(sspk=s, shots=shots, opportunities=o, doctrine="sls" if sls else "salvo", p_kill_assessment=p_ka)
+               for s, o in layers if o > 0]
+    rl = RowLayers(np.array([[s for s, _ in layers]]), np.array([[o for _, o in layers]]), np.array([shots]),
+                   np.full((1, len(layers)), np.inf), np.full((1, len(layers)), np.inf), np.array([p_track]),
+                   np.array([p_ka]))
+    got = closed_form_rows(rl, w, d, p_dw, sls, 4, common)
+    if not present:  # no layer: every warhead leaks
+        assert got["pmf"][0, w] == pytest.approx(1.0) and got["interceptors"][0] == 0.0
+        return
+    ref = closed_form_raid(w, d, present, p_track, p_dw, common)
+    assert np.allclose(got["pmf"][0], ref.leaker_pmf, rtol=0, atol=1e-12)
+    assert got["expected_leakers"][0] == pytest.approx(ref.expected_leakers, abs=1e-12)
+    assert got["interceptors"][0] == pytest.approx(ref.interceptors_used_mean, rel=1e-12, abs=1e-12)
+
+
+def _rows(sspk, opp, shots, mag, ch, pt, pka, r):
+    rep = lambda a: np.repeat(np.asarray(a, float)[None], r, axis=0)  # noqa: E731
+    return RowLayers(rep(sspk), np.repeat(np.asarray(opp)[None], r, axis=0), np.full(r, shots), rep(mag), rep(ch),
+                     np.full(r, pt), np.full(r, pka))
+
+
+def _uniforms(seed, r, n, n_layers, k):
+    g = np.random.default_rng(seed)
+    return g.random((r, n * (1 + 2 * n_layers))), g.random((k, r, 2 * n * n_layers))
+
+
+@pytest.mark.parametrize("sls,common", [(False, False), (True, False), (True, True)])
+def test_simulated_rows_agree_with_the_raid_monte_carlo(sls, common) -> None:
+    """Magazines and fire channels bind: the per-row simulation and simulate_raid estimate the same raid."""
+    sspk, opp, mag, ch = [0.6, 0.8, 0.5], [2, 3, 1], [np.inf, 7, np.inf], [np.inf, np.inf, 3]
+    w, d, pt, pka, shots, r = 5, 2, 0.9, 0.8, 2, 60_000
+    rl = _rows(sspk, opp, shots, mag, ch, pt, pka, r)
+    base, per = _uniforms(1, r, w + d, 3, 3)
+    leak, used = simulate_rows(base, per, rl, w, d, 0.6, sls, common)
+    layers = [Layer(sspk=s, shots=shots, opportunities=o, doctrine="sls" if sls else "salvo", p_kill_assessment=pka,
+                    magazine=None if np.isinf(m) else int(m), fire_channels=None if np.isinf(c) else int(c))
+              for s, o, m, c in zip(sspk, opp, mag, ch)]
+    ref = simulate_raid(w, d, layers, pt, 0.6, r, seed=2, common_mode=common, keep_samples=True)
+    se = np.sqrt(leak.var() / r + ref.samples_leakers.var() / r)
+    assert abs(leak.mean() - ref.expected_leakers) < 4.5 * se
+    se = np.sqrt(used.var() / r + ref.samples_interceptors.var() / r)
+    assert abs(used.mean() - ref.interceptors_used_mean) < 4.5 * se
+    assert leak.min() >= leakers_lower_bound(w, d, layers) and leak.max() <= w
+    # fired <= per layer min(magazine, shots x opportunities x min(objects, channels))
+    assert used.max() <= 2 * 2 * 7 + 7 + 2 * 1 * 3
+    assert limits_can_bind_rows(_rows(sspk, opp, shots, mag, ch, pt, pka, 1), w + d)[0]
+    assert not limits_can_bind_rows(_rows(sspk, opp, shots, [np.inf] * 3, [9] * 3, pt, pka, 1), w + d)[0]
+
+
+def test_a_row_without_opportunities_in_a_layer_equals_the_row_without_that_layer() -> None:
+    """Draw positions belong to layer slots, so an absent layer changes nothing for the others."""
+    w, d, r = 6, 1, 500
+    a = _rows([0.7, 0.9], [2, 0], 2, [9, 4], [3, 1], 0.95, 0.9, r)
+    base, per = _uniforms(3, r, w + d, 2, 2)
+    one = RowLayers(a.sspk[:, :1], a.opportunities[:, :1], a.shots, a.magazine[:, :1], a.fire_channels[:, :1],
+                    a.p_track, a.p_kill_assessment)
+    n = w + d
+    got = simulate_rows(base, per, a, w, d, 0.5, True)
+    alone = simulate_rows(base[:, :3 * n], per[:, :, :2 * n], one, w, d, 0.5, True)
+    assert np.array_equal(got[0], alone[0]) and np.array_equal(got[1], alone[1])
+
+
+# ------------------------------------------------------------------------------------------ the engine
+def test_engine_at_nominal_inputs_equals_the_nominal_evaluation(small) -> None:
+    """No limit binds in the small scenario: the engine's closed form per row is the nominal raid."""
+    from duel.defence.sensors import ThreatTrack
+    from duel.run import evaluate, evaluate_draws
+
+    res = evaluate_draws(small, {}, 3, seed=1)
+    ev = evaluate(small, ThreatTrack.from_trajectory(small.flight.trajectory), {}, None, 0)
+    assert ev.raid.method == "closed form" and not res["limits_bind"].any()
+    assert np.allclose(res["pmf"], ev.pmf[None, :], rtol=0, atol=1e-12)
+
+
+def test_engine_per_draw_equals_the_per_draw_evaluation(small) -> None:
+    """Each draw through the engine gives what evaluate() gives for that draw alone."""
+    from duel.defence.sensors import ThreatTrack
+    from duel.run import evaluate, evaluate_draws, sample_inputs
+
+    draws = sample_inputs(small, 25, seed=4)
+    res = evaluate_draws(small, draws, 25, seed=4)
+    track = ThreatTrack.from_trajectory(small.flight.trajectory)
+    for i in range(25):
+        ev = evaluate(small, track, {k: float(v[i]) for k, v in draws.items()}, None, 0)
+        assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
+    assert np.ptp(res["p_all_stopped"]) > 0.05  # the draws matter
+
+
+def test_sampled_inputs_do_not_depend_on_the_trial_count(small) -> None:
+    from duel.run import sample_inputs
+
+    a, b = sample_inputs(small, 10, seed=9), sample_inputs(small, 50, seed=9)
+    for k in a:
+        assert np.array_equal(a[k], b[k][:10])
+
+
+@settings(max_examples=200, deadline=None)
+@given(lead=st.one_of(st.none(), st.floats(0, 3000)), content=st.sampled_from(["window", "launch-area", "impact-area"]),
+       recipient=st.sampled_from(["defender", "third-party"]), dd=st.floats(0, 300), dr=st.floats(0, 300),
+       rf=st.floats(0.05, 1.0), rl=st.floats(0, 3600), relay=st.floats(0, 3600))
+def test_readiness_arrays_follow_the_scalar_rules(lead, content, recipient, dd, dr, rf, rl, relay) -> None:
+    from duel.defence.sensors import Notice, readiness, readiness_arrays
+
+    notice = None if lead is None else Notice(lead, content, recipient, relay)
+    want = readiness(notice, dd, dr, rf, rl)
+    dec, fac = readiness_arrays(notice, np.array([dd, dd]), dr, rf, rl)
+    assert dec.tolist() == [want.decision_delay_s] * 2 and fac.tolist() == [want.reaction_factor] * 2
+
+
+def test_rows_are_independent_of_the_other_rows(small) -> None:
+    """Realisations of row i depend on (seed, i) only: the first rows of a longer run are the same."""
+    from duel.engine import TrackArrays, defence_rows, evaluate_rows
+    from duel.defence.sensors import ThreatTrack
+
+    be = bk.get_backend("numpy")
+    tracks = TrackArrays.from_track(ThreatTrack.from_trajectory(small.flight.trajectory), small)
+    a = evaluate_rows(small, tracks, defence_rows(small, {}, 4), be, 8, inner=30)
+    b = evaluate_rows(small, tracks, defence_rows(small, {}, 9), be, 8, inner=30)
+    assert np.array_equal(a["mc_leakers"], b["mc_leakers"][:4])
+    assert not np.array_equal(a["mc_leakers"][0], a["mc_leakers"][1])  # rows differ
+
+
+# ------------------------------------------------------------------------------------------ the compiled path
+@needs_jax
+def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
+    """jax-cpu runs the program the GPU runs: same layers for every draw; the raid, drawn from JAX's own
+    streams, agrees within Monte Carlo error; with the same uniforms the raid is identical."""
+    from duel.engine import _raid_fn
+    from duel.run import evaluate_draws, sample_inputs
+
+    draws = sample_inputs(kyiv, 30, seed=3)
+    a = evaluate_draws(kyiv, draws, 30, 3, "numpy")
+    b = evaluate_draws(kyiv, draws, 30, 3, "jax-cpu")
+    assert np.array_equal(a["limits_bind"], b["limits_bind"])
+    diff = a["expected_leakers"] - b["expected_leakers"]
+    assert abs(diff.mean()) < 4 * diff.std(ddof=1) / np.sqrt(30) + 1e-9
+
+    w, d = 4, 1
+    rl = _rows([0.6, 0.8], [2, 1], 2, [5, np.inf], [np.inf, 2], 0.9, 0.8, 400)
+    base, per = _uniforms(5, 400, w + d, 2, 2)
+    fn_np = _raid_fn(bk.get_backend("numpy"), w, d, 0.5, True, False, 2, 1)
+    fn_jx = _raid_fn(bk.get_backend("jax-cpu"), w, d, 0.5, True, False, 2, 1)
+    x, y = fn_np(rl, base, per), fn_jx(rl, base, per)
+    for k in ("mc_leakers", "mc_interceptors", "limits_bind", "layers"):
+        assert np.array_equal(np.asarray(x[k]), np.asarray(y[k])), k
+    assert np.allclose(np.asarray(x["cf_pmf"]), np.asarray(y["cf_pmf"]), rtol=0, atol=1e-13)
+
+
+@needs_jax
+def test_duel_trials_on_the_compiled_path(small) -> None:
+    """Dispersed duel trials: impact points within 1 m of NumPy's (float64), same layers, same closed form."""
+    from duel import dispersion as D
+
+    a = D.duel_trials(small, backend="numpy")(6, 0, 5)
+    b = D.duel_trials(small, backend="jax-cpu")(6, 0, 5)
+    for k in ("layers", "limits_bind"):
+        assert np.array_equal(a[k], b[k]), k
+    assert np.allclose(a["p_all_stopped"], b["p_all_stopped"], rtol=0, atol=1e-9)
+    miss = np.abs(a["miss_m"] - b["miss_m"])
+    assert miss.max() < 1.0
