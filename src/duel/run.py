@@ -191,7 +191,7 @@ def bounds(setup: Setup, path: str, dist: Distribution) -> tuple[float, float]:
 def sample_inputs(setup: Setup, trials: int, seed: int) -> dict[str, np.ndarray]:
     """Draws of every uncertain input, shape (trials,); trial i reads its uniforms from positions that depend
     only on (seed, i) (:func:`duel.montecarlo.philox_block`), so results never depend on the trial count."""
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     from duel.montecarlo import philox_block
 
@@ -206,7 +206,7 @@ def sample_inputs(setup: Setup, trials: int, seed: int) -> dict[str, np.ndarray]
         if dist.dist == "uniform":
             v = dist.low + x * (dist.high - dist.low)  # type: ignore[operator]
         elif dist.dist == "normal":
-            v = dist.mean + dist.sd * norm.ppf(x)  # type: ignore[operator]
+            v = dist.mean + dist.sd * ndtri(x)  # type: ignore[operator]
         else:
             lo, hi = bounds(setup, path, dist)
             mode = dist.mode if dist.dist == "triangular" else setup.nominal_inputs[path]
