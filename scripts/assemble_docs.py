@@ -33,6 +33,7 @@ def main() -> None:
     atm_phys = section(atm, "## For docs/physics.md: the atmosphere", "## For docs/validation.md").replace(
         "## For docs/physics.md: the atmosphere", "## The atmosphere (`duel/atmosphere.py`)")
     eng_phys = demote(section(eng, "## The flow", "## Validation"))
+    engine_phys = demote(section(read("engine.md"), "# The batch engine", "## Validation")).replace("\n### Model\n", "\n")
     raid_phys = demote(section(raid, "## Notation", "## API"))
     physics = (
         "# duel — physics\n\nEquations, frames, assumptions and numerical methods. Every real-world number comes "
@@ -43,6 +44,7 @@ def main() -> None:
         + "\n## Raid outcome (`duel/defence/raid.py`)\n\nWilkening's closed forms and a seeded Monte Carlo with "
         "shared magazines and fire channels.\n\n" + raid_phys
         + "\n" + read("run.md")
+        + "\n" + engine_phys
         + "\n" + demote(section(read("dispersion.md"), "## Model", "## Measurements")).replace(
             "### Model (notional)", "## Threat dispersion and full duel trials (`duel/dispersion.py`)\n\n### Model (notional)")
         + "\n## The launch-notification exchange\n\nSee `docs/notify.md` (messages, trust, storage, transports, "
@@ -59,7 +61,8 @@ def main() -> None:
         "# duel — validation\n\nEach model against an independent reference: the check, the reference and the "
         "result. Every row is a test in `tests/` unless it says benchmark.\n\n"
         + read("flight-validation.md") + "\n" + atm_val + "\n" + eng_val + "\n" + raid_val + "\n"
-        + read("run-validation.md") + "\n" + notify_val
+        + read("run-validation.md") + "\n"
+        + section(read("engine.md"), "## Validation").replace("## Validation", "## Batch engine", 1) + "\n" + notify_val
     )
     (D / "validation.md").write_text(validation, encoding="utf-8")
 

@@ -255,3 +255,26 @@ def test_duel_trials_on_the_compiled_path(small) -> None:
     assert np.allclose(a["p_all_stopped"], b["p_all_stopped"], rtol=0, atol=1e-9)
     miss = np.abs(a["miss_m"] - b["miss_m"])
     assert miss.max() < 1.0
+
+
+def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None:
+    """Beta drawn: every draw's threat is re-flown (one batch) and its windows are those of that flight."""
+    from duel.defence.sensors import ThreatTrack
+    from duel.flight.trajectory import fly_staged
+    from duel.run import evaluate, evaluate_draws, resolve, sample_inputs
+    from duel.scenario import load_scenario
+
+    p = tmp_path / "beta.toml"
+    p.write_text(small_scenario(uncertain='[uncertain]\n"missile.reentry_beta_kg_m2" = '
+                                          '{dist = "uniform", low = 300, high = 6000}\n'), encoding="utf-8")
+    setup = resolve(load_scenario(p))
+    draws = sample_inputs(setup, 6, seed=1)
+    res = evaluate_draws(setup, draws, 6, seed=1)
+    aim = setup.flight.aim
+    tr = fly_staged(setup.missile, setup.launch.lat_deg, setup.launch.lon_deg, aim.azimuth_deg,
+                    aim.params["kick_deg"], aim.params["cutoff_s"], setup.flight.trajectory.physics,
+                    beta_kg_m2=draws["missile.reentry_beta_kg_m2"], record=True)
+    for i in range(6):
+        ev = evaluate(setup, ThreatTrack.from_trajectory(tr.take(i)), {}, None, 0)
+        assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
+    assert np.ptp(tr.log.impact_t) > 1.0  # the draws fly differently

@@ -194,6 +194,16 @@ def test_leaker_distribution_has_one_bar_per_k(objects):
     assert [int(round(b.get_x() + b.get_width() / 2)) for b in bars] == list(range(objects + 1))
 
 
+def test_crowded_leaker_distribution_labels_only_what_can_be_read():
+    """36 objects: ticks every 5, value labels only on k = 0 and on bars of at least 5 % (no overlap)."""
+    p = np.zeros(37)
+    p[[0, 25, 32, 33]] = [0.001, 0.02, 0.6, 0.379]
+    ax = plots.leaker_distribution(list(p), 36).axes[0]
+    assert list(ax.get_xticks()) == list(range(0, 37, 5))
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text().endswith("%") or t.get_text() == "0")
+    assert labels == ["0.1 %", "37.9 %", "60.0 %"]
+
+
 def test_tornado_sorts_by_swing_and_has_two_bars_per_input():
     names = ["small", "large", "medium"]
     fig = plots.tornado(names, low=[2.3, 1.0, 2.0], high=[2.5, 4.0, 3.0], base=2.4, xlabel="expected leakers")

@@ -412,7 +412,10 @@ def leaker_distribution(counts: Sequence[float], objects: int,
         ax = fig.add_subplot()
         colors = [GREEN] + [RED] * objects
         bars = ax.bar(k, 100 * p, color=colors, alpha=0.85, width=0.7, gid="leakers")
+        crowded = objects > 12  # label every bar when few; else k = 0 and the bars of at least 5 %
         for ki, pi in zip(k, p):
+            if crowded and ki != 0 and pi < 0.05:
+                continue
             txt = "<0.1 %" if 0 < pi < 0.001 else f"{100 * pi:.1f} %" if pi > 0 else "0"
             ax.annotate(txt, (ki, 100 * pi), xytext=(0, 3), textcoords="offset points", ha="center",
                         va="bottom", fontsize=8, color=INK)
@@ -420,7 +423,8 @@ def leaker_distribution(counts: Sequence[float], objects: int,
         ax.axvline(mean, color=MUTED, lw=1.0, ls="--")
         ax.annotate(f"average {mean:.2f}", (mean, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
                     textcoords="offset points", ha="left", va="top", fontsize=8, color=MUTED)
-        ax.set_xticks(k)
+        step = 1 if objects <= 12 else 2 if objects <= 24 else 5
+        ax.set_xticks(k[::step])
         ax.set_xlabel("number of warheads that are not intercepted (leakers)")
         ax.set_ylabel("probability (%)")
         ax.set_ylim(0, max(100 * p.max() * 1.18, 1.0))
