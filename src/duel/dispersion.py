@@ -232,10 +232,12 @@ class DispersedFlight:
 
 
 def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: int, stop: int, *,
-                  record: bool = False, backend: Any = None, policy: StepPolicy = StepPolicy()) -> DispersedFlight:
+                  record: bool = False, backend: Any = None, policy: StepPolicy = StepPolicy(),
+                  on_device: bool = False) -> DispersedFlight:
     """Fly trials [start, stop) x W objects from the dispersed burnout states in one batch.
 
-    ``backend`` (a :class:`duel.backend.Backend` or its name; None = NumPy) runs the flights.
+    ``backend`` (a :class:`duel.backend.Backend` or its name; None = NumPy) runs the flights; with
+    ``on_device`` a JAX backend leaves the recording on its device (``t`` and ``state`` are JAX arrays).
     """
     from duel.flight.dynamics import LaneParams
     from duel.flight.integrate import integrate
@@ -256,7 +258,7 @@ def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: in
             return DispersedFlight(nominal, trials, backend.run_integration(state0, t0, lanes, None, nominal.physics,
                                                                              policy))
         log, t, st = backend.run_integration(state0, t0, lanes, None, nominal.physics, policy,
-                                             record_steps=RECORD_STEPS)
+                                             record_steps=RECORD_STEPS, device_arrays=on_device)
         return DispersedFlight(nominal, trials, log, t, st)
     log, rec = integrate(state0, t0, lanes, None, nominal.physics, policy, record)
     t, st = rec.assemble(T * W) if rec is not None else (None, None)
@@ -383,6 +385,26 @@ def impact_dispersion(nominal: Any, trials: int, seed: int = 0, dispersion: Disp
 
 
 # ------------------------------------------------------------------------------------------ duel trials
+_RESAMPLERS: dict[Any, Any] = {}
+
+
+def _resampler(backend: Any, earth: Any) -> Any:
+    """:func:`duel.flight.resample.grid_with_impacts` for the backend (``jax.jit``-compiled on JAX)."""
+    from functools import partial
+
+    from duel.flight.resample import grid_with_impacts
+
+    fn = partial(grid_with_impacts, earth=earth, xp=backend.xp)
+    if not backend.uses_jax:
+        return fn
+    key = (backend.name, earth)
+    if key not in _RESAMPLERS:
+        import jax
+
+        _RESAMPLERS[key] = jax.jit(fn)
+    return _RESAMPLERS[key]
+
+
 @dataclass
 class DuelTrials:
     """Trial function (``fn(seed, start, stop) -> columns``) of full duels under threat dispersion.
@@ -391,8 +413,8 @@ class DuelTrials:
     ``interceptors`` (int fired), ``p_all_stopped`` and ``expected_leakers`` (closed form conditional on the
     trial's layers, limits dropped), ``limits_bind`` (bool), ``layers`` (int), ``miss_m`` (median radial
     miss of the trial's objects), ``footprint_m``, ``impact_s`` (last impact, s from launch). See the module
-    docstring for the model. ``backend`` runs the flights and the defence; ``block_trials`` bounds the
-    objects per block (memory).
+    docstring for the model. ``backend`` runs the flights and the defence; ``block_trials`` bounds the trials
+    per block (memory; default 1,000 objects per block, 32,768 on a GPU).
     """
 
     setup: Any
@@ -409,6 +431,10 @@ class DuelTrials:
         self._backend = get_backend(self.backend)
         if not self.track_dt_s > 0:
             raise InputError(f"track_dt_s: must be > 0, got {self.track_dt_s:g}")
+        nom = self.nominal
+        # one grid for every block (one compiled shape): launch (or burnout) to well past the nominal impact
+        self._t0 = float(nom.boost_t[0]) if nom.boost_t.size else nom.burnout_t
+        self._t_end = 1.05 * float(self.setup.flight.trajectory.log.impact_t[0]) + 30.0
 
     def fingerprint(self) -> dict[str, Any]:
         sc = self.setup.scenario
@@ -418,22 +444,26 @@ class DuelTrials:
 
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         W = self.nominal.objects
-        size = self.block_trials or max(1, 1_000 // W)
+        size = self.block_trials or max(1, (1 << 15 if self.backend == "gpu" else 1_000) // W)
         parts = [self._block(seed, a, min(stop, a + size)) for a in range(start, stop, size)]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def _block(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         from duel.engine import TrackArrays, defence_rows, evaluate_rows
-        from duel.flight.resample import grid_with_impacts
 
-        setup, nom = self.setup, self.nominal
+        setup, nom, be = self.setup, self.nominal, self._backend
         T, W = stop - start, nom.objects
-        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy,
-                           backend=self._backend)
-        tr = fl.trajectory()
-        t_end = float(np.nanmax(tr.t))
-        grid = np.arange(float(np.nanmin(tr.t[:, 0])), t_end + self.track_dt_s, self.track_dt_s)
-        times, lat, lon, alt, speed = grid_with_impacts(tr.t, tr.state, grid, nom.physics.earth)
+        xp = be.xp
+        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy, backend=be,
+                           on_device=be.uses_jax)
+        t, st = fl.t, fl.state
+        if nom.boost_t.size:  # the common boost before burnout
+            n, m = t.shape[0], nom.boost_t.size
+            t = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_t), (n, m)), t], axis=1)
+            st = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_state), (n, m, 6)), st], axis=1)
+        t_end = max(self._t_end, float(xp.nanmax(t)))
+        grid = self._t0 + self.track_dt_s * np.arange(int(np.ceil((t_end - self._t0) / self.track_dt_s)) + 2)
+        times, lat, lon, alt, speed = _resampler(be, nom.physics.earth)(t, st, xp.asarray(grid))
         burnout = np.full(T * W, nom.burnout_t)
         cue = setup.space_ir.warning(burnout)[2] if setup.space_ir is not None else np.full(T * W, np.nan)
         shape = (T, W, grid.size)

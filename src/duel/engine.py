@@ -293,7 +293,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     """The defence for every row: windows, layers, closed-form raid and ``inner`` realisations per row.
 
     Rows are processed in blocks sized to bound memory (about 5e6 track samples x batteries for the windows,
-    1.6e7 uniforms for the raid); results never depend on the blocks. Global row i (``row_offset + i``) draws
+    1.6e7 uniforms for the raid; 40x on a GPU); results never depend on the blocks. Global row i (``row_offset + i``) draws
     its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the streams (module docstring).
     With ``inner_only_where_limits_bind`` the realisations are skipped when no row's magazine or fire
     channels can bind (the closed form is then exact).
@@ -313,7 +313,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     put = _putter(backend)
     earth = setup.flight.trajectory.earth
     wfn = _windows_fn(backend, earth, sls)
-    size = max(1, min(T, int(5e6 // (tracks.alt_m.shape[1] * S * B))))
+    size = max(1, min(T, int(_budget(backend, 5e6) // (tracks.alt_m.shape[1] * S * B))))
     layers: list[RowLayers] = []
     firsts, opps = [], []
     for a in range(0, T, size):  # pass 1: windows and layers of every row (small results)
@@ -336,7 +336,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     if inner_only_where_limits_bind and not bind.any():
         inner = 0
     n = w + d
-    size = max(1, min(T, int(1.6e7 // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
+    size = max(1, min(T, int(_budget(backend, 1.6e7) // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
     rfn = _raid_fn(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max, inner)
     parts: list[dict[str, np.ndarray]] = []
     for a in range(0, T, size):  # pass 2: the raid
@@ -354,6 +354,12 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     return {"p_all_stopped": pmf[:, 0], "expected_leakers": out.pop("cf_leakers"),
             "interceptors": out.pop("cf_interceptors"), "pmf": pmf, "t_first_s": np.concatenate(firsts),
             "opportunities": np.concatenate(opps), **out}
+
+
+def _budget(backend: Any, cpu: float) -> float:
+    """Array elements per block: ``cpu`` (fits a CPU cache-friendly few hundred MB), 40x on a GPU (tens of GB
+    of device memory; a guess until measured, see docs/performance.md)."""
+    return cpu * 40 if backend.name == "gpu" else cpu
 
 
 def _padded(a: int, size: int, total: int) -> tuple[slice, int]:

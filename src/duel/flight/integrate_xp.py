@@ -340,7 +340,8 @@ def integrate_xp(
     max_steps: int = MAX_STEPS,
     stats: dict[str, Any] | None = None,
     record_steps: int = 0,
-) -> EventLog | tuple[EventLog, np.ndarray, np.ndarray]:
+    device_arrays: bool = False,
+) -> EventLog | tuple[EventLog, Any, Any]:
     """Integrate N trajectories from ECEF states ``state0`` (N, 6) (m, m/s) at times ``t0`` (N,) (s).
 
     Same contract as :func:`duel.flight.integrate.integrate` (``record`` excepted): ``tables`` is None for
@@ -359,6 +360,8 @@ def integrate_xp(
         record_steps: > 0 records every step, as the NumPy path's ``record=True``, into fixed buffers of
             this many samples per trajectory (a fixed shape, so the loop still compiles once); a chunk that
             needs more is run again with twice the size.
+        device_arrays: with JAX, return the recording as JAX arrays on the device (no transfer to the host),
+            for programs that go on computing there.
     Returns:
         An :class:`~duel.flight.integrate.EventLog` of NumPy arrays; with ``record_steps``, also the times
         (N, S) and ECEF states (N, S, 6) of every recorded sample, NaN-padded after each trajectory ends
@@ -400,7 +403,15 @@ def integrate_xp(
             s = put(state0[sl])
             out = _jax_program(spec, dev.platform)(put(t0[sl]), tuple(s[:, k] for k in range(6)), put(lanes.cutoff_s[sl]),
                        put(lanes.beta_kg_m2[sl]), put(kick[sl]), tab_dev)
-            return jax.tree_util.tree_map(lambda a: np.asarray(a)[: a.shape[0] - pad] if a.ndim else a, out)
+            def back(key: str, a: Any) -> Any:  # results to the host, the recording too unless kept on the device
+                if not a.ndim:
+                    return a
+                if device_arrays and key in ("rec_t", "rec_s"):
+                    return a[: a.shape[0] - pad]
+                return np.asarray(a)[: a.shape[0] - pad]
+
+            return {k: (back(k, v) if not isinstance(v, tuple) else jax.tree_util.tree_map(lambda a: back(k, a), v))
+                    for k, v in out.items()}
     else:
         raise ValueError(f"xp must be 'jax' or 'numpy', got {xp!r}")
 
@@ -418,14 +429,21 @@ def integrate_xp(
             res = call(slice(i0, i0 + m), size - m if xp == "jax" else 0)
         _fill(log, slice(i0, i0 + m), res, n_stages)
         if spec.record_steps:
-            rec_t.append(np.asarray(res["rec_t"]))
-            rec_s.append(np.asarray(res["rec_s"]))
+            rec_t.append(res["rec_t"])
+            rec_s.append(res["rec_s"])
         steps = max(steps, int(res["steps"]))
         nchunks += 1
     if stats is not None:
         stats.update(steps=steps, chunks=nchunks, chunk=size)
     if not spec.record_steps:
         return log
+    if device_arrays and xp == "jax":
+        import jax.numpy as jnp
+
+        width = max(a.shape[1] for a in rec_t)  # chunks may have doubled their buffers: pad to the widest
+        pad_to = lambda a: jnp.pad(a, ((0, 0), (0, width - a.shape[1])) + ((0, 0),) * (a.ndim - 2),  # noqa: E731
+                                   constant_values=jnp.nan)
+        return log, jnp.concatenate([pad_to(a) for a in rec_t]), jnp.concatenate([pad_to(a) for a in rec_s])
     width = max(int(np.max(np.sum(np.isfinite(a), axis=1))) for a in rec_t)
     t_all = np.concatenate([np.pad(a[:, :width], ((0, 0), (0, max(0, width - a.shape[1]))), constant_values=np.nan)
                             for a in rec_t])
