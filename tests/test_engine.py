@@ -222,7 +222,7 @@ def test_rows_are_independent_of_the_other_rows(small) -> None:
 def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
     """jax-cpu runs the program the GPU runs: same layers for every draw; the raid, drawn from JAX's own
     streams, agrees within Monte Carlo error; with the same uniforms the raid is identical."""
-    from duel.engine import _raid_fn
+    from duel.engine import raid_program
     from duel.run import evaluate_draws, sample_inputs
 
     draws = sample_inputs(kyiv, 30, seed=3)
@@ -235,8 +235,8 @@ def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
     w, d = 4, 1
     rl = _rows([0.6, 0.8], [2, 1], 2, [5, np.inf], [np.inf, 2], 0.9, 0.8, 400)
     base, per = _uniforms(5, 400, w + d, 2, 2)
-    fn_np = _raid_fn(bk.get_backend("numpy"), w, d, 0.5, True, False, 2, 1)
-    fn_jx = _raid_fn(bk.get_backend("jax-cpu"), w, d, 0.5, True, False, 2, 1)
+    fn_np = raid_program(bk.get_backend("numpy"), w, d, 0.5, True, False, 2, 1)
+    fn_jx = raid_program(bk.get_backend("jax-cpu"), w, d, 0.5, True, False, 2, 1)
     x, y = fn_np(rl, base, per), fn_jx(rl, base, per)
     for k in ("mc_leakers", "mc_interceptors", "limits_bind", "layers"):
         assert np.array_equal(np.asarray(x[k]), np.asarray(y[k])), k

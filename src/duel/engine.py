@@ -22,7 +22,7 @@ Random numbers of the raid (never depending on how rows are chunked, nor on the 
 look draws), each a Philox-4x64 stream keyed by (seed, salt, j) at row position r (NumPy,
 :func:`duel.montecarlo.philox_block`), or ``jax.random`` keys folded with (salt, j, r) on JAX backends. The
 two backends therefore draw different numbers: their leaker statistics agree within Monte Carlo error,
-and with the same uniforms (:func:`raid_on_rows` with given blocks) they agree exactly.
+and with the same uniforms (:func:`raid_program` fed the same blocks) they agree exactly.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from duel.defence.raid_rows import (
 )
 from duel.defence.window_table import BatteryArrays, Timing, battery_arrays, window_table
 
-__all__ = ["DefenceRows", "defence_rows", "layers_of_rows", "raid_on_rows", "uniform_blocks", "evaluate_rows"]
+__all__ = ["DefenceRows", "TrackArrays", "defence_rows", "layers_of_rows", "uniform_blocks", "windows_program",
+           "raid_program", "evaluate_rows"]
 
 RAID_SALT = 0x5A1D
 
@@ -202,14 +203,12 @@ def _jax_uniform_fn(nb: int, no: int, k_max: int) -> Any:
     return _JAX_FNS[key]
 
 
-def raid_on_rows(rl: RowLayers, base: Any, per: Any, warheads: int, decoys: int, p_decoy_engaged: float,
-                 sls: bool, common_mode: bool, xp: Any = np) -> tuple[Any, Any]:
-    """Leakers and interceptors fired per row (one realisation each) with the given uniform blocks."""
-    return simulate_rows(base, per, rl, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp)
+def windows_program(backend: Any, earth: Any, sls: bool) -> Any:
+    """window_table + layers_of_rows as one function of arrays (jit-compiled on JAX backends, cached).
 
-
-def _windows_fn(backend: Any, earth: Any, sls: bool) -> Any:
-    """window_table + layers_of_rows as one function of arrays (jit-compiled on JAX backends)."""
+    Called as ``fn(time_s, lat, lon, alt, speed, bat, timing, raid_inputs)``; returns the row layers, the
+    layer order, the earliest window start and the smallest opportunity count per (row, battery).
+    """
 
     def fn(time_s, lat, lon, alt, speed, bat, timing, rows_arrays):
         xp = backend.xp
@@ -227,9 +226,14 @@ def _windows_fn(backend: Any, earth: Any, sls: bool) -> Any:
     return _JAX_FNS[key]
 
 
-def _raid_fn(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
-             k_max: int, inner: int) -> Any:
-    """Closed form + ``inner`` realisations per row as one function of arrays (jit on JAX backends)."""
+def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
+                 k_max: int, inner: int) -> Any:
+    """Closed form + ``inner`` realisations per row as one function of arrays (jit on JAX backends, cached).
+
+    Called as ``fn(row_layers, base, per)`` with the uniform blocks of :func:`uniform_blocks` (None without
+    realisations); returns ``cf_pmf``, ``cf_leakers``, ``cf_interceptors``, ``limits_bind``, ``layers`` and,
+    with realisations, ``mc_leakers`` and ``mc_interceptors`` (rows x inner).
+    """
 
     def fn(rl: RowLayers, base: Any, per: Any) -> dict[str, Any]:
         xp = backend.xp
@@ -312,7 +316,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     S = tracks.alt_m.shape[-1]
     put = _putter(backend)
     earth = setup.flight.trajectory.earth
-    wfn = _windows_fn(backend, earth, sls)
+    wfn = windows_program(backend, earth, sls)
     size = max(1, min(T, int(_budget(backend, 5e6) // (tracks.alt_m.shape[1] * S * B))))
     layers: list[RowLayers] = []
     firsts, opps = [], []
@@ -337,7 +341,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
         inner = 0
     n = w + d
     size = max(1, min(T, int(_budget(backend, 1.6e7) // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
-    rfn = _raid_fn(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max, inner)
+    rfn = raid_program(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max, inner)
     parts: list[dict[str, np.ndarray]] = []
     for a in range(0, T, size):  # pass 2: the raid
         sl, off = _padded(a, size, T)
