@@ -113,3 +113,21 @@ def test_duel_trials_plug_into_run_monte_carlo(setup, tmp_path) -> None:
     assert np.array_equal(fn(4, 0, 4)["leakers"], mem.columns["leakers"][:4])
     assert np.array_equal(fn(4, 0, 4)["miss_m"], mem.columns["miss_m"][:4])
     assert (mem.columns["miss_m"] > 0).all() and np.isfinite(mem.columns["impact_s"]).all()
+
+
+def test_duel_trials_draw_the_defence_bands(tmp_path) -> None:
+    """With [uncertain] inputs each duel trial has its own draw: the closed form varies over the trials as
+    the drawn SSPK does, and the draws are those of sample_inputs on a salted stream (not the threat's)."""
+    from duel.run import evaluate_draws, resolve, sample_inputs
+    from duel.scenario import load_scenario
+
+    p = tmp_path / "bands.toml"
+    p.write_text(small_scenario(uncertain='[uncertain]\n"interceptor.thaad.sspk" = {dist = "uniform", low = 0.2, '
+                                          'high = 0.9}\n'), encoding="utf-8")
+    setup = resolve(load_scenario(p))
+    cols = D.duel_trials(setup, D.ZERO)(3, 2, 8)
+    draws = sample_inputs(setup, 6, 3, start=2, salt=D.INPUT_STREAM)
+    want = evaluate_draws(setup, draws, 6, seed=3)  # zero dispersion: the nominal track
+    assert np.allclose(cols["p_all_stopped"], want["p_all_stopped"], rtol=0, atol=1e-9)
+    assert np.ptp(cols["p_all_stopped"]) > 0.05
+    assert not np.array_equal(draws["interceptor.thaad.sspk"], sample_inputs(setup, 8, 3)["interceptor.thaad.sspk"][2:])

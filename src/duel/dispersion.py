@@ -41,8 +41,8 @@ Duel trials (:class:`DuelTrials`)
 One trial = one full duel: the T x W dispersed objects are flown with recording on the chosen backend,
 prefixed with the nominal boost (common to all), resampled to a common 0.5 s grid whose first sample after
 each object's impact is that impact (:func:`duel.flight.resample.grid_with_impacts`), and handed to the
-batch engine (:func:`duel.engine.evaluate_rows`, nominal defence inputs): windows per battery x object
-(the windows may differ per object), each trial's layers by :func:`duel.defence.engagement.raid_layers`'
+batch engine (:func:`duel.engine.evaluate_rows`, each trial with its draw of the defence bands): windows
+per battery x object (the windows may differ per object), each trial's layers by :func:`duel.defence.engagement.raid_layers`'
 rule (a battery is a layer when every one of the trial's objects has a window, with the smallest
 opportunity count over them, ordered by the earliest window start), and the raid two ways per trial:
 
@@ -53,7 +53,9 @@ opportunity count over them, ordered by the earliest window start), and the raid
 
 So the mean of ``all_stopped`` estimates P(every warhead stopped) with the limits; the mean of
 ``p_all_stopped`` is the lower-variance (Rao-Blackwellised) estimate when no limit binds.
-The defence inputs are nominal (the scenario's ``[uncertain]`` bands are not drawn here).
+Each trial also draws the scenario's ``[uncertain]`` inputs (interceptor bands, P_track, notional
+assumptions, the reentry beta) from its own stream (salted, independent of the threat normals), so one
+trial combines the threat's dispersion with the defence's parameter bands.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ __all__ = [
 ]
 
 BOOTSTRAP = 400
+INPUT_STREAM = 0x1B5  # salt of the stream of the defence bands' draws in duel trials
 
 
 # ------------------------------------------------------------------------------------------ the model
@@ -233,9 +236,10 @@ class DispersedFlight:
 
 def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: int, stop: int, *,
                   record: bool = False, backend: Any = None, policy: StepPolicy = StepPolicy(),
-                  on_device: bool = False) -> DispersedFlight:
+                  on_device: bool = False, beta_kg_m2: Any = None) -> DispersedFlight:
     """Fly trials [start, stop) x W objects from the dispersed burnout states in one batch.
 
+    ``beta_kg_m2``: the objects' reentry beta per trial (array (T,)), default the nominal one.
     ``backend`` (a :class:`duel.backend.Backend` or its name; None = NumPy) runs the flights; with
     ``on_device`` a JAX backend leaves the recording on its device (``t`` and ``state`` are JAX arrays).
     """
@@ -247,7 +251,8 @@ def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: in
     z = standard_normals(seed, start, stop, 3 + 3 * W)
     state0 = dispersed_states(nominal, dispersion, z).reshape(T * W, 6)
     t0 = np.full(T * W, nominal.burnout_t)
-    lanes = LaneParams(cutoff_s=t0.copy(), beta_kg_m2=np.full(T * W, nominal.beta_kg_m2))
+    beta = np.full(T, nominal.beta_kg_m2) if beta_kg_m2 is None else np.broadcast_to(beta_kg_m2, (T,))
+    lanes = LaneParams(cutoff_s=t0.copy(), beta_kg_m2=np.repeat(np.asarray(beta, float), W))
     if isinstance(backend, str):
         from duel.backend import get_backend
 
@@ -450,12 +455,14 @@ class DuelTrials:
 
     def _block(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         from duel.engine import TrackArrays, defence_rows, evaluate_rows
+        from duel.run import sample_inputs
 
         setup, nom, be = self.setup, self.nominal, self._backend
         T, W = stop - start, nom.objects
         xp = be.xp
+        draws = sample_inputs(setup, T, seed, start=start, salt=INPUT_STREAM)  # the defence bands, per trial
         fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy, backend=be,
-                           on_device=be.uses_jax)
+                           on_device=be.uses_jax, beta_kg_m2=draws.get("missile.reentry_beta_kg_m2"))
         t, st = fl.t, fl.state
         if nom.boost_t.size:  # the common boost before burnout
             n, m = t.shape[0], nom.boost_t.size
@@ -469,7 +476,7 @@ class DuelTrials:
         shape = (T, W, grid.size)
         tracks = TrackArrays(times.reshape(shape), lat.reshape(shape), lon.reshape(shape), alt.reshape(shape),
                              speed.reshape(shape), cue.reshape(T, W))
-        res = evaluate_rows(setup, tracks, defence_rows(setup, {}, T), self._backend, seed, inner=1, row_offset=start)
+        res = evaluate_rows(setup, tracks, defence_rows(setup, draws, T), be, seed, inner=1, row_offset=start)
         leakers = res["mc_leakers"][:, 0]
         cols = {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": res["mc_interceptors"][:, 0],
                 "p_all_stopped": res["p_all_stopped"], "expected_leakers": res["expected_leakers"],

@@ -188,17 +188,22 @@ def bounds(setup: Setup, path: str, dist: Distribution) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------------------------------------ sampling
-def sample_inputs(setup: Setup, trials: int, seed: int) -> dict[str, np.ndarray]:
-    """Draws of every uncertain input, shape (trials,); trial i reads its uniforms from positions that depend
-    only on (seed, i) (:func:`duel.montecarlo.philox_block`), so results never depend on the trial count."""
+def sample_inputs(setup: Setup, trials: int, seed: int, start: int = 0, salt: int | None = None
+                  ) -> dict[str, np.ndarray]:
+    """Draws of every uncertain input for trials [start, start + trials), arrays of shape (trials,).
+
+    Trial i reads its uniforms from positions that depend only on (seed, i) (:func:`duel.montecarlo.
+    philox_block`), so results never depend on the trial count or the chunking; ``salt`` keys a separate
+    stream (:func:`duel.montecarlo.salted_key`) for callers that draw other numbers from ``seed`` too.
+    """
     from scipy.special import ndtri
 
-    from duel.montecarlo import philox_block
+    from duel.montecarlo import philox_block, salted_key
 
     paths = list(setup.scenario.uncertain)
     if not paths:
         return {}
-    u = philox_block(seed, 0, trials, len(paths))
+    u = philox_block(seed if salt is None else salted_key(seed, salt), start, start + trials, len(paths))
     out: dict[str, np.ndarray] = {}
     for k, path in enumerate(paths):
         dist = setup.scenario.uncertain[path]
