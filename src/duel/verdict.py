@@ -58,7 +58,7 @@ def assemble(setup: Any, nominal: Any, draws: dict[str, np.ndarray], p0: np.ndar
         "duel_version": __version__,
         "scenario": {"name": sc.scenario.name, "title": sc.scenario.title, "description": sc.scenario.description},
         "run": {"trials": trials if draws else 0, "seed": seed, "inner_trials": INNER_TRIALS,
-                "uncertain_inputs": list(draws)},
+                "uncertain_inputs": list(draws), "backend": backend},
         "threat": threat,
         "comparisons": compare_shapes(setup),
         "timeline": nominal.timeline,
