@@ -86,6 +86,43 @@ def test_window_table_equals_the_per_battery_reference(kyiv, doctrine) -> None:
     assert np.abs(det[0][seen] - want_det[seen]).max() < 0.05
 
 
+@settings(max_examples=60, deadline=None)
+@given(type_id=st.sampled_from(["pac-3-mse", "thaad", "sm-3-iia", "samp-t-b1nt", "arrow-3"]),
+       dist_km=st.floats(0, 400), az=st.floats(0, 360), widen=st.floats(1.0, 2.0), lower=st.floats(0.0, 1.0),
+       faster=st.floats(1.0, 3.0), quicker=st.floats(0.0, 1.0), sls=st.booleans())
+def test_a_larger_envelope_never_opens_a_window_later(kyiv, type_id, dist_km, az, widen, lower, faster, quicker,
+                                                      sls) -> None:
+    """Relaxing any envelope bound (range, ceiling, floor, fly-out speed, reaction time) can only bring the
+    first window start earlier (or open one); the first detection does not change."""
+    from duel.defence.interceptors import parse_battery
+    from duel.defence.window_table import Timing, battery_arrays, window_table
+
+    track = _nominal_track(kyiv)
+    b = battery_arrays([parse_battery(f"{type_id}@+{dist_km:.3f}km@{az:.3f}", kyiv.target)], 0.05)
+    wide = b._replace(max_range_m=b.max_range_m * widen, max_alt_m=b.max_alt_m * widen,
+                      min_alt_m=b.min_alt_m * lower, average_speed_mps=b.average_speed_mps * faster,
+                      reaction_time_s=b.reaction_time_s * quicker)
+    tim = Timing(np.nan, 20.0, 10.0, 10.0)
+    args = (track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :], track.alt_m[:, None, :],
+            track.speed_mps[:, None, :])
+    _, first, det = window_table(*args, b, tim, kyiv.flight.trajectory.earth, sls)
+    _, first_w, det_w = window_table(*args, wide, tim, kyiv.flight.trajectory.earth, sls)
+    assert first_w[0, 0] <= first[0, 0] + 1e-9
+    assert np.array_equal(det, det_w, equal_nan=True)
+
+
+_TRACKS: dict = {}
+
+
+def _nominal_track(setup):
+    from duel.defence.sensors import ThreatTrack
+
+    key = id(setup)
+    if key not in _TRACKS:
+        _TRACKS[key] = ThreatTrack.from_trajectory(setup.flight.trajectory)
+    return _TRACKS[key]
+
+
 # ------------------------------------------------------------------------------------------ raid rows
 layer_st = st.tuples(st.floats(0.0, 1.0), st.integers(0, 4))  # sspk, opportunities (0 = absent in the row)
 

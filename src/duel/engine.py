@@ -90,7 +90,7 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
     threat tracks, not here.
     """
     from duel.defence.sensors import readiness_arrays
-    from duel.run import _PARAM_ASSUMPTIONS, _READINESS_ASSUMPTIONS, _TYPE_FIELDS
+    from duel.run import PARAM_ASSUMPTIONS, READINESS_ASSUMPTIONS, TYPE_FIELDS
 
     sc, p = setup.scenario, setup.params
     T, B = int(trials), len(setup.batteries)
@@ -109,7 +109,7 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
         v = col(value)
         parts = path.split(".")
         if parts[0] == "interceptor":
-            attr, scale = _TYPE_FIELDS[parts[2]]
+            attr, scale = TYPE_FIELDS[parts[2]]
             cols = [i for i, tid in enumerate(types) if tid == parts[1]]
             if attr == "sspk":
                 sspk[:, cols] = v[:, None]
@@ -119,11 +119,11 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
             p_track = v
         elif parts[0] == "assumption":
             name = parts[1]
-            if name in _PARAM_ASSUMPTIONS:
+            if name in PARAM_ASSUMPTIONS:
                 params[name] = v
             elif name == "decision_delay_s":
                 decision = v
-            elif name in _READINESS_ASSUMPTIONS:
+            elif name in READINESS_ASSUMPTIONS:
                 ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = v * 60.0 if name == "ready_lead_min" else v
             elif name == "relay_third_party_min" and setup.notice is not None and sc.notice.relay_delay_min is None:
                 relay = v * 60.0

@@ -30,13 +30,13 @@ from duel.errors import InputError
 from duel.scenario import Distribution, Scenario
 
 INNER_TRIALS = 400  # inner raid Monte Carlo per uncertainty draw when limits can bind
-_TYPE_FIELDS = {  # catalogue field -> (InterceptorType attribute, scale to SI)
+TYPE_FIELDS = {  # catalogue field -> (InterceptorType attribute, scale to SI)
     "sspk": ("sspk", 1.0), "min_intercept_altitude_km": ("min_alt_m", 1e3),
     "max_intercept_altitude_km": ("max_alt_m", 1e3), "max_ground_range_km": ("max_range_m", 1e3),
     "average_speed_mps": ("average_speed_mps", 1.0), "reaction_time_s": ("reaction_time_s", 1.0),
 }
-_PARAM_ASSUMPTIONS = {"rcs_m2", "track_formation_s", "kill_assessment_s", "shots_per_opportunity"}
-_READINESS_ASSUMPTIONS = {"decision_delay_ready_s", "reaction_factor_ready", "ready_lead_min"}
+PARAM_ASSUMPTIONS = {"rcs_m2", "track_formation_s", "kill_assessment_s", "shots_per_opportunity"}
+READINESS_ASSUMPTIONS = {"decision_delay_ready_s", "reaction_factor_ready", "ready_lead_min"}
 
 
 @dataclass
@@ -138,7 +138,7 @@ def nominal_value(setup: Setup, path: str) -> float:
     parts = path.split(".")
     if parts[0] == "interceptor":
         t = _type_of(setup, path)
-        attr, scale = _TYPE_FIELDS[parts[2]]
+        attr, scale = TYPE_FIELDS[parts[2]]
         return float(getattr(t, attr)) / scale
     if path == "missile.reentry_beta_kg_m2":
         return float(setup.scenario.threat.beta_kg_m2 or setup.missile.reentry_beta_kg_m2)
@@ -246,19 +246,19 @@ def evaluate(setup: Setup, track: Any, inputs: dict[str, float], raid_trials: in
     for path, value in inputs.items():
         parts = path.split(".")
         if parts[0] == "interceptor":
-            attr, scale = _TYPE_FIELDS[parts[2]]
+            attr, scale = TYPE_FIELDS[parts[2]]
             batteries = [replace(b, type=b.type.with_values(**{attr: value * scale})) if b.type.id == parts[1] else b
                          for b in batteries]
         elif path == "doctrine.p_track":
             p_track = float(value)
         elif parts[0] == "assumption":
             name = parts[1]
-            if name in _PARAM_ASSUMPTIONS:
+            if name in PARAM_ASSUMPTIONS:
                 key = "shots" if name == "shots_per_opportunity" else name
                 params = replace(params, **{key: max(1, round(value)) if key == "shots" else float(value)})
             elif name == "decision_delay_s":
                 decision = float(value)
-            elif name in _READINESS_ASSUMPTIONS:
+            elif name in READINESS_ASSUMPTIONS:
                 ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = (
                     value * 60.0 if name == "ready_lead_min" else float(value))
             elif name == "relay_third_party_min" and notice is not None and sc.notice.relay_delay_min is None:
