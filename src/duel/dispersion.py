@@ -42,9 +42,10 @@ One trial = one full duel: the T x W dispersed objects are flown with recording 
 prefixed with the nominal boost (common to all), resampled to a common 0.5 s grid whose first sample after
 each object's impact is that impact (:func:`duel.flight.resample.grid_with_impacts`), and handed to the
 batch engine (:func:`duel.engine.evaluate_rows`, each trial with its draw of the defence bands): windows
-per battery x object (the windows may differ per object), each trial's layers by :func:`duel.defence.engagement.raid_layers`'
-rule (a battery is a layer when every one of the trial's objects has a window, with the smallest
-opportunity count over them, ordered by the earliest window start), and the raid two ways per trial:
+per battery x object (the windows may differ per object), each trial's layers by
+:func:`duel.defence.engagement.raid_layers`' rule (a battery is a layer when every one of the trial's
+objects has a window, with the smallest opportunity count over them, ordered by the earliest window start),
+and the raid two ways per trial:
 
 * ``p_all_stopped`` / ``expected_leakers``: the closed form (Wilkening) conditional on the trial's layers,
   limits dropped: exact when ``limits_bind`` is False, an upper bound on the defence otherwise;

@@ -124,7 +124,8 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
             elif name == "decision_delay_s":
                 decision = v
             elif name in READINESS_ASSUMPTIONS:
-                ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = v * 60.0 if name == "ready_lead_min" else v
+                key = "ready_lead_s" if name == "ready_lead_min" else name
+                ready_kw[key] = v * 60.0 if name == "ready_lead_min" else v
             elif name == "relay_third_party_min" and setup.notice is not None and sc.notice.relay_delay_min is None:
                 relay = v * 60.0
     dec, factor = readiness_arrays(setup.notice, decision, relay_s=relay, **ready_kw)
@@ -142,8 +143,11 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
 
 
 # ------------------------------------------------------------------------------------------ array stages
-def layers_of_rows(opp: Any, t_first: Any, rows: DefenceRows | Any, xp: Any = np) -> tuple[RowLayers, Any]:
+def layers_of_rows(opp: Any, t_first: Any, rows: Any, xp: Any = np) -> tuple[RowLayers, Any]:
     """Each row's layers from per-(row, object, battery) opportunities and window starts (arrays (T, W, B)).
+
+    ``rows``: anything with the raid inputs of :class:`DefenceRows` (``sspk``, ``shots``, ``magazine``,
+    ``fire_channels``, ``p_track``, ``p_kill_assessment``).
 
     Returns the :class:`~duel.defence.raid_rows.RowLayers` (batteries ordered by earliest window start,
     batteries without a window for every object given 0 opportunities) and the order (T, B) used.
@@ -263,9 +267,9 @@ def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: floa
 # ------------------------------------------------------------------------------------------ the entry point
 @dataclass(frozen=True)
 class TrackArrays:
-    """Threat objects on a time grid, NumPy: ``time_s`` (S,) shared, or (Tt, W, S) per object; ``lat_deg``,
-    ``lon_deg``, ``alt_m``, ``speed_mps`` (Tt, W, S) with Tt = 1 (one track for every row) or T; ``cue_s``
-    (Tt, W) the IR cue (s from launch, NaN = none)."""
+    """Threat objects on a time grid (NumPy arrays, or the backend's when built on its device): ``time_s``
+    (S,) shared, or (Tt, W, S) per object; ``lat_deg``, ``lon_deg``, ``alt_m``, ``speed_mps`` (Tt, W, S) with
+    Tt = 1 (one track for every row) or T; ``cue_s`` (Tt, W) the IR cue (s from launch, NaN = none)."""
 
     time_s: np.ndarray
     lat_deg: np.ndarray
@@ -287,7 +291,8 @@ class TrackArrays:
         """Rows ``idx`` (a slice); a shared track (Tt = 1) is returned as is."""
         if self.alt_m.shape[0] == 1:
             return self
-        return TrackArrays(self.time_s if self.time_s.ndim == 1 else self.time_s[idx], self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx],
+        time_s = self.time_s if self.time_s.ndim == 1 else self.time_s[idx]
+        return TrackArrays(time_s, self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx],
                            self.cue_s[idx])
 
 
@@ -297,8 +302,9 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     """The defence for every row: windows, layers, closed-form raid and ``inner`` realisations per row.
 
     Rows are processed in blocks sized to bound memory (about 5e6 track samples x batteries for the windows,
-    1.6e7 uniforms for the raid; 40x on a GPU); results never depend on the blocks. Global row i (``row_offset + i``) draws
-    its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the streams (module docstring).
+    1.6e7 uniforms for the raid; 40x on a GPU); results never depend on the blocks. Global row i
+    (``row_offset + i``) draws its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the
+    streams (module docstring).
     With ``inner_only_where_limits_bind`` the realisations are skipped when no row's magazine or fire
     channels can bind (the closed form is then exact).
 
@@ -341,7 +347,8 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
         inner = 0
     n = w + d
     size = max(1, min(T, int(_budget(backend, 1.6e7) // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
-    rfn = raid_program(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max, inner)
+    rfn = raid_program(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max,
+                       inner)
     parts: list[dict[str, np.ndarray]] = []
     for a in range(0, T, size):  # pass 2: the raid
         sl, off = _padded(a, size, T)
