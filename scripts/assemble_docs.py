@@ -33,7 +33,7 @@ def main() -> None:
     atm_phys = section(atm, "## For docs/physics.md: the atmosphere", "## For docs/validation.md").replace(
         "## For docs/physics.md: the atmosphere", "## The atmosphere (`duel/atmosphere.py`)")
     eng_phys = demote(section(eng, "## The flow", "## Validation"))
-    engine_phys = demote(section(read("engine.md"), "# The batch engine", "## Validation")).replace("\n### Model\n", "\n")
+    engine_phys = demote(section(read("engine.md"), "# The batch engine", "## Validation")).replace("\n### Model\n\n", "\n")
     raid_phys = demote(section(raid, "## Notation", "## API"))
     physics = (
         "# duel — physics\n\nEquations, frames, assumptions and numerical methods. Every real-world number comes "

@@ -42,7 +42,7 @@ def small(tmp_path_factory):
 
 # ------------------------------------------------------------------------------------------ windows
 def _ring(setup, doctrine: str):
-    """Batteries of every type around the target at 0-300 km, 8 azimuths; the nominal track."""
+    """Batteries of every type around the target at 0-300 km, 3 azimuths (144); the nominal track."""
     from duel.defence.interceptors import interceptor_ids, parse_battery
     from duel.defence.sensors import ThreatTrack
 
@@ -53,7 +53,7 @@ def _ring(setup, doctrine: str):
 
 @pytest.mark.parametrize("doctrine", ["salvo", "sls"])
 def test_window_table_equals_the_per_battery_reference(kyiv, doctrine) -> None:
-    """Every interceptor type at 36 positions: the same opportunities as battery_windows, the same first
+    """Every interceptor type at 12 positions: the same opportunities as battery_windows, the same first
     window start and first detection to 0.05 s (the reference bisects; the engine interpolates margins)."""
     from duel.defence.engagement import battery_windows
     from duel.defence.sensors import readiness
