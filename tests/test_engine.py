@@ -134,9 +134,9 @@ layer_st = st.tuples(st.floats(0.0, 1.0), st.integers(0, 4))  # sspk, opportunit
 def test_closed_form_rows_equal_the_closed_form(layers, shots, sls, p_ka, p_track, common, w, d, p_dw) -> None:
     present = [Layer(sspk=s, shots=shots, opportunities=o, doctrine="sls" if sls else "salvo", p_kill_assessment=p_ka)
                for s, o in layers if o > 0]
-    rl = RowLayers(np.array([[s for s, _ in layers]]), np.array([[o for _, o in layers]]), np.array([shots]),
-                   np.full((1, len(layers)), np.inf), np.full((1, len(layers)), np.inf), np.array([p_track]),
-                   np.array([p_ka]))
+    n = len(layers)
+    rl = RowLayers(np.array([[s for s, _ in layers]]), np.array([[o for _, o in layers]]), np.full((1, n), shots),
+                   np.full((1, n), np.inf), np.full((1, n), np.inf), np.full((1, n), p_track), np.full((1, n), p_ka))
     got = closed_form_rows(rl, w, d, p_dw, sls, 4, common)
     if not present:  # no layer: every warhead leaks
         assert got["pmf"][0, w] == pytest.approx(1.0) and got["interceptors"][0] == 0.0
@@ -149,8 +149,9 @@ def test_closed_form_rows_equal_the_closed_form(layers, shots, sls, p_ka, p_trac
 
 def _rows(sspk, opp, shots, mag, ch, pt, pka, r):
     rep = lambda a: np.repeat(np.asarray(a, float)[None], r, axis=0)  # noqa: E731
-    return RowLayers(rep(sspk), np.repeat(np.asarray(opp)[None], r, axis=0), np.full(r, shots), rep(mag), rep(ch),
-                     np.full(r, pt), np.full(r, pka))
+    n = len(sspk)
+    return RowLayers(rep(sspk), np.repeat(np.asarray(opp)[None], r, axis=0), np.full((r, n), shots), rep(mag),
+                     rep(ch), np.full((r, n), pt), np.full((r, n), pka))
 
 
 def _uniforms(seed, r, n, n_layers, k):
@@ -186,8 +187,7 @@ def test_a_row_without_opportunities_in_a_layer_equals_the_row_without_that_laye
     w, d, r = 6, 1, 500
     a = _rows([0.7, 0.9], [2, 0], 2, [9, 4], [3, 1], 0.95, 0.9, r)
     base, per = _uniforms(3, r, w + d, 2, 2)
-    one = RowLayers(a.sspk[:, :1], a.opportunities[:, :1], a.shots, a.magazine[:, :1], a.fire_channels[:, :1],
-                    a.p_track, a.p_kill_assessment)
+    one = RowLayers(*(x[:, :1] for x in a))
     n = w + d
     got = simulate_rows(base, per, a, w, d, 0.5, True)
     alone = simulate_rows(base[:, :3 * n], per[:, :, :2 * n], one, w, d, 0.5, True)

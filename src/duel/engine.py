@@ -156,8 +156,9 @@ def layers_of_rows(opp: Any, t_first: Any, rows: Any, xp: Any = np) -> tuple[Row
     first = xp.where(opp_min > 0, xp.min(t_first, axis=1), xp.inf)
     order = order_layers(first, xp)
     take = lambda a: xp.take_along_axis(xp.broadcast_to(xp.asarray(a), first.shape), order, axis=1)  # noqa: E731
-    return RowLayers(take(rows.sspk), take(opp_min), rows.shots, take(rows.magazine), take(rows.fire_channels),
-                     rows.p_track, rows.p_kill_assessment), order
+    per_row = lambda a: xp.broadcast_to(xp.asarray(a)[:, None], first.shape)  # noqa: E731  (same for every layer)
+    return RowLayers(take(rows.sspk), take(opp_min), per_row(rows.shots), take(rows.magazine),
+                     take(rows.fire_channels), per_row(rows.p_track), per_row(rows.p_kill_assessment)), order
 
 
 def uniform_blocks(seed: int, row_start: int, row_stop: int, n_obj: int, n_layers: int, k_max: int,
@@ -231,12 +232,13 @@ def windows_program(backend: Any, earth: Any, sls: bool) -> Any:
 
 
 def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
-                 k_max: int, inner: int) -> Any:
+                 k_max: int, inner: int, limited: bool = True) -> Any:
     """Closed form + ``inner`` realisations per row as one function of arrays (jit on JAX backends, cached).
 
     Called as ``fn(row_layers, base, per)`` with the uniform blocks of :func:`uniform_blocks` (None without
     realisations); returns ``cf_pmf``, ``cf_leakers``, ``cf_interceptors``, ``limits_bind``, ``layers`` and,
-    with realisations, ``mc_leakers`` and ``mc_interceptors`` (rows x inner).
+    with realisations, ``mc_leakers`` and ``mc_interceptors`` (rows x inner). ``limited`` False promises
+    that no magazine or fire channel binds in any row (the realisations then skip the priority sort).
     """
 
     def fn(rl: RowLayers, base: Any, per: Any) -> dict[str, Any]:
@@ -248,7 +250,8 @@ def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: floa
         if inner:
             rep = lambda a: xp.repeat(xp.asarray(a), inner, axis=0)  # noqa: E731
             rl_r = RowLayers(*(rep(a) for a in rl))
-            leak, used = simulate_rows(base, per, rl_r, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp)
+            leak, used = simulate_rows(base, per, rl_r, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp,
+                                       limited=limited)
             t = rl.sspk.shape[0]
             out["mc_leakers"] = leak.reshape(t, inner)
             out["mc_interceptors"] = used.reshape(t, inner)
@@ -256,7 +259,7 @@ def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: floa
 
     if not backend.uses_jax:
         return fn
-    key = ("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, backend.name)
+    key = ("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, limited, backend.name)
     if key not in _JAX_FNS:
         import jax
 
@@ -348,7 +351,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     n = w + d
     size = max(1, min(T, int(_budget(backend, 1.6e7) // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
     rfn = raid_program(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max,
-                       inner)
+                       inner, limited=bool(bind.any()))
     parts: list[dict[str, np.ndarray]] = []
     for a in range(0, T, size):  # pass 2: the raid
         sl, off = _padded(a, size, T)

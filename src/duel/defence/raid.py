@@ -53,6 +53,9 @@ Random streams
 Trial i draws a fixed number K of uniforms at positions [i K, (i+1) K) of the Philox-4x64 stream keyed by
 ``seed``; a chunk of trials starting at i0 opens the stream at counter i0 K / 4. Results therefore depend
 only on (seed, trial index), never on the chunk size.
+
+Implementation: the closed form and the Monte Carlo here are thin wrappers over the per-row array forms of
+:mod:`duel.defence.raid_rows` (the same layers in every row), which the batch engine also uses: one model.
 """
 
 from __future__ import annotations
@@ -373,16 +376,21 @@ def sls_expected_shots(
     return n1 + n2 * pka * (pt * q**n1 + (1.0 - pt))
 
 
-def _layer_survival_given_track(layer: Layer) -> float:
-    """P(object survives the layer | engaged, chain works, no limits)."""
-    q = 1.0 - layer.sspk
-    qn = q**layer.shots
-    if layer.doctrine == "salvo" or layer.opportunities == 1:
-        return qn**layer.opportunities
-    s = qn  # last opportunity
-    for _ in range(layer.opportunities - 1):  # S_k = q^n [(1 - p_ka) + p_ka S_{k-1}]
-        s = qn * ((1.0 - layer.p_kill_assessment) + layer.p_kill_assessment * s)
-    return s
+def _rows_of(layers: Sequence[Layer], pts: Sequence[float], rows: int = 1) -> tuple[Any, tuple[bool, ...], int]:
+    """The layers as :class:`~duel.defence.raid_rows.RowLayers` repeated over ``rows`` rows, the per-layer
+    doctrine and the largest opportunity count (the array forms every raid computation goes through)."""
+    from duel.defence.raid_rows import RowLayers
+
+    def col(values: Sequence[float], dtype: Any = float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(values, dtype)[None, :], (rows, len(layers)))
+
+    inf = math.inf
+    rl = RowLayers(col([ly.sspk for ly in layers]), col([ly.opportunities for ly in layers], np.int64),
+                   col([ly.shots for ly in layers], np.int64),
+                   col([inf if ly.magazine is None else ly.magazine for ly in layers]),
+                   col([inf if ly.fire_channels is None else ly.fire_channels for ly in layers]),
+                   col(pts), col([ly.p_kill_assessment for ly in layers]))
+    return rl, tuple(ly.doctrine == "sls" for ly in layers), max(ly.opportunities for ly in layers)
 
 
 def layer_kill_probability(layer: Layer, p_track: float = 1.0) -> float:
@@ -392,8 +400,12 @@ def layer_kill_probability(layer: Layer, p_track: float = 1.0) -> float:
     for shoot-look-shoot S_1 = q^n, S_k = q^n [(1 - p_ka) + p_ka S_(k-1)] (k = 2 is Wilkening's form with
     n1 = n2 = n). ``layer.p_track`` overrides ``p_track``.
     """
+    from duel.defence.raid_rows import survival_given_track
+
     pt = layer.p_track if layer.p_track is not None else _prob("p_track", p_track)
-    return pt * (1.0 - _layer_survival_given_track(layer))
+    s = survival_given_track(layer.sspk, layer.shots, layer.opportunities, layer.p_kill_assessment,
+                             layer.doctrine == "sls", layer.opportunities, np)
+    return float(pt * (1.0 - s))
 
 
 def layer_expected_shots(layer: Layer, p_track: float = 1.0) -> float:
@@ -401,13 +413,11 @@ def layer_expected_shots(layer: Layer, p_track: float = 1.0) -> float:
 
     Salvo: n k. Shoot-look-shoot: n sum_{j<k} [P_t (p_ka q^n)^j + (1 - P_t) p_ka^j].
     """
+    from duel.defence.raid_rows import expected_shots
+
     pt = layer.p_track if layer.p_track is not None else _prob("p_track", p_track)
-    n, k = layer.shots, layer.opportunities
-    if layer.doctrine == "salvo" or k == 1:
-        return float(n * k)
-    a = layer.p_kill_assessment * (1.0 - layer.sspk) ** n
-    b = layer.p_kill_assessment
-    return n * sum(pt * a**j + (1.0 - pt) * b**j for j in range(k))
+    return float(expected_shots(layer.sspk, layer.shots, layer.opportunities, pt, layer.p_kill_assessment,
+                                layer.doctrine == "sls", layer.opportunities, np))
 
 
 def leakers_lower_bound(warheads: int, decoys: int, layers: Layer | Sequence[Layer]) -> int:
@@ -572,35 +582,19 @@ def closed_form_raid(
                     f"layers[{i}]: magazine or fire channels can run short for {w + d} objects; the closed "
                     "form does not apply (use simulate_raid, or ignore_limits=True)"
                 )
-    pts = [ly.p_track if ly.p_track is not None else pt for ly in layers]
-    kills = [layer_kill_probability(ly, p) for ly, p in zip(layers, pts)]
-    leak = (1.0 - pww) + pww * layered_leak_probability(kills)
-    if not common_mode:
-        pmf = leaker_pmf(w, leak)
-    else:
-        pmf = np.zeros(w + 1)
-        for mask in range(1 << len(layers)):
-            weight, survive = 1.0, 1.0
-            for i, ly in enumerate(layers):
-                if mask >> i & 1:
-                    weight *= pts[i]
-                    survive *= _layer_survival_given_track(ly)
-                else:
-                    weight *= 1.0 - pts[i]
-            if weight > 0.0:
-                pmf += weight * leaker_pmf(w, (1.0 - pww) + pww * survive)
-    shots, alive = 0.0, 1.0
-    for ly, p, k in zip(layers, pts, kills):
-        shots += alive * layer_expected_shots(ly, p)
-        alive *= 1.0 - k
+    from duel.defence.raid_rows import closed_form_rows
+
+    rl, sls, k_max = _rows_of(layers, [ly.p_track if ly.p_track is not None else pt for ly in layers])
+    cf = closed_form_rows(rl, w, d, pdw, sls, k_max, common_mode, pww)
+    pmf = np.asarray(cf["pmf"][0], float)
     return RaidResult(
         method="closed form",
         warheads=w,
         decoys=d,
         p_zero_leakers=float(pmf[0]),
-        expected_leakers=w * leak,
+        expected_leakers=float(cf["expected_leakers"][0]),
         leaker_pmf=pmf,
-        interceptors_used_mean=(w * pww + d * pdw) * shots,
+        interceptors_used_mean=float(cf["interceptors"][0]),
         leakers_lower_bound=leakers_lower_bound(w, d, layers) if ignore_limits else 0,
     )
 
@@ -609,79 +603,14 @@ def closed_form_raid(
 def draws_per_trial(n_obj: int, layers: Layer | Sequence[Layer]) -> int:
     """Uniforms per trial of a raid of ``n_obj`` objects (warheads + decoys) through ``layers``.
 
-    Classification N; per layer tracking N, priority N, kills k N, looks (k - 1) N (k opportunities),
-    rounded up to a multiple of 4.
+    The layout of :func:`duel.defence.raid_rows.simulate_rows`: classification N, per layer tracking N and
+    priority N, then for each opportunity index j < K (K the most opportunities of any layer) per layer kill
+    N and look N; rounded up to a multiple of 4.
     """
     layers = _layers(layers)
-    k = n_obj + sum(n_obj * (1 + 1 + ly.opportunities + (ly.opportunities - 1)) for ly in layers)
+    k_max = max(ly.opportunities for ly in layers)
+    k = n_obj * (1 + 2 * len(layers)) + k_max * 2 * n_obj * len(layers)
     return -(-k // 4) * 4  # Philox-4x64 emits 4 words per counter step; keep trials aligned to steps
-
-
-def _simulate_chunk(
-    u: np.ndarray,
-    warheads: int,
-    decoys: int,
-    layers: Sequence[Layer],
-    pts: Sequence[float],
-    p_warhead_engaged: float,
-    p_decoy_engaged: float,
-    common_mode: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Leakers and interceptors fired per trial for a block of uniforms ``u`` (trials x draws)."""
-    t = u.shape[0]
-    n = warheads + decoys
-    p_engage = np.concatenate([np.full(warheads, p_warhead_engaged), np.full(decoys, p_decoy_engaged)])
-    o = 0
-    engaged = u[:, o : o + n] < p_engage
-    o += n
-    alive = np.ones((t, n), dtype=bool)
-    used = np.zeros(t, dtype=np.int64)
-    cols = np.arange(n)
-    for ly, pt in zip(layers, pts):
-        u_track = u[:, o : o + n]
-        o += n
-        u_prio = u[:, o : o + n]
-        o += n
-        tracked = (u_track[:, :1] < pt) if common_mode else (u_track < pt)
-        # kill probability of an engagement with s interceptors and a working chain, s = 0..shots
-        pk_table = 1.0 - (1.0 - ly.sspk) ** np.arange(ly.shots + 1)
-        limited = ly.limits_can_bind(n)
-        requesting = engaged & alive
-        times = np.zeros((t, n), dtype=np.int64) if limited else None
-        mag = np.full(t, ly.magazine, dtype=np.int64) if ly.magazine is not None else None
-        for j in range(ly.opportunities):
-            u_kill = u[:, o : o + n]
-            o += n
-            if limited:
-                key = np.where(requesting, times + u_prio, np.inf)
-                order = np.argsort(key, axis=1, kind="stable")
-                want = np.take_along_axis(requesting, order, axis=1)
-                if ly.fire_channels is not None:
-                    want &= cols < ly.fire_channels
-                want = want.astype(np.int64) * ly.shots
-                if mag is not None:
-                    before = np.cumsum(want, axis=1) - want
-                    want = np.clip(mag[:, None] - before, 0, want)
-                    mag -= want.sum(axis=1)
-                alloc = np.empty_like(want)
-                np.put_along_axis(alloc, order, want, axis=1)
-                times += alloc > 0
-            else:
-                alloc = requesting.astype(np.int64) * ly.shots
-            killed = u_kill < pk_table[alloc] * tracked
-            alive &= ~killed
-            used += alloc.sum(axis=1)
-            if ly.doctrine == "sls" and j < ly.opportunities - 1:
-                u_look = u[:, o : o + n]
-                o += n
-                served = alloc > 0
-                # killed objects are recognised; survivors are seen alive with probability p_ka
-                dropped = served & (~alive | (u_look >= ly.p_kill_assessment))
-                requesting &= ~dropped
-            elif ly.opportunities > 1 and j < ly.opportunities - 1:
-                o += n  # salvo: the look draws are reserved but unused (fixed stream layout)
-    leakers = alive[:, :warheads].sum(axis=1)
-    return leakers, used
 
 
 def simulate_trials(
@@ -691,12 +620,19 @@ def simulate_trials(
     """Leakers and interceptors fired (int arrays) of one raid per row of uniforms ``u``.
 
     ``u`` has shape (trials, >= :func:`draws_per_trial`); the caller chooses the random stream (e.g. one per
-    trial index), which is how :func:`simulate_raid` and the Monte Carlo engines share one raid model.
+    trial index), which is how :func:`simulate_raid` and the Monte Carlo engines share one raid model: the
+    per-row model of :func:`duel.defence.raid_rows.simulate_rows`, with the same layers in every row.
     """
+    from duel.defence.raid_rows import simulate_rows
+
     w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
     ls = _layers(layers)
-    pts = [ly.p_track if ly.p_track is not None else pt for ly in ls]
-    return _simulate_chunk(u, w, d, ls, pts, pww, pdw, common_mode)
+    rows, n, n_layers = u.shape[0], w + d, len(ls)
+    rl, sls, k_max = _rows_of(ls, [ly.p_track if ly.p_track is not None else pt for ly in ls], rows)
+    nb, no = n * (1 + 2 * n_layers), 2 * n * n_layers
+    per = u[:, nb:nb + k_max * no].reshape(rows, k_max, no).transpose(1, 0, 2)
+    return simulate_rows(u[:, :nb], per, rl, w, d, pdw, sls, common_mode, pww,
+                         limited=tuple(ly.limits_can_bind(n) for ly in ls))
 
 
 def simulate_raid(
@@ -742,14 +678,14 @@ def simulate_raid(
     if chunk_trials is None:
         chunk_trials = max(1, 4_000_000 // kp)
     chunk_trials = _int_min("chunk_trials", chunk_trials, 1)
-    pts = [ly.p_track if ly.p_track is not None else pt for ly in layers]
     leakers = np.empty(trials, dtype=np.int64)
     used = np.empty(trials, dtype=np.int64)
     for i0 in range(0, trials, chunk_trials):
         m = min(chunk_trials, trials - i0)
         gen = np.random.Generator(np.random.Philox(key=seed, counter=i0 * (kp // 4)))
         u = gen.random((m, kp))
-        leakers[i0 : i0 + m], used[i0 : i0 + m] = _simulate_chunk(u, w, d, layers, pts, pww, pdw, common_mode)
+        leakers[i0 : i0 + m], used[i0 : i0 + m] = simulate_trials(u, w, d, layers, pt, pdw, common_mode,
+                                                                  p_warhead_engaged=pww)
 
     counts = np.bincount(leakers, minlength=w + 1)
     zero = int(counts[0])

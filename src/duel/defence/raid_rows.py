@@ -23,9 +23,11 @@ import numpy as np
 
 
 class RowLayers(NamedTuple):
-    """Per-row layers (arrays (R, L), ordered as engaged) and per-row raid inputs ((R,) or scalars).
+    """Per-row layers: every field an array (R, L), the layers in the order the row engages them.
 
-    ``magazine`` and ``fire_channels`` are floats, +inf for no limit. ``shots`` is an integer array.
+    ``opportunities`` and ``shots`` are integers (0 opportunities: the layer is absent from the row);
+    ``magazine`` and ``fire_channels`` are floats, +inf for no limit; ``p_track`` and ``p_kill_assessment``
+    are the layer's engagement-chain and kill-assessment probabilities.
     """
 
     sspk: Any
@@ -37,8 +39,11 @@ class RowLayers(NamedTuple):
     p_kill_assessment: Any
 
 
-def _col(a: Any, xp: Any) -> Any:
-    return xp.asarray(a)[..., None]
+Doctrine = bool | tuple[bool, ...]  # shoot-look-shoot (True) or salvo, for all layers or per layer
+
+
+def _sls(sls: Doctrine, n_layers: int) -> tuple[bool, ...]:
+    return tuple(sls) if isinstance(sls, (tuple, list)) else (bool(sls),) * n_layers
 
 
 def survival_given_track(sspk: Any, shots: Any, opp: Any, p_ka: Any, sls: bool, k_max: int, xp: Any) -> Any:
@@ -80,20 +85,24 @@ def _binomial_pmf(w: int, p: Any, xp: Any) -> Any:
     return xp.where((p == 1.0) & (kk < w), 0.0, out)
 
 
-def closed_form_rows(rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, k_max: int,
+def closed_form_rows(rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged: float, sls: Doctrine, k_max: int,
                      common_mode: bool = False, p_warhead_engaged: float = 1.0, xp: Any = np) -> dict[str, Any]:
-    """Exact raid outcome per row without binding limits (limits dropped), as :func:`~duel.defence.raid.
-    closed_form_raid` for each row's layers.
+    """Exact raid outcome per row without binding limits (limits dropped): Wilkening's layered form.
+
+    Per warhead, leak probability L = (1 - P_ww) + P_ww prod_i (1 - K_i), K_i = P_t,i (1 - S_i) with S_i from
+    :func:`survival_given_track`. Independent tracking: leakers ~ Binomial(W, L). Common mode (one tracking
+    draw per layer for the whole raid): a mixture over the subsets of working layers. Expected interceptors:
+    (W P_ww + D P_dw) sum_i E[shots_i] prod_(j<i) (1 - K_j). ``sls``: for all layers or per layer; ``k_max``
+    >= every row's opportunities.
 
     Returns ``pmf`` (R, W + 1) = P(k warheads leak), ``expected_leakers`` (R,), ``interceptors`` (R,)
     expected interceptors fired.
     """
     w, d = warheads, decoys
-    pt = _col(rl.p_track, xp) * xp.ones_like(rl.sspk)
-    pka = _col(rl.p_kill_assessment, xp)
-    shots = _col(rl.shots, xp)
-    opp = rl.opportunities
-    surv = survival_given_track(rl.sspk, shots, opp, pka, sls, k_max, xp)
+    pt, pka, shots, opp = rl.p_track, rl.p_kill_assessment, rl.shots, rl.opportunities
+    doctrine = _sls(sls, opp.shape[-1])
+    surv = xp.stack([survival_given_track(rl.sspk[:, i], shots[:, i], opp[:, i], pka[:, i], doctrine[i], k_max, xp)
+                     for i in range(opp.shape[-1])], axis=-1)
     active = opp > 0
     kill = xp.where(active, pt * (1.0 - surv), 0.0)
     leak = (1.0 - p_warhead_engaged) + p_warhead_engaged * xp.prod(1.0 - kill, axis=-1)
@@ -108,7 +117,8 @@ def closed_form_rows(rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged:
             weight = xp.prod(xp.where(xp.asarray(on)[None, :], pt_eff, 1.0 - pt_eff), axis=-1)
             survive = xp.prod(xp.where(xp.asarray(on)[None, :], surv, 1.0), axis=-1)
             pmf = pmf + weight[:, None] * _binomial_pmf(w, (1.0 - p_warhead_engaged) + p_warhead_engaged * survive, xp)
-    per_layer = expected_shots(rl.sspk, shots, opp, pt, pka, sls, k_max, xp)
+    per_layer = xp.stack([expected_shots(rl.sspk[:, i], shots[:, i], opp[:, i], pt[:, i], pka[:, i], doctrine[i],
+                                         k_max, xp) for i in range(opp.shape[-1])], axis=-1)
     alive_before = xp.concatenate([xp.ones_like(kill[:, :1]), xp.cumprod(1.0 - kill, axis=-1)[:, :-1]], axis=-1)
     shots_obj = xp.sum(alive_before * per_layer, axis=-1)
     return {"pmf": pmf, "expected_leakers": w * leak,
@@ -118,25 +128,29 @@ def closed_form_rows(rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged:
 def limits_can_bind_rows(rl: RowLayers, n_obj: int, xp: Any = np) -> Any:
     """True per row if a present layer's magazine or fire channels could leave an object unserved."""
     opp = rl.opportunities
-    need = n_obj * _col(rl.shots, xp) * opp
+    need = n_obj * rl.shots * opp
     bind = (opp > 0) & ((rl.fire_channels < n_obj) | (rl.magazine < need))
     return xp.any(bind, axis=-1)
 
 
 def simulate_rows(base: Any, per: Any, rl: RowLayers, warheads: int, decoys: int, p_decoy_engaged: float,
-                  sls: bool, common_mode: bool = False, p_warhead_engaged: float = 1.0, xp: Any = np
-                  ) -> tuple[Any, Any]:
+                  sls: Doctrine, common_mode: bool = False, p_warhead_engaged: float = 1.0, xp: Any = np,
+                  limited: bool | tuple[bool, ...] = True) -> tuple[Any, Any]:
     """Leakers and interceptors fired (int arrays (R,)) of one raid per row.
 
     Uniforms: ``base`` (R, n (1 + 2 L)) for classification, then per layer tracking and priority;
     ``per`` (K, R, 2 n L) for opportunity j: per layer kill draws, then look draws (see
     :func:`duel.engine.uniform_blocks`). K = ``per.shape[0]`` must be >= every row's opportunities.
 
-    :func:`duel.defence.raid.simulate_trials`' model with per-row layers: each opportunity serves the
+    The raid model of :mod:`duel.defence.raid` (its docstring), with per-row layers: each opportunity serves the
     requesting objects in priority order (fewest engagements so far, then a random draw), at most
     ``fire_channels`` of them, ``shots`` interceptors each while the magazine lasts; a kill needs the
     layer's chain to work (tracking draw) and a hit; shoot-look-shoot drops objects seen killed (always)
     or, with probability 1 - p_ka, survivors wrongly seen killed.
+
+    ``limited`` (for all layers or per layer) False promises that the layer's magazine and channels never
+    bind in any row: every requesting object is then served, and the priority sort is skipped (same result,
+    less work).
     """
     w, d = warheads, decoys
     n = w + d
@@ -145,15 +159,14 @@ def simulate_rows(base: Any, per: Any, rl: RowLayers, warheads: int, decoys: int
     k_max = per.shape[0]
     p_engage = xp.asarray(np.concatenate([np.full(w, p_warhead_engaged), np.full(d, p_decoy_engaged)]))
     cols = xp.arange(n)[None, :]
-    shots = _col(rl.shots, xp)
-    pt = _col(rl.p_track, xp)
-    pka = _col(rl.p_kill_assessment, xp)
+    doctrine, sorting = _sls(sls, n_layers), _sls(limited, n_layers)
     engaged = base[:, :n] < p_engage[None, :]
     alive = xp.ones((r, n), dtype=bool)
     used = xp.zeros(r, dtype=int)
     for i in range(n_layers):
         o = n + 2 * n * i
         u_track, u_prio = base[:, o:o + n], base[:, o + n:o + 2 * n]
+        pt, pka, shots = rl.p_track[:, i][:, None], rl.p_kill_assessment[:, i][:, None], rl.shots[:, i][:, None]
         tracked = (u_track[:, :1] < pt) if common_mode else (u_track < pt)
         q = (1.0 - rl.sspk[:, i])[:, None]
         opp = rl.opportunities[:, i][:, None]
@@ -164,18 +177,21 @@ def simulate_rows(base: Any, per: Any, rl: RowLayers, warheads: int, decoys: int
         for j in range(k_max):
             u_kill, u_look = per[j][:, 2 * n * i:2 * n * i + n], per[j][:, 2 * n * i + n:2 * n * (i + 1)]
             asking = requesting & (opp > j)
-            order = xp.argsort(xp.where(asking, times + u_prio, xp.inf), axis=1, stable=True)
-            want = xp.take_along_axis(asking, order, axis=1) & (cols < channels)
-            want = want * shots
-            before = xp.cumsum(want, axis=1) - want
-            want = xp.clip(mag[:, None] - before, 0, want).astype(int)
-            mag = mag - xp.sum(want, axis=1)
-            alloc = xp.take_along_axis(want, xp.argsort(order, axis=1), axis=1)
-            times = times + (alloc > 0)
+            if sorting[i]:  # serve in priority order while channels and magazine last
+                order = xp.argsort(xp.where(asking, times + u_prio, xp.inf), axis=1, stable=True)
+                want = xp.take_along_axis(asking, order, axis=1) & (cols < channels)
+                want = want * shots
+                before = xp.cumsum(want, axis=1) - want
+                want = xp.clip(mag[:, None] - before, 0, want).astype(int)
+                mag = mag - xp.sum(want, axis=1)
+                alloc = xp.take_along_axis(want, xp.argsort(order, axis=1), axis=1)
+                times = times + (alloc > 0)
+            else:
+                alloc = asking * shots
             killed = u_kill < (1.0 - q**alloc) * tracked
             alive = alive & ~killed
             used = used + xp.sum(alloc, axis=1)
-            if sls:  # killed objects are recognised; survivors are seen alive with probability p_ka
+            if doctrine[i]:  # killed objects are recognised; survivors are seen alive with probability p_ka
                 dropped = (alloc > 0) & (~alive | (u_look >= pka))
                 requesting = requesting & ~dropped
     return xp.sum(alive[:, :w], axis=1), used
