@@ -282,11 +282,11 @@ class TrackArrays:
     cue_s: np.ndarray
 
     @classmethod
-    def from_track(cls, track: Any, setup: Any, objects_per_row: int = 1) -> TrackArrays:
-        """From a :class:`~duel.defence.sensors.ThreatTrack` of N = rows x ``objects_per_row`` objects."""
-        n, w = track.n, objects_per_row
-        cue = setup.space_ir.warning(track.burnout_s)[2] if setup.space_ir is not None else np.full(n, np.nan)
-        shape = (n // w, w, track.time_s.size)
+    def from_track(cls, track: Any, setup: Any) -> TrackArrays:
+        """From a :class:`~duel.defence.sensors.ThreatTrack`: one object per row (N rows; N = 1 for a track
+        shared by every row)."""
+        cue = setup.space_ir.warning(track.burnout_s)[2] if setup.space_ir is not None else np.full(track.n, np.nan)
+        shape = (track.n, 1, track.time_s.size)
         return cls(track.time_s, track.lat_deg.reshape(shape), track.lon_deg.reshape(shape),
                    track.alt_m.reshape(shape), track.speed_mps.reshape(shape), np.asarray(cue).reshape(shape[:2]))
 
