@@ -19,6 +19,7 @@ from duel.commands import raid as _raid
 from duel.commands import run as _run
 from duel.commands import scenario as _scenario
 from duel.commands import schema as _schema
+from duel.commands import trials as _trials
 
 app = typer.Typer(
     name="duel",
@@ -27,6 +28,7 @@ app = typer.Typer(
         "time the defence and count the leakers, with the source of every number.\n\n"
         "Examples:\n\n"
         "  duel run scenarios/kyiv-duel.toml\n\n"
+        "  duel trials scenarios/kyiv-duel.toml --trials 2000 --out runs/kyiv\n\n"
         "  duel fly --missile oreshnik --from kapustin-yar --to dnipro\n\n"
         "  duel fly --from kapustin-yar --to kyiv --trajectory min-energy --format json\n\n"
         "  duel raid --objects 36 --sspk 0.7 --shots 2\n\n"
@@ -41,6 +43,7 @@ app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
 app.command("raid", help=_raid.HELP)(_raid.raid)
 app.command("engage", help=_engage.HELP)(_engage.engage)
 app.command("basing", help=_basing.HELP)(_basing.basing)
+app.command("trials", help=_trials.HELP)(_trials.trials)
 app.add_typer(_scenario.app, name="scenario")
 app.command("schema", help="Print the JSON schema of a duel document (result).")(_schema.schema)
 app.add_typer(_catalog.app, name="catalog")

@@ -169,11 +169,12 @@ class ChunkStore:
     # --------------------------------------------------------------------------------------- writing
     @property
     def con(self) -> Any:
-        """The store's in-memory DuckDB connection."""
+        """The store's in-memory DuckDB connection, single-threaded: floating-point sums over the rows then
+        add in one fixed order, so the same rows always give the same summary to the last bit."""
         if self._con is None:
             import duckdb
 
-            self._con = duckdb.connect()
+            self._con = duckdb.connect(config={"threads": 1})
         return self._con
 
     def write_chunk(self, start: int, stop: int, columns: dict[str, np.ndarray]) -> Path:

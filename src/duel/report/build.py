@@ -187,11 +187,11 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def prepare_out(out_dir: str | Path) -> Path:
-    """Create the output folder (and ``figures/``) or fail at once, naming ``--out``."""
+def prepare_out(out_dir: str | Path, figures: bool = True) -> Path:
+    """Create the output folder (and, with ``figures``, its ``figures/``) or fail at once, naming ``--out``."""
     out = Path(out_dir)
     try:
-        (out / "figures").mkdir(parents=True, exist_ok=True)
+        (out / "figures" if figures else out).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out: cannot create '{out}': {exc.strerror}") from None
     return out

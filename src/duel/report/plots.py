@@ -609,17 +609,24 @@ def impact_scatter(east_km: Sequence[float], north_km: Sequence[float], cep_km: 
 
 
 def convergence_plot(trials: Sequence[int], estimate: Sequence[float], label: str = "P(all objects stopped)",
-                     title: str = "Does the Monte Carlo estimate settle?") -> Any:
-    """The running Monte Carlo estimate against the number of trials (log axis).
+                     title: str = "Does the Monte Carlo estimate settle?",
+                     xlabel: str = "trials (uncertainty draws)", low: Sequence[float] | None = None,
+                     high: Sequence[float] | None = None) -> Any:
+    """The running Monte Carlo estimate against the number of trials (log axis), with its 95 % interval
+    shaded when ``low`` and ``high`` are given.
 
     Axes content (for tests): one line (gid ``estimate``).
     """
     with _style():
         fig = _figure(7.0, 3.2)
         ax = fig.add_subplot(1, 1, 1)
-        ax.plot(trials, estimate, color="#1f5fa8", gid="estimate", marker="o", markersize=3)
+        if low is not None and high is not None:
+            ax.fill_between(trials, low, high, color="#1f5fa8", alpha=0.15, lw=0, label="95 % interval")
+        ax.plot(trials, estimate, color="#1f5fa8", gid="estimate", marker="o", markersize=3, label="estimate")
+        if low is not None and high is not None:
+            ax.legend(loc="best", fontsize=8)
         ax.set_xscale("log")
-        ax.set_xlabel("trials (uncertainty draws)")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(label)
         ax.set_title(title, loc="left", fontweight="bold")
         ax.grid(alpha=0.3)
