@@ -91,7 +91,7 @@ def test_zero_dispersion_duel_equals_the_nominal_evaluation(setup) -> None:
 
     fn = D.duel_trials(setup, D.ZERO)
     cols = fn(11, 0, 3)
-    ev = evaluate(setup, ThreatTrack.from_trajectory(setup.flight.trajectory), {}, None, 0)
+    ev = evaluate(setup, ThreatTrack.from_trajectory(setup.flight.trajectory), None, 0)
     assert ev.raid.method == "closed form"
     assert np.allclose(cols["p_all_stopped"], ev.pmf[0], rtol=0, atol=1e-12)
     assert np.allclose(cols["expected_leakers"], ev.raid.expected_leakers, rtol=0, atol=1e-12)

@@ -201,21 +201,28 @@ def test_engine_at_nominal_inputs_equals_the_nominal_evaluation(small) -> None:
     from duel.run import evaluate, evaluate_draws
 
     res = evaluate_draws(small, {}, 3, seed=1)
-    ev = evaluate(small, ThreatTrack.from_trajectory(small.flight.trajectory), {}, None, 0)
+    ev = evaluate(small, ThreatTrack.from_trajectory(small.flight.trajectory), None, 0)
     assert ev.raid.method == "closed form" and not res["limits_bind"].any()
     assert np.allclose(res["pmf"], ev.pmf[None, :], rtol=0, atol=1e-12)
 
 
 def test_engine_per_draw_equals_the_per_draw_evaluation(small) -> None:
-    """Each draw through the engine gives what evaluate() gives for that draw alone."""
+    """Each draw through the engine gives what the reference path gives for a setup built by hand with that
+    draw's THAAD SSPK and P_track."""
+    from dataclasses import replace as dc_replace
+
     from duel.defence.sensors import ThreatTrack
     from duel.run import evaluate, evaluate_draws, sample_inputs
 
     draws = sample_inputs(small, 25, seed=4)
     res = evaluate_draws(small, draws, 25, seed=4)
     track = ThreatTrack.from_trajectory(small.flight.trajectory)
+    sc = small.scenario
     for i in range(25):
-        ev = evaluate(small, track, {k: float(v[i]) for k, v in draws.items()}, None, 0)
+        sspk, p_track = float(draws["interceptor.thaad.sspk"][i]), float(draws["doctrine.p_track"][i])
+        bats = [dc_replace(b, type=b.type.with_values(sspk=sspk)) for b in small.batteries]
+        scenario = sc.model_copy(update={"doctrine": sc.doctrine.model_copy(update={"p_track": p_track})})
+        ev = evaluate(dc_replace(small, batteries=bats, scenario=scenario), track, None, 0)
         assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
     assert np.ptp(res["p_all_stopped"]) > 0.05  # the draws matter
 
@@ -231,14 +238,16 @@ def test_sampled_inputs_do_not_depend_on_the_trial_count(small) -> None:
 @settings(max_examples=200, deadline=None)
 @given(lead=st.one_of(st.none(), st.floats(0, 3000)), content=st.sampled_from(["window", "launch-area", "impact-area"]),
        recipient=st.sampled_from(["defender", "third-party"]), dd=st.floats(0, 300), dr=st.floats(0, 300),
-       rf=st.floats(0.05, 1.0), rl=st.floats(0, 3600), relay=st.floats(0, 3600))
-def test_readiness_arrays_follow_the_scalar_rules(lead, content, recipient, dd, dr, rf, rl, relay) -> None:
+       rf=st.floats(0.05, 1.0), rl=st.floats(0, 3600), relays=st.lists(st.floats(0, 3600), min_size=1, max_size=4))
+def test_readiness_per_trial_equals_one_readiness_per_trial(lead, content, recipient, dd, dr, rf, rl, relays) -> None:
+    """A relay delay drawn per trial (an array) gives, trial by trial, what readiness() gives for that relay."""
     from duel.defence.sensors import Notice, readiness, readiness_arrays
 
-    notice = None if lead is None else Notice(lead, content, recipient, relay)
-    want = readiness(notice, dd, dr, rf, rl)
-    dec, fac = readiness_arrays(notice, np.array([dd, dd]), dr, rf, rl)
-    assert dec.tolist() == [want.decision_delay_s] * 2 and fac.tolist() == [want.reaction_factor] * 2
+    base = None if lead is None else Notice(lead, content, recipient, 0.0)
+    dec, fac = readiness_arrays(base, np.full(len(relays), dd), dr, rf, rl, relay_s=np.array(relays))
+    for i, relay in enumerate(relays):
+        want = readiness(None if lead is None else Notice(lead, content, recipient, relay), dd, dr, rf, rl)
+        assert (dec[i], fac[i]) == (want.decision_delay_s, want.reaction_factor)
 
 
 def test_rows_are_independent_of_the_other_rows(small) -> None:
@@ -312,6 +321,6 @@ def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None
                     aim.params["kick_deg"], aim.params["cutoff_s"], setup.flight.trajectory.physics,
                     beta_kg_m2=draws["missile.reentry_beta_kg_m2"], record=True)
     for i in range(6):
-        ev = evaluate(setup, ThreatTrack.from_trajectory(tr.take(i)), {}, None, 0)
+        ev = evaluate(setup, ThreatTrack.from_trajectory(tr.take(i)), None, 0)
         assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
     assert np.ptp(tr.log.impact_t) > 1.0  # the draws fly differently

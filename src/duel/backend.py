@@ -44,6 +44,10 @@ GPU_INSTALL_HINT = "install the GPU extra: pip install 'duel[gpu]' (JAX with CUD
 
 # trajectories per compiled-program run (the last chunk is padded to this size: one compile per shape)
 DEFAULT_CHUNK = {"numpy": 20_000, "gpu": 1 << 20, "jax-cpu": 2_048, "numpy-xp": 20_000}
+# memory blocks of the batch engine, relative to the CPU's (a few hundred MB): a GPU has tens of GB (a guess
+# until measured, docs/performance.md)
+BLOCK_SCALE = {"gpu": 40.0}
+_COMPILED: dict[Any, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,23 @@ class Backend:
     device: str
     chunk: int
     jax_device: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def block_scale(self) -> float:
+        """How many times larger than on the CPU the engine's memory blocks are here (:data:`BLOCK_SCALE`)."""
+        return BLOCK_SCALE.get(self.name, 1.0)
+
+    def compiled(self, key: Any, fn: Any) -> Any:
+        """``fn`` as this backend runs it: itself on NumPy; ``jax.jit(fn)`` on JAX backends, compiled once per
+        ``key`` (which must identify everything ``fn`` closes over) and kept for the process."""
+        if not self.uses_jax:
+            return fn
+        full = (key, self.name)
+        if full not in _COMPILED:
+            import jax
+
+            _COMPILED[full] = jax.jit(fn)
+        return _COMPILED[full]
 
     @property
     def uses_jax(self) -> bool:

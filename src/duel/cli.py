@@ -57,5 +57,5 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        print("error: " + " ".join(str(exc).split("\n")), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # one line: InputError escapes control characters
         sys.exit(2)

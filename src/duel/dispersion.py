@@ -215,25 +215,6 @@ class DispersedFlight:
     t: np.ndarray | None = None  # (T W, S) s from launch, recorded only
     state: np.ndarray | None = None  # (T W, S, 6)
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.trials.size, self.nominal.objects
-
-    def trajectory(self, with_boost: bool = True) -> Any:
-        """The recorded flights as a :class:`~duel.flight.trajectory.Trajectory` of T W objects, optionally
-        prefixed with the nominal boost samples (common to all)."""
-        from duel.flight.trajectory import Trajectory
-
-        if self.t is None:
-            raise InputError("dispersion: the flights were not recorded (record=False)")
-        nom, n = self.nominal, self.t.shape[0]
-        t, st = self.t, self.state
-        if with_boost and nom.boost_t.size:
-            t = np.concatenate([np.broadcast_to(nom.boost_t, (n, nom.boost_t.size)), t], axis=1)
-            st = np.concatenate([np.broadcast_to(nom.boost_state, (n, *nom.boost_state.shape)), st], axis=1)
-        return Trajectory(nom.physics, np.full(n, nom.launch_lat), np.full(n, nom.launch_lon),
-                          np.full(n, nom.azimuth_deg), self.log, t, st)
-
 
 def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: int, stop: int, *,
                   record: bool = False, backend: Any = None, policy: StepPolicy = StepPolicy(),
@@ -391,26 +372,6 @@ def impact_dispersion(nominal: Any, trials: int, seed: int = 0, dispersion: Disp
 
 
 # ------------------------------------------------------------------------------------------ duel trials
-_RESAMPLERS: dict[Any, Any] = {}
-
-
-def _resampler(backend: Any, earth: Any) -> Any:
-    """:func:`duel.flight.resample.grid_with_impacts` for the backend (``jax.jit``-compiled on JAX)."""
-    from functools import partial
-
-    from duel.flight.resample import grid_with_impacts
-
-    fn = partial(grid_with_impacts, earth=earth, xp=backend.xp)
-    if not backend.uses_jax:
-        return fn
-    key = (backend.name, earth)
-    if key not in _RESAMPLERS:
-        import jax
-
-        _RESAMPLERS[key] = jax.jit(fn)
-    return _RESAMPLERS[key]
-
-
 @dataclass
 class DuelTrials:
     """Trial function (``fn(seed, start, stop) -> columns``) of full duels under threat dispersion.
@@ -420,7 +381,7 @@ class DuelTrials:
     trial's layers, limits dropped), ``limits_bind`` (bool), ``layers`` (int), ``miss_m`` (median radial
     miss of the trial's objects), ``footprint_m``, ``impact_s`` (last impact, s from launch). See the module
     docstring for the model. ``backend`` runs the flights and the defence; ``block_trials`` bounds the trials
-    per block (memory; default 1,000 objects per block, 32,768 on a GPU).
+    per block (memory; default 1,000 objects per block, times the backend's ``block_scale``).
     """
 
     setup: Any
@@ -450,12 +411,15 @@ class DuelTrials:
 
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         W = self.nominal.objects
-        size = self.block_trials or max(1, (1 << 15 if self.backend == "gpu" else 1_000) // W)
+        size = self.block_trials or max(1, int(1_000 * self._backend.block_scale) // W)
         parts = [self._block(seed, a, min(stop, a + size)) for a in range(start, stop, size)]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def _block(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
+        from functools import partial
+
         from duel.engine import TrackArrays, defence_rows, evaluate_rows
+        from duel.flight.resample import grid_with_impacts
         from duel.run import sample_inputs
 
         setup, nom, be = self.setup, self.nominal, self._backend
@@ -471,7 +435,9 @@ class DuelTrials:
             st = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_state), (n, m, 6)), st], axis=1)
         t_end = max(self._t_end, float(xp.nanmax(t)))
         grid = self._t0 + self.track_dt_s * np.arange(int(np.ceil((t_end - self._t0) / self.track_dt_s)) + 2)
-        times, lat, lon, alt, speed = _resampler(be, nom.physics.earth)(t, st, xp.asarray(grid))
+        earth = nom.physics.earth
+        resample = be.compiled(("grid_with_impacts", earth), partial(grid_with_impacts, earth=earth, xp=xp))
+        times, lat, lon, alt, speed = resample(t, st, xp.asarray(grid))
         burnout = np.full(T * W, nom.burnout_t)
         cue = setup.space_ir.warning(burnout)[2] if setup.space_ir is not None else np.full(T * W, np.nan)
         shape = (T, W, grid.size)

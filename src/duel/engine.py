@@ -4,8 +4,8 @@ One row = one trial: its own draw of every uncertain input (interceptor values, 
 assumptions) and its own threat objects (the nominal track shared by all, a re-flown track per trial when the
 reentry beta is uncertain, or T x W dispersed objects). For a block of rows the engine
 
-1. turns the draws into per-row arrays (:func:`defence_rows`; the mapping of :func:`duel.run.evaluate`,
-   readiness by :func:`duel.defence.sensors.readiness_arrays`),
+1. turns the draws into per-row arrays (:func:`defence_rows`; readiness by
+   :func:`duel.defence.sensors.readiness_arrays`),
 2. computes every (row, object, battery) window at once (:func:`duel.defence.window_table.window_table`),
 3. forms each row's layers (:mod:`duel.defence.engagement`'s rule: a battery is a layer of the row when
    every object has a window; the smallest opportunity count over the objects; ordered by the earliest
@@ -45,11 +45,13 @@ __all__ = ["DefenceRows", "TrackArrays", "defence_rows", "layers_of_rows", "unif
            "raid_program", "evaluate_rows"]
 
 RAID_SALT = 0x5A1D
+# the assumption.<name> inputs that set engagement parameters, and those that set the readiness rules
+PARAM_ASSUMPTIONS = {"rcs_m2", "track_formation_s", "kill_assessment_s", "shots_per_opportunity"}
+READINESS_ASSUMPTIONS = {"decision_delay_ready_s", "reaction_factor_ready", "ready_lead_min"}
 
 
-@dataclass(frozen=True)
-class DefenceRows:
-    """Per-row defence inputs (T rows, B batteries) as NumPy arrays, SI units.
+class DefenceRows(NamedTuple):
+    """Per-row defence inputs (T rows, B batteries), SI units; a NamedTuple, so a JAX tree of arrays.
 
     ``bat`` fields have shape (T, 1, B) (trial, object, battery); ``decision_s``, ``track_formation_s``,
     ``kill_assessment_s`` (T, 1, 1); ``sspk``, ``magazine``, ``fire_channels`` (T, B) (limits +inf when
@@ -74,23 +76,20 @@ class DefenceRows:
 
     def take(self, idx: Any) -> DefenceRows:
         """The rows ``idx`` (a slice or index array)."""
-        return DefenceRows(BatteryArrays(*(a[idx] for a in self.bat)), self.decision_s[idx],
-                           self.track_formation_s[idx], self.kill_assessment_s[idx], self.sspk[idx],
-                           self.magazine[idx], self.fire_channels[idx], self.shots[idx], self.p_track[idx],
-                           self.p_kill_assessment[idx])
+        return DefenceRows(BatteryArrays(*(a[idx] for a in self.bat)), *(a[idx] for a in self[1:]))
 
 
 def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> DefenceRows:
     """Per-row inputs of a resolved scenario (:func:`duel.run.resolve`) under ``draws`` (path -> (T,) values in
     catalogue units, as :func:`duel.run.sample_inputs` gives; inputs not drawn keep their nominal values).
 
-    The mapping is :func:`duel.run.evaluate`'s: ``interceptor.<id>.<field>`` sets the field of every battery
+    The mapping: ``interceptor.<id>.<field>`` sets the field of every battery
     of that type; ``doctrine.p_track``; ``assumption.*`` sets the engagement parameters, the decision delay,
     the readiness settings or the third-party relay delay. ``missile.reentry_beta_kg_m2`` acts on the
     threat tracks, not here.
     """
-    from duel.defence.sensors import readiness_arrays
-    from duel.run import PARAM_ASSUMPTIONS, READINESS_ASSUMPTIONS, TYPE_FIELDS
+    from duel.defence.sensors import max_detection_range_m, readiness_arrays
+    from duel.run import TYPE_FIELDS
 
     sc, p = setup.scenario, setup.params
     T, B = int(trials), len(setup.batteries)
@@ -129,9 +128,9 @@ def defence_rows(setup: Any, draws: dict[str, np.ndarray], trials: int) -> Defen
             elif name == "relay_third_party_min" and setup.notice is not None and sc.notice.relay_delay_min is None:
                 relay = v * 60.0
     dec, factor = readiness_arrays(setup.notice, decision, relay_s=relay, **ready_kw)
-    ref = np.array([b.radar.range_ref_m for b in setup.batteries], float)
-    rcs_ref = np.array([b.radar.rcs_ref_m2 for b in setup.batteries], float)
-    fields["radar_range_m"] = ref[None, :] * (params["rcs_m2"][:, None] / rcs_ref[None, :]) ** 0.25
+    fields["radar_range_m"] = max_detection_range_m([b.radar.range_ref_m for b in setup.batteries],
+                                                    [b.radar.rcs_ref_m2 for b in setup.batteries],
+                                                    params["rcs_m2"][:, None])
     fields["reaction_time_s"] = fields["reaction_time_s"] * np.broadcast_to(factor, (T,))[:, None]
     bat = BatteryArrays(**{k: v[:, None, :] for k, v in fields.items()})
     mag = np.broadcast_to(np.array([b.magazine for b in setup.batteries], float), (T, B)).copy()
@@ -174,61 +173,44 @@ def uniform_blocks(seed: int, row_start: int, row_stop: int, n_obj: int, n_layer
         per = np.stack([philox_block(salted_key(key, j + 1), row_start, row_stop, no)[:, :no] for j in range(k_max)]) \
             if k_max else np.zeros((0, row_stop - row_start, no))
         return base, per
-    return _jax_uniforms(seed, row_start, row_stop, nb, no, k_max, backend.jax_device)
+    return _jax_uniforms(seed, row_start, row_stop, nb, no, k_max, backend)
 
 
-def _jax_uniforms(seed: int, a: int, b: int, nb: int, no: int, k_max: int, device: Any) -> tuple[Any, Any]:
+def _jax_uniforms(seed: int, a: int, b: int, nb: int, no: int, k_max: int, backend: Any) -> tuple[Any, Any]:
+    """JAX's draws for rows [a, b): keys folded with (salt, block, row), one vmap per block."""
     import jax
+    import jax.numpy as jnp
+
+    def draw(k: Any, rows: Any) -> tuple[Any, Any]:
+        def one(r: Any, salt: int, size: int) -> Any:
+            return jax.random.uniform(jax.random.fold_in(jax.random.fold_in(k, salt), r), (size,), jnp.float64)
+
+        base = jax.vmap(lambda r: one(r, 0, nb))(rows)
+        per = jnp.stack([jax.vmap(lambda r, j=j: one(r, j + 1, no))(rows) for j in range(k_max)]) if k_max \
+            else jnp.zeros((0, rows.shape[0], no))
+        return base, per
 
     key = jax.random.fold_in(jax.random.PRNGKey(seed % (1 << 32)), RAID_SALT)
-    rows = jax.device_put(np.arange(a, b, dtype=np.uint32), device)
-    fn = _jax_uniform_fn(nb, no, k_max)
-    return fn(key, rows)
-
-
-_JAX_FNS: dict[Any, Any] = {}
-
-
-def _jax_uniform_fn(nb: int, no: int, k_max: int) -> Any:
-    key = ("uniforms", nb, no, k_max)
-    if key not in _JAX_FNS:
-        import jax
-        import jax.numpy as jnp
-
-        def draw(k: Any, rows: Any) -> tuple[Any, Any]:
-            def one(r: Any, salt: int, size: int) -> Any:
-                return jax.random.uniform(jax.random.fold_in(jax.random.fold_in(k, salt), r), (size,), jnp.float64)
-
-            base = jax.vmap(lambda r: one(r, 0, nb))(rows)
-            per = jnp.stack([jax.vmap(lambda r, j=j: one(r, j + 1, no))(rows) for j in range(k_max)]) if k_max \
-                else jnp.zeros((0, rows.shape[0], no))
-            return base, per
-
-        _JAX_FNS[key] = jax.jit(draw)
-    return _JAX_FNS[key]
+    rows = jax.device_put(np.arange(a, b, dtype=np.uint32), backend.jax_device)
+    return backend.compiled(("uniforms", nb, no, k_max), draw)(key, rows)
 
 
 def windows_program(backend: Any, earth: Any, sls: bool) -> Any:
     """window_table + layers_of_rows as one function of arrays (jit-compiled on JAX backends, cached).
 
-    Called as ``fn(time_s, lat, lon, alt, speed, bat, timing, raid_inputs)``; returns the row layers, the
-    layer order, the earliest window start and the smallest opportunity count per (row, battery).
+    Called as ``fn(time_s, lat, lon, alt, speed, cue_s, rows)`` (track arrays (T, W, 1, S), the IR cue
+    (T, W, 1), a :class:`DefenceRows` block); returns the row layers, the layer order, the earliest window
+    start and the smallest opportunity count per (row, battery).
     """
 
-    def fn(time_s, lat, lon, alt, speed, bat, timing, rows_arrays):
+    def fn(time_s, lat, lon, alt, speed, cue_s, rows):
         xp = backend.xp
-        opp, t_first, det = window_table(time_s, lat, lon, alt, speed, bat, timing, earth, sls, xp)
-        rl, order = layers_of_rows(opp, t_first, rows_arrays, xp)
+        timing = Timing(cue_s, rows.decision_s, rows.track_formation_s, rows.kill_assessment_s)
+        opp, t_first, _ = window_table(time_s, lat, lon, alt, speed, rows.bat, timing, earth, sls, xp)
+        rl, order = layers_of_rows(opp, t_first, rows, xp)
         return rl, order, xp.min(t_first, axis=1), xp.min(opp, axis=1)
 
-    if not backend.uses_jax:
-        return fn
-    key = ("windows", earth, sls, backend.name)
-    if key not in _JAX_FNS:
-        import jax
-
-        _JAX_FNS[key] = jax.jit(fn)
-    return _JAX_FNS[key]
+    return backend.compiled(("windows", earth, sls), fn)
 
 
 def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
@@ -257,14 +239,7 @@ def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: floa
             out["mc_interceptors"] = used.reshape(t, inner)
         return out
 
-    if not backend.uses_jax:
-        return fn
-    key = ("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, limited, backend.name)
-    if key not in _JAX_FNS:
-        import jax
-
-        _JAX_FNS[key] = jax.jit(fn)
-    return _JAX_FNS[key]
+    return backend.compiled(("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, limited), fn)
 
 
 # ------------------------------------------------------------------------------------------ the entry point
@@ -305,7 +280,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     """The defence for every row: windows, layers, closed-form raid and ``inner`` realisations per row.
 
     Rows are processed in blocks sized to bound memory (about 5e6 track samples x batteries for the windows,
-    1.6e7 uniforms for the raid; 40x on a GPU); results never depend on the blocks. Global row i
+    1.6e7 uniforms for the raid; times ``backend.block_scale``); results never depend on the blocks. Global row i
     (``row_offset + i``) draws its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the
     streams (module docstring).
     With ``inner_only_where_limits_bind`` the realisations are skipped when no row's magazine or fire
@@ -326,20 +301,16 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     put = _putter(backend)
     earth = setup.flight.trajectory.earth
     wfn = windows_program(backend, earth, sls)
-    size = max(1, min(T, int(_budget(backend, 5e6) // (tracks.alt_m.shape[1] * S * B))))
+    size = max(1, min(T, int(5e6 * backend.block_scale // (tracks.alt_m.shape[1] * S * B))))
     layers: list[RowLayers] = []
     firsts, opps = [], []
     for a in range(0, T, size):  # pass 1: windows and layers of every row (small results)
         sl, off = _padded(a, size, T)
         tr, rw = tracks.take(sl), rows.take(sl)
         ex = lambda x: put(x[:, :, None, :])  # noqa: E731  (T, W, 1, S)
-        timing = Timing(put(tr.cue_s[:, :, None]), put(rw.decision_s), put(rw.track_formation_s),
-                        put(rw.kill_assessment_s))
         time_s = put(tr.time_s) if tr.time_s.ndim == 1 else ex(tr.time_s)
         rl, _, first, opp_min = wfn(time_s, ex(tr.lat_deg), ex(tr.lon_deg), ex(tr.alt_m), ex(tr.speed_mps),
-                                    BatteryArrays(*(put(x) for x in rw.bat)), timing,
-                                    _RowsArrays(put(rw.sspk), put(rw.magazine), put(rw.fire_channels),
-                                                put(rw.shots), put(rw.p_track), put(rw.p_kill_assessment)))
+                                    put(tr.cue_s[:, :, None]), _put_tree(backend, rw))
         layers.append(RowLayers(*(np.asarray(x)[off:] for x in rl)))
         firsts.append(np.asarray(first)[off:])
         opps.append(np.asarray(opp_min)[off:])
@@ -349,7 +320,7 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
     if inner_only_where_limits_bind and not bind.any():
         inner = 0
     n = w + d
-    size = max(1, min(T, int(_budget(backend, 1.6e7) // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
+    size = max(1, min(T, int(1.6e7 * backend.block_scale // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
     rfn = raid_program(backend, w, d, float(sc.threat.p_decoy_engaged), sls, bool(sc.doctrine.common_mode), k_max,
                        inner, limited=bool(bind.any()))
     parts: list[dict[str, np.ndarray]] = []
@@ -370,12 +341,6 @@ def evaluate_rows(setup: Any, tracks: TrackArrays, rows: DefenceRows, backend: A
             "opportunities": np.concatenate(opps), **out}
 
 
-def _budget(backend: Any, cpu: float) -> float:
-    """Array elements per block: ``cpu`` (fits a CPU cache-friendly few hundred MB), 40x on a GPU (tens of GB
-    of device memory; a guess until measured, see docs/performance.md)."""
-    return cpu * 40 if backend.name == "gpu" else cpu
-
-
 def _padded(a: int, size: int, total: int) -> tuple[slice, int]:
     """The block of ``size`` rows that ends with rows [a, min(a + size, total)): shifted back at the end so
     every block has the same shape (one compiled program). Returns the slice and the offset of row a in it
@@ -384,15 +349,13 @@ def _padded(a: int, size: int, total: int) -> tuple[slice, int]:
     return slice(start, start + size), a - start
 
 
-class _RowsArrays(NamedTuple):
-    """The per-row raid inputs of :class:`DefenceRows` as a JAX tree of arrays."""
+def _put_tree(backend: Any, tree: Any) -> Any:
+    """A tree of host arrays (e.g. :class:`DefenceRows`) on the backend's device (as is for NumPy)."""
+    if not backend.uses_jax:
+        return tree
+    import jax
 
-    sspk: Any
-    magazine: Any
-    fire_channels: Any
-    shots: Any
-    p_track: Any
-    p_kill_assessment: Any
+    return jax.device_put(tree, backend.jax_device)
 
 
 def _putter(backend: Any) -> Any:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,8 +35,6 @@ TYPE_FIELDS = {  # catalogue field -> (InterceptorType attribute, scale to SI)
     "max_intercept_altitude_km": ("max_alt_m", 1e3), "max_ground_range_km": ("max_range_m", 1e3),
     "average_speed_mps": ("average_speed_mps", 1.0), "reaction_time_s": ("reaction_time_s", 1.0),
 }
-PARAM_ASSUMPTIONS = {"rcs_m2", "track_formation_s", "kill_assessment_s", "shots_per_opportunity"}
-READINESS_ASSUMPTIONS = {"decision_delay_ready_s", "reaction_factor_ready", "ready_lead_min"}
 
 
 @dataclass
@@ -234,39 +232,16 @@ def _clip(path: str, v: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------ evaluation
-def evaluate(setup: Setup, track: Any, inputs: dict[str, float], raid_trials: int | None, seed: int) -> Evaluation:
-    """The defence against ``track`` with the uncertain inputs set to ``inputs`` (catalogue units)."""
+def evaluate(setup: Setup, track: Any, raid_trials: int | None, seed: int) -> Evaluation:
+    """The defence against ``track`` with the nominal inputs, by the reference path (every window a record with
+    bisected edges): the nominal case of the report. Monte Carlo draws go through :func:`evaluate_draws`."""
     from duel.defence.engagement import assess
-    from duel.defence.sensors import Notice
 
     sc = setup.scenario
-    batteries = list(setup.batteries)
-    params, decision, p_track = setup.params, setup.decision_delay_s, sc.doctrine.p_track
-    notice, ready_kw = setup.notice, {}
-    for path, value in inputs.items():
-        parts = path.split(".")
-        if parts[0] == "interceptor":
-            attr, scale = TYPE_FIELDS[parts[2]]
-            batteries = [replace(b, type=b.type.with_values(**{attr: value * scale})) if b.type.id == parts[1] else b
-                         for b in batteries]
-        elif path == "doctrine.p_track":
-            p_track = float(value)
-        elif parts[0] == "assumption":
-            name = parts[1]
-            if name in PARAM_ASSUMPTIONS:
-                key = "shots" if name == "shots_per_opportunity" else name
-                params = replace(params, **{key: max(1, round(value)) if key == "shots" else float(value)})
-            elif name == "decision_delay_s":
-                decision = float(value)
-            elif name in READINESS_ASSUMPTIONS:
-                ready_kw[{"ready_lead_min": "ready_lead_s"}.get(name, name)] = (
-                    value * 60.0 if name == "ready_lead_min" else float(value))
-            elif name == "relay_third_party_min" and notice is not None and sc.notice.relay_delay_min is None:
-                notice = Notice(notice.lead_s, notice.content, notice.recipient, value * 60.0)
-    a = assess(track, batteries, setup.warheads, space_ir=setup.space_ir, notice=notice, params=params,
-               decision_delay_s=decision, decoys=sc.threat.decoys, p_track=p_track,
-               p_decoy_engaged=sc.threat.p_decoy_engaged, common_mode=sc.doctrine.common_mode, trials=raid_trials,
-               seed=seed, readiness_kw=ready_kw)
+    a = assess(track, setup.batteries, setup.warheads, space_ir=setup.space_ir, notice=setup.notice,
+               params=setup.params, decision_delay_s=setup.decision_delay_s, decoys=sc.threat.decoys,
+               p_track=sc.doctrine.p_track, p_decoy_engaged=sc.threat.p_decoy_engaged,
+               common_mode=sc.doctrine.common_mode, trials=raid_trials, seed=seed)
     log = setup.flight.trajectory.log
     timeline = {**a.timeline,
                 "apogee_s": float(log.apogee_t[0]) if math.isfinite(log.apogee_t[0]) else None,
@@ -351,7 +326,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         raise InputError(f"--seed: must be >= 0, got {seed}")
     setup = resolve(sc, backend=backend)
     track = ThreatTrack.from_trajectory(setup.flight.trajectory)
-    nominal = evaluate(setup, track, {}, DEFAULT_TRIALS, seed)  # the nominal raid: the engagement default
+    nominal = evaluate(setup, track, DEFAULT_TRIALS, seed)  # the nominal raid: the engagement default
 
     draws = sample_inputs(setup, trials, seed)
     w = setup.warheads

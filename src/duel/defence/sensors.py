@@ -576,42 +576,24 @@ class Readiness:
                 "note": self.note}
 
 
-def readiness(
-    notice: Notice | None,
-    decision_delay_s: float | None = None,
-    decision_delay_ready_s: float | None = None,
-    reaction_factor_ready: float | None = None,
-    ready_lead_s: float | None = None,
-) -> Readiness:
-    """Readiness level, decision delay and reaction factor from a notice (rules in the module docstring).
+NONE, ALERT, READY = 0, 1, 2  # readiness levels (codes of :func:`readiness_levels`)
 
-    Defaults are the notional values in :data:`NOTIONAL`. The result is monotone in the lead time: a
-    longer lead never gives a longer decision delay or a larger reaction factor.
+
+def readiness_levels(notice: Notice | None, ready_lead_s: Any, relay_s: Any = None) -> tuple[np.ndarray, Any]:
+    """The readiness level (NONE, ALERT or READY, an int array broadcast over the inputs) and the time the
+    notice reaches the defender (s from launch; None without a notice).
+
+    Rules: no notice, or one that arrives after launch: NONE. Before launch: ALERT; READY if it arrives at
+    least ``ready_lead_s`` before launch and names the launch or impact area. ``relay_s`` (array or None = the
+    notice's own relay) lets a third party's relay delay vary per trial.
     """
-    dd = NOTIONAL["decision_delay_s"].value if decision_delay_s is None else float(decision_delay_s)
-    dr = NOTIONAL["decision_delay_ready_s"].value if decision_delay_ready_s is None else float(decision_delay_ready_s)
-    rf = NOTIONAL["reaction_factor_ready"].value if reaction_factor_ready is None else float(reaction_factor_ready)
-    rl = NOTIONAL["ready_lead_min"].value * 60.0 if ready_lead_s is None else float(ready_lead_s)
-    if not dd >= 0:
-        raise InputError(f"--decision-delay: must be >= 0 s, got {dd:g}")
-    if not (0.0 < rf <= 1.0):
-        raise InputError(f"reaction_factor_ready: must be in (0, 1], got {rf:g}")
-    rec = None if notice is None else notice.received_s
-    if rec is None or rec > 0.0:
-        why = "no notice" if rec is None else f"notice reached the defender {rec / 60:.1f} min after launch"
-        return Readiness("none", dd, 1.0, rec, f"{why}: decision delay and reaction times unchanged")
-    dec = min(dd, dr)
-    if -rec >= rl and notice is not None and notice.content in ("launch-area", "impact-area"):
-        return Readiness(
-            "ready", dec, rf, rec,
-            f"notice with the {notice.content} reached the defender {-rec / 60:.1f} min before launch: "
-            f"decision delay {dec:g} s, reaction times x {rf:g} (notional); no track is created",
-        )
-    return Readiness(
-        "alert", dec, 1.0, rec,
-        f"notice reached the defender {-rec / 60:.1f} min before launch: decision delay {dec:g} s "
-        "(notional); reaction times unchanged; no track is created",
-    )
+    rl = np.asarray(ready_lead_s, float)
+    if notice is None or notice.lead_s is None:
+        return np.full(rl.shape, NONE), None
+    rec = -notice.lead_s + (notice.relay if relay_s is None else np.asarray(relay_s, float))
+    before = rec <= 0.0
+    ready = before & (-rec >= rl) & (notice.content in ("launch-area", "impact-area"))
+    return np.where(ready, READY, np.where(before, ALERT, NONE)), rec
 
 
 def readiness_arrays(
@@ -622,23 +604,60 @@ def readiness_arrays(
     ready_lead_s: Any = None,
     relay_s: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`readiness`' decision delay (s) and reaction factor for arrays of inputs (one per trial).
-
-    Same rules and defaults; ``relay_s`` (array or None = the notice's own relay) lets the relay delay of
-    a third-party notice vary per trial. Returns two arrays broadcast to the inputs' common shape.
+    """Decision delay (s) and reaction factor for arrays of inputs (one per trial), by the rules of
+    :func:`readiness_levels`: alert or ready -> decision delay min(normal, ready); ready -> reaction times
+    x ``reaction_factor_ready``. Defaults are the notional values in :data:`NOTIONAL`. Returns two arrays
+    broadcast to the inputs' common shape.
     """
     dd = np.asarray(decision_delay_s, float)
     dr = np.asarray(NOTIONAL["decision_delay_ready_s"].value if decision_delay_ready_s is None
                     else decision_delay_ready_s, float)
     rf = np.asarray(NOTIONAL["reaction_factor_ready"].value if reaction_factor_ready is None
                     else reaction_factor_ready, float)
-    rl = np.asarray(NOTIONAL["ready_lead_min"].value * 60.0 if ready_lead_s is None else ready_lead_s, float)
-    shape = np.broadcast_shapes(dd.shape, dr.shape, rf.shape, rl.shape, np.shape(relay_s) if relay_s is not None else ())
-    if notice is None or notice.lead_s is None:
-        return np.broadcast_to(dd, shape).copy(), np.ones(shape)
-    rec = -notice.lead_s + (notice.relay if relay_s is None else np.asarray(relay_s, float))
-    before = rec <= 0.0
-    ready = before & (-rec >= rl) & (notice.content in ("launch-area", "impact-area"))
-    dec = np.where(before, np.minimum(dd, dr), dd)
-    return np.broadcast_to(dec, shape).copy(), np.broadcast_to(np.where(ready, rf, 1.0), shape).copy()
+    rl = NOTIONAL["ready_lead_min"].value * 60.0 if ready_lead_s is None else ready_lead_s
+    level, _ = readiness_levels(notice, rl, relay_s)
+    dec = np.where(level >= ALERT, np.minimum(dd, dr), dd)
+    fac = np.where(level == READY, rf, 1.0)
+    shape = np.broadcast_shapes(dec.shape, fac.shape)
+    return np.broadcast_to(dec, shape).astype(float), np.broadcast_to(fac, shape).astype(float)
 
+
+def readiness(
+    notice: Notice | None,
+    decision_delay_s: float | None = None,
+    decision_delay_ready_s: float | None = None,
+    reaction_factor_ready: float | None = None,
+    ready_lead_s: float | None = None,
+) -> Readiness:
+    """Readiness level, decision delay and reaction factor from a notice (rules in the module docstring and
+    :func:`readiness_levels`), with a note for the report.
+
+    Defaults are the notional values in :data:`NOTIONAL`. The result is monotone in the lead time: a
+    longer lead never gives a longer decision delay or a larger reaction factor.
+    """
+    dd = NOTIONAL["decision_delay_s"].value if decision_delay_s is None else float(decision_delay_s)
+    rf = NOTIONAL["reaction_factor_ready"].value if reaction_factor_ready is None else float(reaction_factor_ready)
+    rl = NOTIONAL["ready_lead_min"].value * 60.0 if ready_lead_s is None else float(ready_lead_s)
+    if not dd >= 0:
+        raise InputError(f"--decision-delay: must be >= 0 s, got {dd:g}")
+    if not (0.0 < rf <= 1.0):
+        raise InputError(f"reaction_factor_ready: must be in (0, 1], got {rf:g}")
+    level, rec = readiness_levels(notice, rl)
+    dec, fac = (float(x) for x in readiness_arrays(notice, dd, decision_delay_ready_s, rf, rl))
+    level = int(level)
+    if level == NONE:
+        why = "no notice" if rec is None else f"notice reached the defender {rec / 60:.1f} min after launch"
+        return Readiness("none", dec, fac, None if rec is None else float(rec),
+                         f"{why}: decision delay and reaction times unchanged")
+    rec = float(rec)
+    if level == READY:
+        return Readiness(
+            "ready", dec, fac, rec,
+            f"notice with the {notice.content} reached the defender {-rec / 60:.1f} min before launch: "  # type: ignore[union-attr]
+            f"decision delay {dec:g} s, reaction times x {fac:g} (notional); no track is created",
+        )
+    return Readiness(
+        "alert", dec, fac, rec,
+        f"notice reached the defender {-rec / 60:.1f} min before launch: decision delay {dec:g} s "
+        "(notional); reaction times unchanged; no track is created",
+    )

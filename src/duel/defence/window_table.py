@@ -41,7 +41,7 @@ import numpy as np
 
 from duel.earth import EarthModel, andoyer_lambert_m
 from duel.defence.interceptors import slant_distance_m
-from duel.defence.sensors import radar_geometry
+from duel.defence.sensors import max_detection_range_m, radar_geometry
 
 _BIG_S = 1.0e6  # > any fly-out time (s); separates run ids in the cumulative maximum
 REFINED_RUNS = 3  # shoot-look-shoot windows per object and battery whose edges are refined between samples
@@ -214,19 +214,18 @@ def _leave_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
     return xp.where(gone, t_a, xp.maximum(out, t_a))
 
 
-def battery_arrays(batteries: Any, rcs_m2: Any = None, **overrides: Any) -> BatteryArrays:
+def battery_arrays(batteries: Any, rcs_m2: Any = None) -> BatteryArrays:
     """:class:`BatteryArrays` (NumPy, shape (B,)) of :class:`~duel.defence.interceptors.Battery` objects.
 
     ``rcs_m2`` (scalar or array broadcasting against (..., B)) sets the radar ranges by R^4 scaling
-    (default: the reference RCS of each radar); ``overrides`` replace fields by arrays (e.g. per-trial draws
-    of shape (T, B)).
+    (default: the reference RCS of each radar).
     """
     bs = list(batteries)
     t = [b.type for b in bs]
     r = [b.radar for b in bs]
     ref = np.array([x.range_ref_m for x in r], float)
     rcs_ref = np.array([x.rcs_ref_m2 for x in r], float)
-    rng = ref if rcs_m2 is None else ref * (np.asarray(rcs_m2, float) / rcs_ref) ** 0.25
+    rng = ref if rcs_m2 is None else max_detection_range_m(ref, rcs_ref, rcs_m2)
     fields = dict(
         lat_deg=np.array([b.lat_deg for b in bs], float), lon_deg=np.array([b.lon_deg for b in bs], float),
         min_alt_m=np.array([x.min_alt_m for x in t], float), max_alt_m=np.array([x.max_alt_m for x in t], float),
@@ -239,8 +238,4 @@ def battery_arrays(batteries: Any, rcs_m2: Any = None, **overrides: Any) -> Batt
         radar_height_m=np.array([x.antenna_height_m for x in r], float),
         radar_mask_deg=np.array([x.elevation_mask_deg for x in r], float), radar_range_m=rng,
     )
-    unknown = set(overrides) - set(fields)
-    if unknown:
-        raise TypeError(f"battery_arrays: unknown fields {sorted(unknown)}")
-    fields.update(overrides)
     return BatteryArrays(**fields)
