@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from duel import catalog
-from duel.earth import earth_model, enu_basis, geodetic_to_ecef
+from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.backend import get_backend
 from duel.flight.integrate import StepPolicy, integrate

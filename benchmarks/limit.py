@@ -128,7 +128,7 @@ def simplified_accel(t: Any, s: tuple[Any, ...], phase: Any, stage: Any, lanes: 
 def run_engine(init: dict[str, np.ndarray], backend_name: str, chunk: int | None) -> dict[str, Any]:
     """The engine's loop on the simplified physics: rate, compile time and impact points."""
     from duel.backend import get_backend
-    from duel.earth import EarthModel
+    from duel.physics.earth import EarthModel
     from duel.flight.dynamics import LaneParams, Physics
     from duel.flight.integrate import StepPolicy
 

@@ -1,11 +1,11 @@
-"""Generate ``src/duel/data/us76_upper.csv``: the U.S. Standard Atmosphere 1976 from 86 to 1000 km.
+"""Generate ``src/duel/physics/us76_upper.csv``: the U.S. Standard Atmosphere 1976 from 86 to 1000 km.
 
 Run once by a developer, in an environment that has the PyPI package ``ussa1976`` (the ``test`` extra)::
 
     python scripts/make_us76_table.py
 
 The table holds geometric altitude (km), density (kg/m^3), pressure (Pa) and kinetic temperature (K) every
-0.5 km from 86 to 200 km and every 5 km from 200 to 1000 km. ``duel.atmosphere`` interpolates it
+0.5 km from 86 to 200 km and every 5 km from 200 to 1000 km. ``duel.physics.atmosphere`` interpolates it
 log-linearly in density and pressure and linearly in temperature; with this spacing that interpolation
 stays within 7e-4 (density), 5e-4 (pressure) and 0.16 K of ``ussa1976`` between the nodes.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import ussa1976
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "duel" / "data" / "us76_upper.csv"
+OUT = Path(__file__).resolve().parents[1] / "src" / "duel" / "physics" / "us76_upper.csv"
 HEADER = "altitude_km,density_kg_m3,pressure_pa,temperature_k"
 
 

@@ -1,4 +1,4 @@
-"""duel.atmosphere against the U.S. Standard Atmosphere 1976: printed values, ambiance and ussa1976.
+"""duel.physics.atmosphere against the U.S. Standard Atmosphere 1976: printed values, ambiance and ussa1976.
 
 Altitudes are geometric (m) throughout unless a test says otherwise.
 """
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from duel.atmosphere import R0_M, atmosphere_xp
+from duel.physics.atmosphere import R0_M, atmosphere_xp
 
 Z_86 = 86_000.0
 Z_TOP = 1_000_000.0

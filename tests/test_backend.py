@@ -15,7 +15,7 @@ import pytest
 
 from duel import backend as bk
 from duel import catalog
-from duel.earth import earth_model, enu_basis, geodetic_to_ecef, velocity_from_speed_angles
+from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef, velocity_from_speed_angles
 from duel.errors import InputError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.flight.integrate import integrate

@@ -26,7 +26,7 @@ def nominal(setup) -> D.Nominal:
 
 
 def test_zero_dispersion_reproduces_the_nominal_impact(setup, nominal) -> None:
-    from duel.earth import geodesic_inverse
+    from duel.physics.earth import geodesic_inverse
 
     r = D.impact_dispersion(nominal, 4, seed=1, dispersion=D.ZERO)
     lat, lon = setup.flight.trajectory.impact_geodetic()
@@ -74,7 +74,7 @@ def test_release_offsets_spread_the_objects(nominal) -> None:
 
 
 def test_andoyer_lambert_matches_karney() -> None:
-    from duel.earth import andoyer_lambert_m, earth_model, geodesic_inverse
+    from duel.physics.earth import andoyer_lambert_m, earth_model, geodesic_inverse
 
     rng = np.random.default_rng(0)
     lat1, lon1 = rng.uniform(44, 56, 2000), rng.uniform(25, 50, 2000)

@@ -36,7 +36,7 @@ from duel.defence.sensors import (
     radar_horizon_m,
     readiness,
 )
-from duel.earth import earth_model, geodesic_forward, geodesic_inverse
+from duel.physics.earth import earth_model, geodesic_forward, geodesic_inverse
 from duel.errors import InputError
 
 BAT = (50.0, 30.0)

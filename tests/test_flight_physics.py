@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from duel.earth import GM_M3_S2, SPHERE_R_M, earth_model, geodetic_to_ecef
+from duel.physics.earth import GM_M3_S2, SPHERE_R_M, earth_model, geodetic_to_ecef
 from duel.flight.aim import Target, aim_burnout, parse_shape
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.flight.integrate import StepPolicy
 from duel.flight.reference import reference_flight
 from duel.flight.trajectory import fly_burnout, fly_staged
-from duel.vehicles import Stage, StagedMissile
+from duel.flight.vehicles import Stage, StagedMissile
 
 MU, R = GM_M3_S2, SPHERE_R_M
 VACUUM_SPHERE = Physics(earth_model("sphere", rotation=False, j2=False), atmosphere=False)
@@ -114,7 +114,7 @@ def test_rotation_east_flies_farther_than_west() -> None:
 @pytest.mark.parametrize("azimuth", [90.0, 270.0])
 def test_aim_hits_with_rotation_drag_and_j2(azimuth: float) -> None:
     ph = Physics(earth_model("wgs84"), atmosphere=True)
-    from duel.earth import geodesic_forward
+    from duel.physics.earth import geodesic_forward
 
     lat1, lon1 = geodesic_forward(30.0, 0.0, azimuth, 1_500e3, ph.earth)
     tg = Target.between(30.0, 0.0, float(lat1), float(lon1), ph)
@@ -166,7 +166,7 @@ def test_batch_rk4_matches_dop853_reference(missile: StagedMissile, kick: float,
 
 
 def _kick_dir(lat: float, lon: float, az: float, kick: float) -> np.ndarray:
-    from duel.earth import enu_basis
+    from duel.physics.earth import enu_basis
 
     e, n, u = enu_basis(lat, lon)
     k, a = np.radians(kick), np.radians(az)
@@ -211,7 +211,7 @@ def test_property_vacuum_sphere_flights_match_kepler(v: float, g: float, az: flo
 @given(lat0=st.floats(-60.0, 60.0), lon0=st.floats(-180.0, 180.0), az=st.floats(0.0, 360.0),
        d_km=st.floats(300.0, 5000.0))
 def test_property_aim_hits_any_place_pair(lat0: float, lon0: float, az: float, d_km: float) -> None:
-    from duel.earth import geodesic_forward
+    from duel.physics.earth import geodesic_forward
 
     ph = Physics(earth_model("wgs84"), atmosphere=True)
     lat1, lon1 = geodesic_forward(lat0, lon0, az, d_km * 1e3, ph.earth)

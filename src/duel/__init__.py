@@ -7,7 +7,8 @@ Scope: textbook physics and public estimates; no guidance laws, evasion or damag
 The public API is re-exported here and imported on first use (so ``import duel`` stays light):
 ``solve_flight``/``FlightRequest`` (one flight as ``duel fly`` does it), ``fly_staged``/``fly_burnout`` (batches),
 ``aim_staged``/``aim_burnout``, ``load_scenario``/``Scenario``/``run_scenario`` (``duel run``),
-``closed_form_raid``/``simulate_raid``/``Layer`` (raids), ``get_backend``.
+``Registry``/``Inputs``/``scenario_inputs`` (the model's inputs), ``closed_form_raid``/``simulate_raid``/``Layer``
+(raids), ``get_backend``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ _API = {
     "fly_staged": "duel.flight.trajectory", "fly_burnout": "duel.flight.trajectory",
     "Trajectory": "duel.flight.trajectory",
     "aim_staged": "duel.flight.aim", "aim_burnout": "duel.flight.aim", "parse_shape": "duel.flight.aim",
-    "load_scenario": "duel.scenario", "Scenario": "duel.scenario", "run_scenario": "duel.run",
+    "load_scenario": "duel.scenario", "Scenario": "duel.scenario", "run_scenario": "duel.pipeline",
+    "Registry": "duel.scenario.registry", "Inputs": "duel.scenario.inputs", "scenario_inputs": "duel.scenario.inputs",
     "closed_form_raid": "duel.defence.raid", "simulate_raid": "duel.defence.raid", "Layer": "duel.defence.raid",
     "get_backend": "duel.backend",
 }

@@ -1,18 +1,17 @@
 """Array backends: NumPy on the CPU by default; JAX on an NVIDIA GPU as the optional extra ``duel[gpu]``.
 
-``get_backend(name)`` returns a :class:`Backend`: the array namespace ``xp``, the float dtype, a
-description of the device and :meth:`Backend.run_integration`, the one entry point through which callers
-integrate a batch of trajectories. Names:
+``get_backend(name)`` returns a :class:`Backend`: the array namespace ``xp``, the float dtype, a description
+of the device, the trajectories per program run, and two helpers: :meth:`Backend.put` (host -> device) and
+:meth:`Backend.compiled` (``jax.jit`` once per key on JAX backends, the function itself on NumPy). The
+integrators (:mod:`duel.flight.integrate`) and the batch engine run their array code on ``xp``. Names:
 
-* ``numpy`` (default): :func:`duel.flight.integrate.integrate`, the NumPy loop that compacts landed
-  trajectories out of the batch.
-* ``gpu``: :func:`duel.flight.integrate_xp.integrate_xp` with ``xp = jax.numpy`` (float64), one
-  ``jax.jit``-compiled ``lax.while_loop`` over the whole batch, on the first JAX GPU device. Fails with an
-  :class:`~duel.errors.InputError` naming ``--backend gpu`` when JAX is not installed or sees no GPU.
+* ``numpy`` (default): NumPy arrays; the flight loop's compacting driver.
+* ``gpu``: ``jax.numpy`` (float64) on the first JAX GPU device; every loop one compiled program. Fails with
+  an :class:`~duel.errors.InputError` naming ``--backend gpu`` when JAX is not installed or sees no GPU.
 
 Hidden names for tests and benchmarks (not offered on the command line):
 
-* ``jax-cpu``: exactly the ``gpu`` program, compiled for the CPU (what CI and machines without a GPU can
+* ``jax-cpu``: exactly the ``gpu`` programs, compiled for the CPU (what CI and machines without a GPU can
   run of the GPU path);
 * ``numpy-xp``: the fixed-shape loop body of the GPU path run by NumPy in a Python loop (no JAX needed).
 
@@ -22,7 +21,8 @@ flights): a hand-written one-thread-per-trajectory CUDA kernel 2.0e7 trajectorie
 compile); eager PyTorch 2.8e5/s. The whole loop must be compiled and fused, and JAX runs the same array
 code as NumPy. See ``docs/performance.md``.
 
-Importing this module imports neither JAX nor NumPy-heavy modules (``duel --help`` stays fast).
+Importing this module imports neither JAX nor NumPy (``duel --help`` stays fast); it imports nothing else
+from duel but :mod:`duel.errors`.
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ from duel.errors import InputError
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from duel.flight.dynamics import BoostTables, LaneParams, Physics
-    from duel.flight.integrate import EventLog, StepPolicy
 
 PUBLIC_BACKENDS = ("numpy", "gpu")
 HIDDEN_BACKENDS = ("jax-cpu", "numpy-xp")
@@ -91,61 +88,27 @@ class Backend:
         """True for the backends that run the compiled JAX program."""
         return self.jax_device is not None
 
-    def run_integration(
-        self,
-        state0: np.ndarray,
-        t0: np.ndarray,
-        lanes: LaneParams,
-        tables: BoostTables | None,
-        physics: Physics,
-        policy: StepPolicy | None = None,
-        *,
-        until_burnout: bool = False,
-        chunk: int | None = None,
-        **kwargs: Any,
-    ) -> EventLog:
-        """Integrate N trajectories (ECEF states ``state0`` (N, 6) in m and m/s, at times ``t0`` (N,) in s).
+    def put(self, a: Any) -> Any:
+        """A host array on this backend's device (as is on NumPy)."""
+        if not self.uses_jax:
+            return a
+        import jax
+        import numpy as np
 
-        Same arguments and result as :func:`duel.flight.integrate.integrate` (without recording): an
-        :class:`~duel.flight.integrate.EventLog` of NumPy arrays, whatever the backend. ``chunk`` overrides
-        the backend's trajectories per run; extra keyword arguments go to
-        :func:`~duel.flight.integrate_xp.integrate_xp` (``events``, ``accel``, ``stats``, and
-        ``record_steps``, with which the result is (log, times, states) as that function documents).
-        """
-        from duel.flight.integrate import StepPolicy
-
-        policy = StepPolicy() if policy is None else policy
-        size = self.chunk if chunk is None else int(chunk)
-        if self.name == "numpy":
-            import numpy as np
-
-            from duel.flight.integrate import EventLog, integrate
-
-            if kwargs:
-                raise TypeError(f"backend numpy: unexpected arguments {sorted(kwargs)}")
-            n = state0.shape[0]
-            t0 = np.broadcast_to(np.asarray(t0, float), (n,))
-            if n <= size:
-                return integrate(state0, t0, lanes, tables, physics, policy, until_burnout=until_burnout)[0]
-            log = EventLog(n, 0 if tables is None else len(tables.end_s))
-            for i0 in range(0, n, size):
-                idx = np.arange(i0, min(n, i0 + size))
-                part, _ = integrate(state0[idx], t0[idx], lanes.take(idx), tables, physics, policy,
-                                    until_burnout=until_burnout)
-                for name, value in vars(part).items():
-                    if isinstance(value, np.ndarray):
-                        getattr(log, name)[idx] = value
-            return log
-        from duel.flight.integrate_xp import integrate_xp
-
-        return integrate_xp(state0, t0, lanes, tables, physics, policy, until_burnout=until_burnout,
-                            xp="jax" if self.uses_jax else "numpy", device=self.jax_device, chunk=size, **kwargs)
+        return jax.device_put(np.asarray(a), self.jax_device)
 
     def asnumpy(self, a: Any) -> np.ndarray:
         """A NumPy copy of an array of this backend."""
         import numpy as np
 
         return np.asarray(a)
+
+
+def enable_x64() -> None:
+    """Switch JAX to float64 (a global JAX setting; must happen before JAX arrays are created)."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
 
 
 def jax_available() -> bool:
@@ -162,8 +125,6 @@ def _import_jax(option: str) -> Any:
         import jax
     except Exception as exc:  # a broken install (e.g. a jaxlib/CUDA mismatch) must still read as one line
         raise InputError(f"{option}: JAX failed to import ({type(exc).__name__}: {exc}); {GPU_INSTALL_HINT}") from exc
-    from duel.flight.integrate_xp import enable_x64
-
     enable_x64()
     return jax
 

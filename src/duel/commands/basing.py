@@ -34,17 +34,19 @@ def basing(
     claim: Annotated[Optional[list[str]], typer.Option("--claim", help="A published claim TARGET=TIME (111s, 1m51s, 1:51); repeatable.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for basing.json and the chart basing.svg.")] = Path("out/basing"),
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Compare launch sites (see HELP)."""
-    from duel.basing import compare_basing, parse_claim
+    from duel.commands.progress import with_progress
     from duel.errors import InputError
+    from duel.pipeline.basing import compare_basing, parse_claim
+    from duel.scenario.inputs import command_inputs
 
     split = (lambda s: [x.strip() for x in s.split(";" if ";" in s else ",") if x.strip()])
     claims = [parse_claim(c) for c in claim or []]
-    from duel.commands.progress import with_progress
-
-    result = with_progress(lambda progress: compare_basing(split(sites), split(targets), missile, claims, progress),
-                            "flights")
+    inputs = command_inputs(set_ or (), missile)
+    result = with_progress(lambda progress: compare_basing(split(sites), split(targets), missile, inputs, claims,
+                                                           progress), "flights")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

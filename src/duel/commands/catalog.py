@@ -7,6 +7,7 @@ imported inside the command so that ``duel --help`` stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -160,46 +161,29 @@ def _show(kind: str, fmt: Format) -> None:
         )
 
 
-@app.command("missiles")
-def missiles(fmt: Format = FORMAT_OPTION) -> None:
-    """Missiles: reported range, launch mass, stages and boost time, payload, reentry objects.
-
-    Example: duel catalog missiles --format json
-    """
-    _show("missiles", fmt)
-
-
-@app.command("places")
-def places(fmt: Format = FORMAT_OPTION) -> None:
-    """Launch sites and targets (WGS84 decimal degrees), usable as --from/--to ids.
-
-    Example: duel catalog places
-    """
-    _show("places", fmt)
+_KIND_HELP = {
+    "missiles": "Missiles: reported range, launch mass, stages and boost time, payload, reentry objects.\n\n"
+                "Example: duel catalog missiles --format json",
+    "places": "Launch sites and targets (WGS84 decimal degrees), usable as --from/--to ids.\n\n"
+              "Example: duel catalog places",
+    "sources": "The bibliography: every source id used in the catalogue, with author, year and address.\n\n"
+               "Example: duel catalog sources --format json",
+    "interceptors": "Interceptors as kinematic envelopes: altitude band, ground range, speed, SSPK, reaction "
+                    "time.\n\nExample: duel catalog interceptors",
+    "sensors": "Sensors: early-warning satellites (delays) and radars (range against a reference cross-section)."
+               "\n\nExample: duel catalog sensors",
+}
 
 
-@app.command("sources")
-def sources(fmt: Format = FORMAT_OPTION) -> None:
-    """The bibliography: every source id used in the catalogue, with author, year and address.
+def _command(kind: str) -> Callable[[Format], None]:
+    """The sub-command that lists ``kind``."""
 
-    Example: duel catalog sources --format json
-    """
-    _show("sources", fmt)
+    def show(fmt: Format = FORMAT_OPTION) -> None:
+        _show(kind, fmt)
 
-
-@app.command("interceptors")
-def interceptors(fmt: Format = FORMAT_OPTION) -> None:
-    """Interceptors as kinematic envelopes: altitude band, ground range, speed, SSPK, reaction time.
-
-    Example: duel catalog interceptors
-    """
-    _show("interceptors", fmt)
+    show.__name__ = kind
+    return show
 
 
-@app.command("sensors")
-def sensors(fmt: Format = FORMAT_OPTION) -> None:
-    """Sensors: early-warning satellites (delays) and radars (range against a reference cross-section).
-
-    Example: duel catalog sensors
-    """
-    _show("sensors", fmt)
+for _kind, _help in _KIND_HELP.items():
+    app.command(_kind, help=_help)(_command(_kind))

@@ -57,20 +57,6 @@ def _notice_seconds(text: str | None) -> float | None:
     return value * unit
 
 
-def _prob(option: str, x: float | None) -> None:
-    from duel.errors import InputError
-
-    if x is not None and not (0.0 <= x <= 1.0):
-        raise InputError(f"{option}: must be a probability in [0, 1], got {x:g}")
-
-
-def _nonneg(option: str, x: float | None, unit: str) -> None:
-    from duel.errors import InputError
-
-    if x is not None and not (math.isfinite(x) and x >= 0):
-        raise InputError(f"{option}: must be >= 0 {unit}, got {x:g}")
-
-
 def engage(
     missile: Annotated[Optional[str], typer.Option("--missile", help="Catalogue missile id (duel catalog missiles).")] = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="Launch place: catalogue id or LAT,LON.")] = None,
@@ -98,6 +84,7 @@ def engage(
     trials: Annotated[Optional[int], typer.Option("--trials", help="Monte Carlo trials (run anyway when limits can bind: 20,000).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed (>= 0).")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Engagement windows and raid outcome (see HELP)."""
     from duel.errors import InputError
@@ -110,89 +97,72 @@ def engage(
             raise InputError(f"{opt}: required (see duel engage --help)")
     if not battery:
         raise InputError("--battery: at least one battery is needed, e.g. --battery pac-3-mse@kyiv")
-    for opt, p in (("--sspk", sspk), ("--p-track", p_track), ("--p-kill-assessment", p_kill_assessment),
-                   ("--p-decoy-engaged", p_decoy_engaged)):
-        _prob(opt, p)
-    _nonneg("--relay-delay", relay_delay, "minutes")
-    _nonneg("--kill-assessment", kill_assessment, "s")
-    _nonneg("--track-delay", track_delay, "s")
-    _nonneg("--decision-delay", decision_delay, "s")
-    if rcs is not None and not (math.isfinite(rcs) and rcs > 0):
-        raise InputError(f"--rcs: must be a positive cross-section in m^2, got {rcs:g}")
-    if objects is not None and objects < 1:
-        raise InputError(f"--objects: must be at least 1, got {objects}")
-    if decoys < 0:
-        raise InputError(f"--decoys: must be at least 0, got {decoys}")
     if trials is not None and trials < 1:
         raise InputError(f"--trials: must be at least 1, got {trials}")
     if seed < 0:
         raise InputError(f"--seed: must be at least 0, got {seed}")
     lead_s = _notice_seconds(notice)
+    if relay_delay is not None and notice_recipient == "defender":
+        raise InputError("--relay-delay: only a third-party recipient relays the notice (--notice-recipient third-party)")
+    options = {  # input path -> (value, the option that sets it)
+        "notice.lead_min": (None if lead_s is None else lead_s / 60.0, "--notice"),
+        "notice.content": (notice_content, "--notice-content"), "notice.recipient": (notice_recipient, "--notice-recipient"),
+        "assumption.relay_third_party_min": (relay_delay, "--relay-delay"),
+        "assumption.shots_per_opportunity": (shots, "--shots"), "doctrine.mode": (doctrine, "--doctrine"),
+        "assumption.kill_assessment_s": (kill_assessment, "--kill-assessment"),
+        "doctrine.p_kill_assessment": (p_kill_assessment, "--p-kill-assessment"), "doctrine.p_track": (p_track, "--p-track"),
+        "doctrine.common_mode": (common_mode or None, "--common-mode"), "threat.decoys": (decoys, "--decoys"),
+        "threat.p_decoy_engaged": (p_decoy_engaged, "--p-decoy-engaged"), "assumption.rcs_m2": (rcs, "--rcs"),
+        "assumption.track_formation_s": (track_delay, "--track-delay"),
+        "assumption.decision_delay_s": (decision_delay, "--decision-delay"),
+        "sensors.early_warning": ("none" if no_early_warning else None, "--no-early-warning"),
+        "montecarlo.nominal_raid_trials": (trials, "--trials"),
+        "missile.{missile}.warheads": (objects, "--objects"),
+        "missile.{missile}.submunitions_per_warhead": (None if objects is None else 1, "--objects"),
+    }
+    if sspk is not None:
+        from duel.scenario.registry import Registry
 
-    from duel import catalog
-    from duel.defence.engagement import EngagementParams, assess
-    from duel.defence.interceptors import parse_battery
-    from duel.defence.sensors import NOTIONAL, Notice, SpaceIR, ThreatTrack
+        Registry.default().spec("interceptor.thaad.sspk").check(sspk, "--sspk")  # a probability, named by --sspk
 
-    params_kw: dict[str, Any] = {"doctrine": doctrine, "p_kill_assessment": p_kill_assessment}
-    if shots is not None:
-        params_kw["shots"] = shots
-    if kill_assessment is not None:
-        params_kw["kill_assessment_s"] = kill_assessment
-    if rcs is not None:
-        params_kw["rcs_m2"] = rcs
-    if track_delay is not None:
-        params_kw["track_formation_s"] = track_delay
-    params = EngagementParams(**params_kw)
-    note = None if lead_s is None else Notice(
-        lead_s, notice_content, notice_recipient, None if relay_delay is None else relay_delay * 60.0)
-    if note is None:  # still check the words the user typed
-        Notice(None, notice_content, notice_recipient, None if relay_delay is None else relay_delay * 60.0)
-
-    defended = catalog.place(to, "--to")
-    batteries = []
-    for spec in battery:
-        b = parse_battery(spec, defended, "--battery")
-        if sspk is not None and ":sspk=" not in spec.replace(" ", ""):
-            from dataclasses import replace
-
-            b = replace(b, type=b.type.with_values(sspk=sspk))
-        batteries.append(b)
-    m = catalog.missile(missile)
-    n_obj = objects if objects is not None else m.objects
-
-    # ---- the threat
+    from duel.defence.engagement import assess
+    from duel.defence.setup import defence_setup
+    from duel.defence.track import ThreatTrack
     from duel.flight.api import FlightRequest, solve_flight
+    from duel.flight.vehicles import staged_missile
+    from duel.scenario.inputs import command_inputs
 
-    flight = solve_flight(FlightRequest(launch=from_, target=to, missile=missile, shape=trajectory))
+    inputs = command_inputs(set_ or (), missile, {k: v for k, v in options.items() if v[0] is not None})
+    specs = [b if sspk is None or ":sspk=" in b.replace(" ", "") else f"{b}:sspk={sspk}" for b in battery]
+    m = staged_missile(inputs, inputs.missile)
+    defended = inputs.place(to, "--to")
+    defence = defence_setup(inputs, specs, defended, m.objects)
+    flight = solve_flight(FlightRequest(launch=from_, target=to, missile=missile, shape=trajectory), inputs)
     t_imp = float(flight.trajectory.log.impact_t[0])
     if kill_assessment is not None and kill_assessment >= t_imp:
-        raise InputError(f"--kill-assessment: {params.kill_assessment_s:g} s is longer than the whole flight "
-                         f"({t_imp:.0f} s)")
+        raise InputError(f"--kill-assessment: {kill_assessment:g} s is longer than the whole flight ({t_imp:.0f} s)")
     track = ThreatTrack.from_trajectory(flight.trajectory, 0.5, labels=("all",))
-    ir = None if no_early_warning else SpaceIR.from_catalog("sbirs")
-    a = assess(track, batteries, n_obj, space_ir=ir, notice=note, params=params, decision_delay_s=decision_delay,
-               decoys=decoys, p_track=p_track, p_decoy_engaged=p_decoy_engaged, common_mode=common_mode,
-               trials=trials, seed=seed)
+    a = assess(track, defence, flight.trajectory.earth, seed, always_simulate=trials is not None)
 
     d = a.to_dict()
-    srcs = list(flight.summary.get("sources", []))
+    srcs = list(flight.summary.sources)
     for b in d["batteries"]:
         srcs += b["sources"]
+    ir, note, params = defence.space_ir, defence.notice, defence.params
     if ir is not None:
         srcs += list(ir.sources)
     out: dict[str, Any] = {
-        "threat": flight.summary,
+        "threat": flight.summary.to_dict(),
         "objects": {
             "missile": m.id, "warheads": m.warheads, "submunitions_per_warhead": m.submunitions_per_warhead,
-            "count": n_obj, "decoys": decoys,
+            "count": m.objects, "decoys": defence.decoys,
             "note": "every object flies the one computed trajectory (submunition dispersion is not modelled); "
                     "windows are listed once with object 'all'",
         },
         "timeline": d["timeline"],
         "notice": None if note is None else {
             "lead_min": note.lead_s / 60.0, "content": note.content, "recipient": note.recipient,
-            "relay_min": note.relay / 60.0,
+            "relay_min": float(note.relay_s) / 60.0,
         },
         "readiness": d["readiness"],
         "batteries": d["batteries"],
@@ -201,10 +171,12 @@ def engage(
             "rcs_m2": params.rcs_m2, "track_formation_s": params.track_formation_s,
             "decision_delay_s": a.readiness.decision_delay_s, "shots": params.shots, "doctrine": params.doctrine,
             "kill_assessment_s": params.kill_assessment_s, "p_kill_assessment": params.p_kill_assessment,
-            "p_track": p_track, "common_mode": common_mode, "early_warning": ir.id if ir else None,
+            "p_track": defence.p_track, "common_mode": defence.common_mode, "early_warning": ir.id if ir else None,
             "sspk_override": sspk,
         },
-        "assumptions": {k: v.to_dict() for k, v in NOTIONAL.items()},
+        "assumptions": {s.path.removeprefix("assumption."): {
+            "value": inputs[s.path], "low": s.low, "high": s.high, "unit": s.unit, "status": inputs.status(s.path),
+            "note": s.note} for s in inputs.registry.specs("assumption.") if s.path.startswith("assumption.")},
         "scope": "interceptors are kinematic envelopes with an SSPK: no guidance, no homing, no damage model",
         "sources": sorted(set(srcs)),
     }

@@ -9,12 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from duel.threat_defaults import nominal
-
-# notional defaults of the burnout-state forms (data file duel/data/notional-threat.toml, with reasons)
-DEFAULT_BURNOUT_ALTITUDE_KM = nominal("burnout_altitude_km")
-DEFAULT_BETA_KG_M2 = nominal("beta_kg_m2")
-
 HELP = """Fly a missile (or a burnout state) on a rotating WGS84 Earth and report time, height and speed.
 
 Forms:
@@ -51,8 +45,8 @@ def fly(
     azimuth: Annotated[Optional[float], typer.Option("--azimuth", help="Launch azimuth (deg from north) for a free flight without --to.")] = None,
     burnout_speed: Annotated[Optional[float], typer.Option("--burnout-speed", help="Burnout speed (m/s, Earth-relative).")] = None,
     burnout_angle: Annotated[Optional[float], typer.Option("--burnout-angle", help="Burnout flight-path angle (deg above the horizon).")] = None,
-    burnout_altitude: Annotated[float, typer.Option("--burnout-altitude", help="Burnout altitude above the launch point (km); notional default.")] = DEFAULT_BURNOUT_ALTITUDE_KM,
-    beta: Annotated[Optional[float], typer.Option("--beta", help=f"Ballistic coefficient m/(Cd A) of the flying object (kg/m^2); burnout forms default to a notional {DEFAULT_BETA_KG_M2:,.0f}.")] = None,
+    burnout_altitude: Annotated[Optional[float], typer.Option("--burnout-altitude", help="Burnout altitude above the launch point (km); default: the notional input flight.burnout_altitude_km.")] = None,
+    beta: Annotated[Optional[float], typer.Option("--beta", help="Ballistic coefficient m/(Cd A) of the flying object (kg/m^2); burnout forms default to the notional input flight.burnout_beta_kg_m2.")] = None,
     earth: Annotated[Figure, typer.Option("--earth", help="Figure of the Earth.")] = Figure.wgs84,
     no_rotation: Annotated[bool, typer.Option("--no-rotation", help="Non-rotating Earth.")] = False,
     no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", help="Vacuum (no drag).")] = False,
@@ -60,6 +54,7 @@ def fly(
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
     track: Annotated[Optional[Path], typer.Option("--track", help="Write the time series to FILE.csv or FILE.parquet.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Fly one trajectory and print its summary (see HELP)."""
     from duel.errors import InputError
@@ -71,13 +66,15 @@ def fly(
     req = FlightRequest(
         launch=from_, target=to, missile=missile, shape=trajectory, azimuth_deg=azimuth,
         burnout_speed_mps=burnout_speed, burnout_angle_deg=burnout_angle, burnout_altitude_km=burnout_altitude,
-        beta_kg_m2=beta, default_beta_kg_m2=DEFAULT_BETA_KG_M2, earth=earth.value, rotation=not no_rotation,
-        atmosphere=not no_atmosphere, j2=not no_j2, backend=backend,
+        beta_kg_m2=beta, earth=earth.value, rotation=not no_rotation, atmosphere=not no_atmosphere, j2=not no_j2,
+        backend=backend,
     )
-    flight = solve_flight(req)
+    from duel.scenario.inputs import command_inputs
+
+    flight = solve_flight(req, command_inputs(set_ or (), missile))
     if track is not None:
         write_track(flight.trajectory, track)
     if fmt == Fmt.json:
-        print(json.dumps(flight.summary, indent=2))
+        print(json.dumps(flight.summary.to_dict(), indent=2))
     else:
-        print_fly_table(flight.summary, flight.title)
+        print_fly_table(flight.summary.to_dict(), flight.title)

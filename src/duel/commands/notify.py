@@ -286,10 +286,10 @@ def chain(
     impact_s: Annotated[float, typer.Option("--impact-s", help="Impact, s after launch.")],
     sensor_cue_s: Annotated[float | None, typer.Option("--sensor-cue-s", help="Sensors inform the defender, s "
                                                                              "after launch.")] = None,
-    relay_probability: Annotated[float, typer.Option("--relay-probability", help="Share of notices relayed to "
-                                                                                 "the defender (notional).")] = 1.0,
-    drop: Annotated[float, typer.Option("--drop", help="Drop probability of each transmission.")] = 0.0,
-    retries: Annotated[int, typer.Option("--retries", help="Retries after the first attempt.")] = 5,
+    relay_probability: Annotated[float | None, typer.Option("--relay-probability", help="Share of notices relayed "
+                                                                                        "to the defender (default: the notional input notice.exchange.relay_probability).")] = None,
+    drop: Annotated[float | None, typer.Option("--drop", help="Drop probability of each transmission (default: notice.exchange.drop).")] = None,
+    retries: Annotated[int | None, typer.Option("--retries", help="Retries after the first attempt (default: notice.exchange.retries).")] = None,
     trials: Annotated[int, typer.Option("--trials", help="Monte Carlo trials.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed; trial i uses the stream (seed, i).")] = 0,
     fmt: FormatOpt = "table",
@@ -298,17 +298,21 @@ def chain(
     _at_least("--lead-time-s", lead_time_s, 0.0)
     if not 0 <= apogee_s <= reentry_s <= impact_s:
         raise _err("--apogee-s/--reentry-s/--impact-s: need 0 <= apogee <= reentry <= impact")
-    _prob("--relay-probability", relay_probability)
-    _prob("--drop", drop)
-    _at_least("--retries", retries, 0)
     _at_least("--trials", trials, 1)
     _at_least("--seed", seed, 0)
     _fmt(fmt)
     from duel.notify.chain import simulate_notice_chain
+    from duel.scenario.inputs import command_inputs
+    from duel.trials.runner import chain_latencies
 
+    given = {"notice.exchange.relay_probability": (relay_probability, "--relay-probability"),
+             "notice.exchange.drop": (drop, "--drop"), "notice.exchange.retries": (retries, "--retries")}
+    inputs = command_inputs(given={k: v for k, v in given.items() if v[0] is not None})
     _emit(simulate_notice_chain(lead_time_s, trials, seed, apogee_s=apogee_s, reentry_s=reentry_s, impact_s=impact_s,
-                                sensor_cue_s=sensor_cue_s, relay_probability=relay_probability, drop=drop,
-                                retries=retries), fmt)
+                                sensor_cue_s=sensor_cue_s,
+                                relay_probability=float(inputs["notice.exchange.relay_probability"]),
+                                drop=float(inputs["notice.exchange.drop"]),
+                                retries=int(inputs["notice.exchange.retries"]), **chain_latencies(inputs)), fmt)
 
 
 @log_app.command("verify")

@@ -1,4 +1,4 @@
-"""``duel run``: a scenario file to a verdict, result.json, report.html and figures (thin CLI over duel.run)."""
+"""``duel run``: a scenario file to a verdict, result.json, report.html and figures (thin CLI over duel.pipeline)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ Examples:
   duel run scenarios/dnipro-2024.toml --trials 2000 --seed 7 --out out/dnipro
 
   duel run scenarios/kyiv-duel-belarus.toml --format json
+
+  duel run scenarios/kyiv-duel.toml --set interceptor.thaad.simultaneous_engagements=8 --set assumption.rcs_m2=0.1
 """
 
 
@@ -36,20 +38,21 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: the scenario's outputs.dir).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (the whole result on stdout).")] = Fmt.table,
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Run a scenario (see HELP)."""
     from duel.backend import get_backend
     from duel.commands.progress import with_progress
     from duel.errors import InputError
+    from duel.pipeline import run_scenario
     from duel.report.build import prepare_out, write_outputs
-    from duel.run import run_scenario
     from duel.scenario import in_file, load_scenario
 
     get_backend(backend)  # an unusable backend fails first, naming --backend
     sc = load_scenario(file)
     out_dir = prepare_out(out if out is not None else Path(sc.outputs.dir))  # fail before the work, not after
     try:
-        result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend))
+        result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend, set_ or ()).document)
     except InputError as exc:
         raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)

@@ -13,15 +13,16 @@ app = typer.Typer(help="Scenario files: check one, or write a commented template
 
 
 @app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")]) -> None:
+def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+          set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input; repeatable.")] = None) -> None:
     """Validate FILE: schema, catalogue references, battery positions and uncertain inputs (no flight)."""
     from duel.errors import InputError
-    from duel.run import check_scenario
+    from duel.pipeline import check_scenario
     from duel.scenario import in_file, load_scenario
 
     sc = load_scenario(file)
     try:
-        check_scenario(sc)
+        check_scenario(sc, set_ or ())
     except InputError as exc:
         raise in_file(file, exc) from None
     print(f"ok: {file}: '{sc.scenario.name}', {len(sc.batteries)} batteries, {len(sc.uncertain)} uncertain inputs, "
@@ -35,7 +36,7 @@ def new(out: Annotated[Optional[Path], typer.Argument(help="Write here instead o
 
     from duel.errors import InputError
 
-    text = files("duel").joinpath("data", "scenario-template.toml").read_text(encoding="utf-8")
+    text = files("duel.scenario").joinpath("template.toml").read_text(encoding="utf-8")
     if out is None:
         print(text, end="")
         return

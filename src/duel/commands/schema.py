@@ -16,4 +16,4 @@ def schema(kind: Annotated[Kind, typer.Argument(help="Which document: result (re
     """Print the JSON schema (draft 2020-12) of a duel document."""
     from importlib.resources import files
 
-    print(files("duel").joinpath("data", "result.schema.json").read_text(encoding="utf-8"), end="")
+    print(files("duel.verdict").joinpath("result.schema.json").read_text(encoding="utf-8"), end="")

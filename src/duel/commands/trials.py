@@ -53,18 +53,18 @@ def trials(
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Discard stored rows of a different run in DIR/trials.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (trials.json on stdout).")] = Fmt.table,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Run the full-duel Monte Carlo (see HELP)."""
     import time
 
     from duel.backend import get_backend
     from duel.commands.progress import with_progress
-    from duel.dispersion import Dispersion, duel_trials
     from duel.errors import InputError
-    from duel.montecarlo import run_monte_carlo
+    from duel.pipeline import duel_trials
     from duel.report.build import prepare_out
-    from duel.run import resolve
     from duel.scenario import in_file, load_scenario
+    from duel.trials.montecarlo import run_monte_carlo
 
     be = get_backend(backend)
     if n < 1:
@@ -77,11 +77,7 @@ def trials(
         raise InputError(f"--seed: must be >= 0, got {seed}")
     out_dir = prepare_out(out, figures=False)
     try:
-        setup = resolve(sc, backend=be.name)
-        d = sc.dispersion
-        given = {k: getattr(d, k) for k in ("speed_frac_sd", "angle_sd_deg", "azimuth_sd_deg", "release_sd_mps")
-                 if getattr(d, k) is not None}
-        fn = duel_trials(setup, Dispersion(**given), backend=be.name)
+        fn = duel_trials(sc, set_ or (), be.name)
     except InputError as exc:
         raise in_file(file, exc) from None
     t0 = time.perf_counter()
@@ -111,7 +107,7 @@ def document(sc: Any, res: Any, fn: Any, backend: str) -> dict[str, Any]:
         "seed": res.seed,
         "backend": backend,
         "dispersion": fn.dispersion.to_dict(),
-        "uncertain_inputs": list(sc.uncertain),
+        "uncertain_inputs": [u.path for u in fn.uncertain],
         "objects": fn.nominal.objects,
         "estimates": {k: _finite(res.summary[k].to_dict()) for k in SHOWN if k in res.summary},
         "convergence": {"all_stopped": series("all_stopped"), "leakers": series("leakers")},

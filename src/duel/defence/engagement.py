@@ -1,134 +1,46 @@
-"""Engagement windows, shot opportunities and the raid they feed: battery x threat object, vectorised.
+"""Engagement windows as records, the layers they give and the raid through them: the nominal evaluation.
 
-Scope: kinematics and timing only (design.md). Interceptors are envelopes with an SSPK; there is no
-guidance, no homing and no damage model.
+Scope: kinematics and timing only. Interceptors are envelopes with an SSPK; there is no guidance, no homing
+and no damage model.
 
-The window
-----------
-For a battery b and a threat object n, an intercept at time t (s from launch) is *feasible* when all of
+Windows. :func:`battery_engagements` runs the one window model (:func:`duel.defence.windows.window_table`,
+``detail=True``) for every battery against every object of a :class:`~duel.defence.track.ThreatTrack` and
+turns the table into records: per battery the first radar detection, fire-control track and earliest launch
+of each object, and per window its edges (time; altitude, ground range and speed of the object there), the
+longest fly-out and the shot opportunities (salvo: 1; shoot-look-shoot: 1 + floor(L / (F + T_ka))); for an
+object without a window, the reason in words. Records exist for the first
+:data:`~duel.defence.windows.REFINED_RUNS` windows of an object; later ones count in its opportunities.
 
-1. h_min <= h(t) <= h_max                                  (altitude band of the interceptor type)
-2. d_min <= d(t) <= d_max                                  (ground range from the battery, WGS84 geodesic)
-3. v(t) <= v_max                                           (fastest target credited, where the catalogue has one)
-4. the battery's own radar sees the object at t            (4/3-Earth line of sight, mask, range for the RCS)
-5. t >= t_L(n) + t_fly(d(t), h(t))                         (the interceptor can get there by t)
+The raid. :func:`raid_outcome` turns windows into :class:`duel.defence.raid.Layer` s, one per battery that
+has a window for every object, ordered by t_first: SSPK, ``shots`` per opportunity, the opportunities above,
+the battery's magazine, fire channels = ``simultaneous_engagements``. (Objects with different windows in one
+battery get the smallest count; an object without a window drops the layer: conservative.) The closed form
+(Wilkening 1999, limits dropped) is always given; when a magazine or the fire channels can bind it is only an
+upper bound on the defence, and the seeded Monte Carlo, which applies them, is the answer. All threat objects
+count as warheads (W); decoys (D) fly the same trajectory and absorb interceptors and channels.
 
-with t_L(n) = max(first fire-control track of n by b's radar, cue) + decision delay + reaction time
-(:func:`duel.defence.sensors.launch_earliest`; no radar track, no window) and t_fly the straight-line,
-constant-average-speed fly-out (:meth:`InterceptorType.flyout_time_s`). Condition 4 says that the radar
-must hold the track to intercept; for a terminal defence it never binds once the track exists.
-
-The conditions are evaluated on the threat's time samples for all objects at once (arrays N x S); each
-maximal run of feasible samples is a window. Its ends are refined between samples by bisection on the
-interpolated track, keeping the feasible side, so every condition holds *exactly* at the reported
-t_first and t_last (runs shorter than a sample step can be missed: use a fine grid, 0.5 s by default).
-A window reports time, altitude, ground range and speed at both ends. Objects may have several windows
-(e.g. ascent and descent); their opportunities add up.
-
-Shot opportunities per window
------------------------------
-* ``salvo``: 1 opportunity per window; ``shots`` interceptors per object at it (no look).
-* ``sls`` (shoot-look-shoot) with kill-assessment time T_ka: the first salvo intercepts at t_first, the
-  look takes T_ka, the next salvo is launched then and needs at most F = the longest fly-out to any point
-  of the window, and so on; intercept k happens by t_first + (k - 1)(F + T_ka), which must be <= t_last:
-
-      opportunities = 1 + floor((t_last - t_first) / (F + T_ka))
-
-  (conservative: later intercepts are closer and their fly-outs shorter).
-
-The raid
---------
-:func:`raid_outcome` turns windows into :class:`duel.defence.raid.Layer` s, one per battery that has a
-window for every object, ordered by t_first: SSPK from the catalogue, ``shots`` per opportunity, the
-opportunities above, the battery's magazine, fire channels = ``simultaneous_engagements``. (Objects with
-different windows in one battery get the smallest count; an object without a window drops the layer:
-conservative.) The closed form (Wilkening 1999, limits dropped) is always given; when a magazine or the
-fire channels can bind it is only an upper bound on the defence, and the seeded Monte Carlo, which applies
-them, is the answer. All threat objects count as warheads (W); decoys (D) fly the same trajectory and
-absorb interceptors and channels.
+:func:`assess` is the whole nominal evaluation: sensors + notice -> readiness -> windows -> raid -> timeline.
+The Monte Carlo over uncertain inputs runs the same window model in the batch engine
+(:mod:`duel.trials.engine`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from duel.defence.interceptors import Battery
-from duel.defence.sensors import (
-    NOTIONAL,
-    Notice,
-    Readiness,
-    SpaceIR,
-    ThreatTrack,
-    launch_earliest,
-    readiness,
-    refine_edges,
-    runs,
-)
+from duel.defence.notice import Readiness, readiness
+from duel.defence.raid import Layer, closed_form_raid, simulate_raid
+from duel.defence.setup import DefenceSetup, EngagementParams
+from duel.defence.track import ThreatTrack
+from duel.defence.windows import Timing, WindowTable, battery_arrays, window_table
 from duel.errors import InputError
-
-__all__ = [
-    "EngagementParams",
-    "Window",
-    "BatteryEngagement",
-    "RaidOutcome",
-    "Assessment",
-    "sls_opportunities",
-    "battery_windows",
-    "raid_layers",
-    "raid_outcome",
-    "assess",
-]
-
-DEFAULT_TRIALS = 20_000
-
-
-@dataclass(frozen=True)
-class EngagementParams:
-    """Parameters of the engagement model (defaults are the notional values in ``sensors.NOTIONAL``).
-
-    Attributes:
-        rcs_m2: radar cross-section of each threat object (m^2).
-        track_formation_s: radar first detection -> fire-control track (s).
-        shots: interceptors per object per opportunity (>= 1).
-        doctrine: ``"salvo"`` or ``"sls"`` (shoot-look-shoot).
-        kill_assessment_s: T_ka, the look after an intercept (s; sls only).
-        p_kill_assessment: probability a surviving object is seen to be alive (sls only).
-    """
-
-    rcs_m2: float = NOTIONAL["rcs_m2"].value
-    track_formation_s: float = NOTIONAL["track_formation_s"].value
-    shots: int = int(NOTIONAL["shots_per_opportunity"].value)
-    doctrine: str = "salvo"
-    kill_assessment_s: float = NOTIONAL["kill_assessment_s"].value
-    p_kill_assessment: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.rcs_m2) and self.rcs_m2 > 0):
-            raise InputError(f"--rcs: must be a positive cross-section in m^2, got {self.rcs_m2:g}")
-        if not (math.isfinite(self.track_formation_s) and self.track_formation_s >= 0):
-            raise InputError(f"--track-delay: must be >= 0 s, got {self.track_formation_s:g}")
-        if isinstance(self.shots, bool) or int(self.shots) != self.shots or self.shots < 1:
-            raise InputError(f"--shots: must be a whole number >= 1, got {self.shots}")
-        if self.doctrine not in ("salvo", "sls"):
-            raise InputError(f"--doctrine: must be 'salvo' or 'sls', got '{self.doctrine}'")
-        if not (math.isfinite(self.kill_assessment_s) and self.kill_assessment_s >= 0):
-            raise InputError(f"--kill-assessment: must be >= 0 s, got {self.kill_assessment_s:g}")
-        if not (0.0 <= self.p_kill_assessment <= 1.0):
-            raise InputError(f"--p-kill-assessment: must be a probability in [0, 1], got {self.p_kill_assessment:g}")
-
-
-def sls_opportunities(length_s: Any, flyout_s: Any, kill_assessment_s: float) -> np.ndarray:
-    """Shoot-look-shoot opportunities in a window: 1 + floor(L / (F + T_ka)) (arrays)."""
-    L = np.maximum(np.asarray(length_s, float), 0.0)
-    cycle = np.asarray(flyout_s, float) + kill_assessment_s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        extra = np.where(cycle > 0, np.floor(L / np.where(cycle > 0, cycle, 1.0) + 1e-9), 0.0)
-    return (1 + extra).astype(int)
+from duel.physics.earth import EarthModel
 
 
 @dataclass(frozen=True)
@@ -249,98 +161,64 @@ class BatteryEngagement:
         }
 
 
-def battery_windows(
-    track: ThreatTrack,
-    battery: Battery,
-    cue_s: Any = np.nan,
-    decision_delay_s: float = NOTIONAL["decision_delay_s"].value,
-    reaction_time_s: float | None = None,
-    params: EngagementParams = EngagementParams(),
-) -> BatteryEngagement:
-    """Engagement windows of ``battery`` against every object of ``track`` (model in the module docstring).
+def battery_engagements(track: ThreatTrack, batteries: Sequence[Battery], cue_s: Any, decision_delay_s: float,
+                        reaction_factor: float, params: EngagementParams, earth: EarthModel
+                        ) -> tuple[BatteryEngagement, ...]:
+    """Every battery's timeline and windows against every object of ``track`` (one evaluation, scalars).
 
-    ``cue_s``: the IR cue per object (s; NaN = none); ``reaction_time_s``: None = the catalogue value.
-    Vectorised over objects and time samples; a loop runs only over the bisection steps.
+    ``cue_s``: the IR cue per object (s from launch; NaN = none); ``reaction_factor`` multiplies the
+    catalogue reaction times (the readiness the notice buys).
     """
-    t_type, radar = battery.type, battery.radar
-    react = t_type.reaction_time_s if reaction_time_s is None else float(reaction_time_s)
-    n, time = track.n, track.time_s
-    rcs = params.rcs_m2
+    n = track.n
+    bat = battery_arrays(batteries, params.rcs_m2, reaction_factor)
+    cue = np.broadcast_to(np.asarray(cue_s, float), (n,))[:, None]
+    timing = Timing(cue, decision_delay_s, params.track_formation_s, params.kill_assessment_s)
+    ex = lambda a: a[:, None, :]  # noqa: E731  (objects, 1, samples) against batteries (B,)
+    wt = window_table(track.time_s, ex(track.lat_deg), ex(track.lon_deg), ex(track.alt_m), ex(track.speed_mps), bat,
+                      timing, earth, params.doctrine == "sls", detail=True)
+    return tuple(_engagement(track, b, j, wt, decision_delay_s, reaction_factor, params)
+                 for j, b in enumerate(batteries))
 
-    det = radar.first_detection_s(track, rcs)
-    trk = det + params.track_formation_s
-    cue = np.broadcast_to(np.asarray(cue_s, float), (n,))
-    t_l = launch_earliest(trk, cue, decision_delay_s, react)
 
-    def parts(obj: np.ndarray, t: np.ndarray, lat: Any, lon: Any, alt: Any, v: Any):
-        d = track.ground_distance_m(battery.lat_deg, battery.lon_deg, lat, lon)
-        env = t_type.in_envelope(d, alt, v)
-        vis = radar.visible(d, alt, rcs)
-        fly = t_type.flyout_time_s(d, alt)
-        with np.errstate(invalid="ignore"):
-            timely = (t - t_l[obj] - fly) >= 0.0
-        return env, vis, timely, d, fly
-
-    def cond(obj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        lat, lon, alt, v = track.at(obj, t)
-        env, vis, timely, _, _ = parts(obj, t, lat, lon, alt, v)
-        return env & vis & timely
-
-    obj_grid = np.broadcast_to(np.arange(n)[:, None], track.alt_m.shape)
-    t_grid = np.broadcast_to(time[None, :], track.alt_m.shape)
-    env, vis, timely, dist, fly = parts(obj_grid, t_grid, track.lat_deg, track.lon_deg, track.alt_m, track.speed_mps)
-    ok = env & vis & timely
-
-    row, s0, s1 = runs(ok)
+def _engagement(track: ThreatTrack, battery: Battery, j: int, wt: WindowTable, decision_delay_s: float,
+                reaction_factor: float, params: EngagementParams) -> BatteryEngagement:
+    """The records of battery ``j`` of a detailed window table."""
+    det = np.asarray(wt.detection_s)[:, j]
+    t_l = np.asarray(wt.launch_s)[:, j]
     windows: list[Window] = []
-    if row.size:
-        # start edges: refine between the sample before the run and its first sample
-        first = time[s0].copy()
-        inner = s0 > 0
-        first[inner] = refine_edges(cond, row[inner], time[s0[inner]], time[s0[inner] - 1])
-        last = time[s1 - 1].copy()
-        inner = s1 < time.size
-        last[inner] = refine_edges(cond, row[inner], time[s1[inner] - 1], time[s1[inner]])
-        lat0, lon0, alt0, v0 = track.at(row, first)
-        lat1, lon1, alt1, v1 = track.at(row, last)
-        d0 = track.ground_distance_m(battery.lat_deg, battery.lon_deg, lat0, lon0)
-        d1 = track.ground_distance_m(battery.lat_deg, battery.lon_deg, lat1, lon1)
-        j = np.arange(time.size)[None, :]
-        inside = (j >= s0[:, None]) & (j < s1[:, None])
-        fmax = np.where(inside, fly[row], -np.inf).max(axis=1)
-        fmax = np.maximum(fmax, np.maximum(t_type.flyout_time_s(d0, alt0), t_type.flyout_time_s(d1, alt1)))
-        if params.doctrine == "sls":
-            opp = sls_opportunities(last - first, fmax, params.kill_assessment_s)
-        else:
-            opp = np.ones(row.size, dtype=int)
-        for k in range(row.size):  # one small record per window (not per sample)
-            o = int(row[k])
-            windows.append(Window(
-                object=track.labels[o], object_index=o, t_first_s=float(first[k]), t_last_s=float(last[k]),
-                alt_first_m=float(alt0[k]), alt_last_m=float(alt1[k]), range_first_m=float(d0[k]),
-                range_last_m=float(d1[k]), speed_first_mps=float(v0[k]), speed_last_mps=float(v1[k]),
-                flyout_max_s=float(fmax[k]), launch_earliest_s=float(t_l[o]), opportunities=int(opp[k]),
-                shots_per_opportunity=int(params.shots),
-            ))
-
-    has = ok.any(axis=1)
     reasons: list[str | None] = []
-    for o in range(n):
-        if has[o]:
-            reasons.append(None)
-        elif not np.isfinite(det[o]):
-            reasons.append(f"radar {radar.id or 'of the battery'} never sees the object "
-                           f"(range {radar.max_range_m(rcs) / 1e3:,.0f} km for RCS {rcs:g} m^2, horizon, mask)")
-        elif not env[o].any():
-            reasons.append("no point of the flight is inside the envelope (altitude band, ground range, target speed)")
-        elif not (env[o] & vis[o]).any():
-            reasons.append("the radar does not see the object while it is inside the envelope")
-        else:
-            tin = time[env[o] & vis[o]]
-            reasons.append(f"too late: the envelope is crossed at {tin[0]:.0f}-{tin[-1]:.0f} s, but the first "
-                           f"launch is at {t_l[o]:.0f} s and an interceptor needs {np.nanmin(fly[o][env[o]]):.0f} s or more")
-    return BatteryEngagement(battery, det, trk, t_l, float(decision_delay_s), react, tuple(windows),
-                             tuple(reasons), n)
+    for o in range(track.n):
+        runs = int(wt.runs[o, j])
+        for r in range(min(runs, wt.t_in_s.shape[0])):
+            a, b = float(wt.t_in_s[r, o, j]), float(wt.t_out_s[r, o, j])
+            lat, lon, alt, v = track.at(np.array([o, o]), np.array([a, b]))
+            d = track.ground_distance_m(battery.lat_deg, battery.lon_deg, lat, lon)
+            windows.append(Window(
+                object=track.labels[o], object_index=o, t_first_s=a, t_last_s=b, alt_first_m=float(alt[0]),
+                alt_last_m=float(alt[1]), range_first_m=float(d[0]), range_last_m=float(d[1]),
+                speed_first_mps=float(v[0]), speed_last_mps=float(v[1]), flyout_max_s=float(wt.flyout_max_s[r, o, j]),
+                launch_earliest_s=float(t_l[o]), opportunities=int(wt.run_opportunities[r, o, j]),
+                shots_per_opportunity=int(params.shots)))
+        reasons.append(None if runs else _why_not(battery, params, wt, o, j))
+    return BatteryEngagement(battery, det, det + params.track_formation_s, t_l, float(decision_delay_s),
+                             float(battery.type.reaction_time_s) * float(reaction_factor), tuple(windows),
+                             tuple(reasons), track.n)
+
+
+def _why_not(battery: Battery, params: EngagementParams, wt: WindowTable, o: int, j: int) -> str:
+    """Why object ``o`` has no window with battery ``j``, in words."""
+    radar = battery.radar
+    if not np.isfinite(wt.detection_s[o, j]):
+        rng = float(radar.max_range_m(params.rcs_m2)) / 1e3
+        return (f"radar {radar.id or 'of the battery'} never sees the object (range {rng:,.0f} km for RCS "
+                f"{float(params.rcs_m2):g} m^2, horizon, mask)")
+    if not wt.in_envelope[o, j]:
+        return "no point of the flight is inside the envelope (altitude band, ground range, target speed)"
+    if not wt.seen_in_envelope[o, j]:
+        return "the radar does not see the object while it is inside the envelope"
+    return (f"too late: the envelope is crossed at {float(wt.seen_in_envelope_from_s[o, j]):.0f}-"
+            f"{float(wt.seen_in_envelope_to_s[o, j]):.0f} s, but the first launch is at {float(wt.launch_s[o, j]):.0f} s "
+            f"and an interceptor needs {float(wt.flyout_min_s[o, j]):.0f} s or more")
 
 
 # ------------------------------------------------------------------------------------------- raid
@@ -349,8 +227,6 @@ def raid_layers(engagements: Sequence[BatteryEngagement], params: EngagementPara
 
     Returns (layers, indices of the engagements they came from).
     """
-    from duel.defence.raid import Layer
-
     usable = []
     for i, e in enumerate(engagements):
         opp = e.opportunities()
@@ -361,9 +237,9 @@ def raid_layers(engagements: Sequence[BatteryEngagement], params: EngagementPara
     for _, i, opp in usable:
         b = engagements[i].battery
         layers.append(Layer(
-            sspk=b.type.sspk, shots=params.shots, opportunities=opp, doctrine=params.doctrine,  # type: ignore[arg-type]
-            p_kill_assessment=params.p_kill_assessment, magazine=b.magazine,
-            fire_channels=b.type.simultaneous_engagements, name=b.label,
+            sspk=float(b.type.sspk), shots=int(params.shots), opportunities=opp, doctrine=params.doctrine,  # type: ignore[arg-type]
+            p_kill_assessment=float(params.p_kill_assessment), magazine=int(b.magazine),
+            fire_channels=int(b.type.simultaneous_engagements), name=b.label,
         ))
     return layers, [i for _, i, _ in usable]
 
@@ -384,6 +260,15 @@ class RaidOutcome:
     expected_leakers: float
     interceptors_used_mean: float
     note: str
+
+    def leaker_pmf(self) -> np.ndarray:
+        """P(k objects leak), k = 0..W, from the method that answers (all leak without a defence)."""
+        if self.method == "no defence":
+            out = np.zeros(self.warheads + 1)
+            out[self.warheads] = 1.0
+            return out
+        res = self.monte_carlo if self.method == "monte carlo" else self.closed_form
+        return np.asarray(res.leaker_pmf, float)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -419,21 +304,20 @@ class RaidOutcome:
 def raid_outcome(
     engagements: Sequence[BatteryEngagement],
     warheads: int,
-    decoys: int = 0,
-    params: EngagementParams = EngagementParams(),
+    decoys: int,
+    params: EngagementParams,
     p_track: float = 1.0,
     p_decoy_engaged: float = 1.0,
     common_mode: bool = False,
-    trials: int | None = None,
+    trials: int = 20_000,
     seed: int = 0,
+    always_simulate: bool = False,
 ) -> RaidOutcome:
     """Leakers of ``warheads`` (+ ``decoys``) through the layers the windows allow.
 
-    Closed form (limits dropped) always; the Monte Carlo runs when ``trials`` is given or when a magazine
-    or fire channels can bind (then with :data:`DEFAULT_TRIALS`), and is then the answer.
+    Closed form (limits dropped) always; ``trials`` seeded realisations when a magazine or fire channels can
+    bind (then they are the answer) or when ``always_simulate``.
     """
-    from duel.defence.raid import closed_form_raid, simulate_raid
-
     if isinstance(warheads, bool) or int(warheads) != warheads or warheads < 1:
         raise InputError(f"warheads: must be a whole number >= 1, got {warheads}")
     if isinstance(decoys, bool) or int(decoys) != decoys or decoys < 0:
@@ -450,8 +334,8 @@ def raid_outcome(
     binds = any(ly.limits_can_bind(w + d) for ly in layers)
     cf = closed_form_raid(w, d, layers, p_track, p_decoy_engaged, common_mode, ignore_limits=True)
     mc = None
-    if trials is not None or binds:
-        mc = simulate_raid(w, d, layers, p_track, p_decoy_engaged, trials or DEFAULT_TRIALS, seed, common_mode)
+    if always_simulate or binds:
+        mc = simulate_raid(w, d, layers, p_track, p_decoy_engaged, trials, seed, common_mode)
     main = mc if binds else cf
     note = (
         "magazine or fire channels can bind: the Monte Carlo (which applies them) is the answer; the closed "
@@ -462,19 +346,15 @@ def raid_outcome(
                        main.expected_leakers, main.interceptors_used_mean, note)
 
 
-# ---------------------------------------------------------------------------------------- pipeline
+# ---------------------------------------------------------------------------------- the evaluation
 @dataclass(frozen=True)
 class Assessment:
-    """Everything ``duel engage`` reports except the threat summary."""
+    """The defence of one evaluation: timeline, readiness, every battery's windows and the raid."""
 
-    timeline: dict[str, Any]
+    timeline: dict[str, float | str | None]
     readiness: Readiness
     engagements: tuple[BatteryEngagement, ...]
     raid: RaidOutcome
-    params: EngagementParams
-    notice: Notice | None
-    space_ir: SpaceIR | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -485,38 +365,22 @@ class Assessment:
         }
 
 
-def assess(
-    track: ThreatTrack,
-    batteries: Sequence[Battery],
-    warheads: int,
-    *,
-    space_ir: SpaceIR | None = None,
-    notice: Notice | None = None,
-    params: EngagementParams = EngagementParams(),
-    decision_delay_s: float | None = None,
-    decoys: int = 0,
-    p_track: float = 1.0,
-    p_decoy_engaged: float = 1.0,
-    common_mode: bool = False,
-    trials: int | None = None,
-    seed: int = 0,
-    readiness_kw: dict[str, float] | None = None,
-) -> Assessment:
-    """Sensors + notice -> cue -> windows per battery x object -> raid (the defence half of design.md).
+def assess(track: ThreatTrack, defence: DefenceSetup, earth: EarthModel, seed: int = 0,
+           always_simulate: bool = False) -> Assessment:
+    """Sensors + notice -> readiness and cue -> windows per battery x object -> raid -> timeline.
 
-    ``readiness_kw`` overrides the notional readiness settings (see :func:`readiness`). With no battery every
-    object leaks.
+    One evaluation (scalar inputs). The raid's realisations (``defence.raid_trials`` of them, seeded) run when
+    a limit can bind or when ``always_simulate``. With no battery every object leaks.
     """
-    ready = readiness(notice, decision_delay_s, **(readiness_kw or {}))
-    if space_ir is not None:
-        det_ir, rep_ir, cue = space_ir.warning(track.burnout_s)
+    ready = readiness(defence.notice, defence.decision_delay_s, defence.rules)
+    if defence.space_ir is not None:
+        det_ir, rep_ir, cue = defence.space_ir.warning(track.burnout_s)
     else:
         det_ir = rep_ir = cue = np.full(track.n, np.nan)
-    engs = tuple(
-        battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor, params)
-        for b in batteries
-    )
-    raid = raid_outcome(engs, warheads, decoys, params, p_track, p_decoy_engaged, common_mode, trials, seed)
+    engs = battery_engagements(track, defence.batteries, cue, ready.decision_delay_s, ready.reaction_factor,
+                               defence.params, earth) if defence.batteries else ()
+    raid = raid_outcome(engs, defence.objects, defence.decoys, defence.params, defence.p_track,
+                        defence.p_decoy_engaged, defence.common_mode, defence.raid_trials, seed, always_simulate)
 
     def first(*arrays: np.ndarray) -> float | None:
         vals = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.array([])
@@ -525,10 +389,11 @@ def assess(
 
     radar_det = [e.detection_s for e in engs]
     radar_trk = [e.track_s for e in engs]
-    timeline = {
+    notice = defence.notice
+    timeline: dict[str, float | str | None] = {
         "launch_s": 0.0,
-        "notice_s": None if notice is None else notice.sent_s,
-        "notice_received_s": None if notice is None else notice.received_s,
+        "notice_s": None if notice is None else float(notice.sent_s),
+        "notice_received_s": None if notice is None else float(notice.received_s),
         "detection_s": first(det_ir, *radar_det),
         "early_warning_detection_s": first(det_ir),
         "early_warning_report_s": first(rep_ir),
@@ -542,4 +407,4 @@ def assess(
         "note": "IR warning sees the boost plume only: warning and cue, not a fire-control track; only a "
                 "battery's own radar track allows a launch",
     }
-    return Assessment(timeline, ready, engs, raid, params, notice, space_ir)
+    return Assessment(timeline, ready, engs, raid)

@@ -1,9 +1,9 @@
 """Interceptor types and batteries: kinematic envelopes, fly-out time, magazines and organic radars.
 
-Scope (design.md): an interceptor is a kinematic envelope with a single-shot kill probability, not a homing
+Scope: an interceptor is a kinematic envelope with a single-shot kill probability, not a homing
 simulation. No guidance law, no seeker, no damage model.
 
-Envelope (catalogue ``interceptors.toml``, nominal values; ``bands`` keeps low/nominal/high for Monte Carlo)
+Envelope (the ``interceptor.ID.*`` inputs, from the catalogue ``interceptors.toml``)
     min_intercept_altitude_km <= h <= max_intercept_altitude_km, ground range d <= max_ground_range_km
     (and >= min_ground_range_km where given), target speed <= max_target_speed_mps where given.
 
@@ -20,9 +20,11 @@ Batteries
 ---------
 ``Battery(type, lat, lon, launchers, magazine, radar)``: launchers default to the catalogue
 ``launchers_per_battery``; magazine = launchers x ``missiles_per_launcher`` (interceptors for the whole
-raid); the radar is the type's organic fire-control radar, from the data file
-``duel/data/battery_radars.json`` (Patriot -> an-mpq-65, SAMP/T -> samp-t-arabel, THAAD -> an-tpy-2,
-SM-3/SM-6 -> spy-1, Arrow and David's Sling -> green-pine), co-located with the launchers.
+raid); the radar is the type's organic fire-control radar (the catalogue's ``radar`` of the interceptor:
+Patriot -> an-mpq-65, SAMP/T -> samp-t-arabel, THAAD -> an-tpy-2, SM-3/SM-6 -> spy-1, Arrow and David's
+Sling -> green-pine), co-located with the launchers. Every number comes from the model's inputs
+(:class:`duel.scenario.inputs.Inputs`): :func:`interceptor_type` and :func:`parse_battery` build them, with
+scalars for one evaluation or arrays over trials.
 
 Battery specification (CLI ``--battery``): ``TYPE@POSITION[:KEY=VALUE]...``
 
@@ -36,35 +38,20 @@ Battery specification (CLI ``--battery``): ``TYPE@POSITION[:KEY=VALUE]...``
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass, field, replace
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from duel.defence.sensors import R_EARTH_M, Radar
-from duel.errors import InputError, suggest
+from duel.catalog import Place
+from duel.defence.radar import R_EARTH_M, Radar
+from duel.errors import InputError
+from duel.physics.earth import earth_model, geodesic_forward
+from duel.scenario.inputs import Inputs
 
-__all__ = [
-    "InterceptorType",
-    "Battery",
-    "slant_distance_m",
-    "organic_radar_id",
-    "parse_battery",
-    "interceptor_ids",
-]
-
-RADAR_MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "battery_radars.json"
-
-_FIELDS = (
-    "min_intercept_altitude_km", "max_intercept_altitude_km", "max_ground_range_km", "average_speed_mps",
-    "reaction_time_s", "sspk", "missiles_per_launcher", "launchers_per_battery", "simultaneous_engagements",
-    "max_target_speed_mps", "min_ground_range_km",
-)
+__all__ = ["InterceptorType", "Battery", "slant_distance_m", "interceptor_type", "radar_at", "parse_battery"]
 
 
 def slant_distance_m(ground_m: Any, alt_m: Any, r_m: float = R_EARTH_M, xp: Any = np) -> Any:
@@ -77,30 +64,6 @@ def slant_distance_m(ground_m: Any, alt_m: Any, r_m: float = R_EARTH_M, xp: Any 
     h = xp.asarray(alt_m, dtype=float)
     s = xp.sin(d / (2.0 * r_m))
     return xp.sqrt(h * h + 4.0 * r_m * (r_m + h) * s * s)
-
-
-@cache
-def _radar_map() -> dict[str, str]:
-    try:
-        data = json.loads(RADAR_MAP_FILE.read_text())
-        return dict(data["radars"])
-    except (OSError, ValueError, KeyError) as exc:  # pragma: no cover - a broken install
-        raise InputError(f"data file {RADAR_MAP_FILE.name}: cannot read the radar map ({exc})") from None
-
-
-def organic_radar_id(type_id: str) -> str:
-    """The sensor-catalogue id of an interceptor type's organic fire-control radar."""
-    m = _radar_map()
-    if type_id not in m:
-        raise InputError(f"{RADAR_MAP_FILE.name}: no radar for interceptor '{type_id}'; add it or give radar=ID")
-    return m[type_id]
-
-
-def interceptor_ids() -> list[str]:
-    """The interceptor ids in the catalogue."""
-    from duel import catalog
-
-    return sorted(catalog.entries("interceptors"))
 
 
 @dataclass(frozen=True)
@@ -118,74 +81,27 @@ class InterceptorType:
             fire channels (objects engaged at once).
         max_target_speed_mps: fastest target credited (m/s), None = no limit.
         sources: catalogue source ids of the entry and its values.
-        bands: field -> {low, nominal, high, status} for later Monte Carlo (catalogue units).
+    Values are scalars (one evaluation) or arrays with one value per trial.
     """
 
     id: str
     name: str
-    min_alt_m: float
-    max_alt_m: float
-    max_range_m: float
-    average_speed_mps: float
-    reaction_time_s: float
-    sspk: float
-    missiles_per_launcher: int
-    launchers_per_battery: int
-    simultaneous_engagements: int
-    max_target_speed_mps: float | None = None
-    min_range_m: float = 0.0
+    min_alt_m: Any
+    max_alt_m: Any
+    max_range_m: Any
+    average_speed_mps: Any
+    reaction_time_s: Any
+    sspk: Any
+    missiles_per_launcher: Any
+    launchers_per_battery: Any
+    simultaneous_engagements: Any
+    max_target_speed_mps: Any = None
+    min_range_m: Any = 0.0
     sources: tuple[str, ...] = ()
-    bands: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
-    @classmethod
-    def from_catalog(cls, type_id: str, option: str = "interceptor") -> InterceptorType:
-        """The catalogue interceptor ``type_id`` with its nominal values; unknown id -> InputError naming
-        ``option`` with close ids suggested."""
-        from duel import catalog
-
-        table = catalog.entries("interceptors")
-        key = type_id.strip().lower()
-        if key not in table:
-            raise InputError(f"{option}: {suggest(type_id, table, 'interceptor')}")
-        e = table[key]
-        nom = {f: e[f]["nominal"] for f in _FIELDS if f in e}
-        bands = {
-            f: {"low": e[f].get("low", e[f]["nominal"]), "nominal": e[f]["nominal"],
-                "high": e[f].get("high", e[f]["nominal"]), "status": e[f]["status"]}
-            for f in _FIELDS if f in e
-        }
-        srcs = list(e.get("sources", []))
-        for f in _FIELDS:
-            if f in e:
-                srcs += e[f].get("sources", [])
-        return cls(
-            id=key, name=e["name"],
-            min_alt_m=nom["min_intercept_altitude_km"] * 1e3,
-            max_alt_m=nom["max_intercept_altitude_km"] * 1e3,
-            max_range_m=nom["max_ground_range_km"] * 1e3,
-            average_speed_mps=nom["average_speed_mps"],
-            reaction_time_s=nom["reaction_time_s"],
-            sspk=nom["sspk"],
-            missiles_per_launcher=int(nom["missiles_per_launcher"]),
-            launchers_per_battery=int(nom["launchers_per_battery"]),
-            simultaneous_engagements=int(nom["simultaneous_engagements"]),
-            max_target_speed_mps=nom.get("max_target_speed_mps"),
-            min_range_m=nom.get("min_ground_range_km", 0.0) * 1e3,
-            sources=tuple(dict.fromkeys(srcs)),
-            bands=bands,
-        )
-
-    def flyout_time_s(self, ground_m: Any, alt_m: Any) -> np.ndarray:
+    def flyout_time_s(self, ground_m: Any, alt_m: Any) -> Any:
         """Fly-out time (s) to a point at ground distance ``ground_m`` and altitude ``alt_m``: chord / v_avg."""
         return slant_distance_m(ground_m, alt_m) / self.average_speed_mps
-
-    def in_envelope(self, ground_m: Any, alt_m: Any, speed_mps: Any) -> np.ndarray:
-        """True where a point (ground distance, altitude, target speed) is inside the kinematic envelope."""
-        d, h, v = (np.asarray(x, float) for x in (ground_m, alt_m, speed_mps))
-        ok = (h >= self.min_alt_m) & (h <= self.max_alt_m) & (d <= self.max_range_m) & (d >= self.min_range_m)
-        if self.max_target_speed_mps is not None:
-            ok &= v <= self.max_target_speed_mps
-        return ok
 
     def with_values(self, **changes: Any) -> InterceptorType:
         """A copy with some values changed (e.g. ``sspk=0.5``), for studies and Monte Carlo draws."""
@@ -201,7 +117,7 @@ class Battery:
         lat_deg, lon_deg: launcher (and radar) position, WGS84 deg.
         launchers: launchers in the battery.
         magazine: interceptors available for the whole raid (>= 0).
-        radar: the fire-control :class:`~duel.defence.sensors.Radar`, at the battery.
+        radar: the fire-control :class:`~duel.defence.radar.Radar`, at the battery.
         label: how the user named it (e.g. ``pac-3-mse@kyiv``).
         place: the position in words.
     """
@@ -209,49 +125,62 @@ class Battery:
     type: InterceptorType
     lat_deg: float
     lon_deg: float
-    launchers: int
-    magazine: int
+    launchers: Any
+    magazine: Any
     radar: Radar
     label: str = ""
     place: str = ""
 
     @classmethod
-    def create(
-        cls, type_: InterceptorType | str, lat_deg: float, lon_deg: float, launchers: int | None = None,
-        magazine: int | None = None, radar: str | Radar | None = None, label: str = "", place: str = "",
-        option: str = "--battery",
-    ) -> Battery:
-        """A battery with catalogue defaults: launchers per battery, magazine = launchers x missiles per
-        launcher, the type's organic radar at the battery."""
-        t = InterceptorType.from_catalog(type_, option) if isinstance(type_, str) else type_
-        n = t.launchers_per_battery if launchers is None else launchers
-        if isinstance(n, bool) or int(n) != n or n < 1:
-            raise InputError(f"{option}: launchers must be a whole number >= 1, got {n}")
-        mag = int(n) * t.missiles_per_launcher if magazine is None else magazine
-        if isinstance(mag, bool) or int(mag) != mag or mag < 0:
-            raise InputError(f"{option}: magazine must be a whole number >= 0, got {mag}")
-        if isinstance(radar, Radar):
-            r = radar
-        else:
-            r = Radar.from_catalog(radar or organic_radar_id(t.id), lat_deg, lon_deg, option)
-        return cls(t, float(lat_deg), float(lon_deg), int(n), int(mag), r, label or f"{t.id}@{lat_deg:g},{lon_deg:g}",
-                   place or f"{lat_deg:.4f},{lon_deg:.4f}")
+    def create(cls, type_: InterceptorType, lat_deg: float, lon_deg: float, radar: Radar, launchers: Any = None,
+               magazine: Any = None, label: str = "", place: str = "") -> Battery:
+        """A battery with the type's defaults: launchers per battery, magazine = launchers x missiles per
+        launcher."""
+        n = type_.launchers_per_battery if launchers is None else launchers
+        mag = n * type_.missiles_per_launcher if magazine is None else magazine
+        return cls(type_, float(lat_deg), float(lon_deg), n, mag, radar,
+                   label or f"{type_.id}@{lat_deg:g},{lon_deg:g}", place or f"{lat_deg:.4f},{lon_deg:.4f}")
+
+
+def _count(v: Any) -> Any:
+    """A whole-number input: an int for one evaluation, an array (one value per trial) as it is."""
+    return int(v) if np.ndim(v) == 0 else np.asarray(v)
+
+
+def interceptor_type(inputs: Inputs, tid: str) -> InterceptorType:
+    """The interceptor type ``tid`` from its ``interceptor.ID.*`` inputs (SI inside: km -> m)."""
+    f = inputs.fields(f"interceptor.{tid}")
+    reg = inputs.registry
+    return InterceptorType(
+        id=tid, name=reg.interceptor_name(tid), min_alt_m=f["min_intercept_altitude_km"] * 1e3,
+        max_alt_m=f["max_intercept_altitude_km"] * 1e3, max_range_m=f["max_ground_range_km"] * 1e3,
+        average_speed_mps=f["average_speed_mps"], reaction_time_s=f["reaction_time_s"], sspk=f["sspk"],
+        missiles_per_launcher=_count(f["missiles_per_launcher"]), launchers_per_battery=_count(f["launchers_per_battery"]),
+        simultaneous_engagements=_count(f["simultaneous_engagements"]), max_target_speed_mps=f.get("max_target_speed_mps"),
+        min_range_m=f.get("min_ground_range_km", 0.0) * 1e3, sources=tuple(reg.entry_sources("interceptor", tid)))
+
+
+def radar_at(inputs: Inputs, sid: str, lat_deg: float, lon_deg: float) -> Radar:
+    """The catalogue radar ``sid`` (its ``sensor.ID.*`` inputs) placed at (lat, lon)."""
+    f = inputs.fields(f"sensor.{sid}")
+    reg = inputs.registry
+    return Radar(lat_deg=float(lat_deg), lon_deg=float(lon_deg), antenna_height_m=f["antenna_height_m"],
+                 elevation_mask_deg=f["elevation_mask_deg"], range_ref_m=f["max_range_km"] * 1e3,
+                 rcs_ref_m2=f["reference_rcs_m2"], id=sid, name=reg.sensor_name(sid),
+                 sources=tuple(reg.entry_sources("sensor", sid)))
 
 
 _OFFSET_RE = re.compile(r"^(?P<base>.*?)\+(?P<dist>[0-9]*\.?[0-9]+)\s*km@(?P<az>[-+]?[0-9]*\.?[0-9]+)$", re.I)
 
 
-def _position(text: str, defended: Any, option: str) -> tuple[float, float, str]:
-    from duel import catalog
-    from duel.earth import earth_model, geodesic_forward
-
+def _position(text: str, inputs: Inputs, defended: Place | None, option: str) -> tuple[float, float, str]:
     if "@" in text or re.search(r"[A-Za-z0-9.]\+", text):
         m = _OFFSET_RE.match(text)
         if not m:
             raise InputError(f"{option}: offset '{text}' must look like PLACE+20km@90 (km, azimuth deg from north)")
         base_txt = m.group("base").strip()
         if base_txt:
-            base = catalog.place(base_txt, option)
+            base = inputs.place(base_txt, option)
         elif defended is not None:
             base = defended
         else:
@@ -261,15 +190,16 @@ def _position(text: str, defended: Any, option: str) -> tuple[float, float, str]
             raise InputError(f"{option}: offset {dist_km:g} km is more than 5,000 km")
         lat, lon = geodesic_forward(base.lat_deg, base.lon_deg, az, dist_km * 1e3, earth_model())
         return float(lat), float(lon), f"{base.name} +{dist_km:g} km at {az:g} deg"
-    p = catalog.place(text, option)
+    p = inputs.place(text, option)
     return p.lat_deg, p.lon_deg, p.name
 
 
-def parse_battery(spec: str, defended: Any = None, option: str = "--battery") -> Battery:
-    """A :class:`Battery` from ``TYPE@POSITION[:KEY=VALUE]...`` (syntax in the module docstring).
+def parse_battery(spec: str, inputs: Inputs, defended: Place | None = None, option: str = "--battery") -> Battery:
+    """A :class:`Battery` from ``TYPE@POSITION[:KEY=VALUE]...`` (syntax in the module docstring), its numbers
+    from ``inputs``.
 
-    ``defended``: the defended point (a catalogue ``Place``), the base of offsets written ``+DISTkm@AZ``.
-    Every problem raises :class:`InputError` naming ``option`` and the spec.
+    ``defended``: the defended point, the base of offsets written ``+DISTkm@AZ``. Every problem raises
+    :class:`InputError` naming ``option`` and the spec.
     """
     text = spec.strip()
     if "@" not in text:
@@ -277,11 +207,11 @@ def parse_battery(spec: str, defended: Any = None, option: str = "--battery") ->
     type_txt, rest = text.split("@", 1)
     if not type_txt.strip():
         raise InputError(f"{option}: '{spec}' has no interceptor type before '@' (e.g. pac-3-mse@kyiv)")
-    t = InterceptorType.from_catalog(type_txt.strip(), option)
+    t = interceptor_type(inputs, inputs.registry.interceptor_id(type_txt.strip(), option))
     pos_txt, *opts = rest.split(":")
     if not pos_txt.strip():
         raise InputError(f"{option}: '{spec}' has no position after '@' (place id, LAT,LON or +20km@90)")
-    lat, lon, where = _position(pos_txt.strip(), defended, option)
+    lat, lon, where = _position(pos_txt.strip(), inputs, defended, option)
     kw: dict[str, Any] = {}
     for o in opts:
         if "=" not in o:
@@ -292,8 +222,9 @@ def parse_battery(spec: str, defended: Any = None, option: str = "--battery") ->
                 num = float(v)
             except ValueError:
                 raise InputError(f"{option}: {k} must be a whole number, got '{v}'") from None
-            if not num.is_integer():
-                raise InputError(f"{option}: {k} must be a whole number, got '{v}'")
+            least = 1 if k == "launchers" else 0
+            if not num.is_integer() or num < least:
+                raise InputError(f"{option}: {k} must be a whole number >= {least}, got '{v}'")
             kw[k] = int(num)
         elif k == "sspk":
             try:
@@ -304,9 +235,10 @@ def parse_battery(spec: str, defended: Any = None, option: str = "--battery") ->
                 raise InputError(f"{option}: sspk must be a probability in [0, 1], got {p:g}")
             t = t.with_values(sspk=p)
         elif k == "radar":
-            kw["radar"] = v
+            kw["radar"] = inputs.registry.sensor_id(v, "radar", option)
         else:
             raise InputError(f"{option}: unknown key '{k}' in '{spec}' (launchers, magazine, sspk, radar)")
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise InputError(f"{option}: '{spec}' gives no finite position")
-    return Battery.create(t, lat, lon, label=text, place=where, option=option, **kw)
+    radar = radar_at(inputs, kw.pop("radar", inputs.registry.organic_radar(t.id)), lat, lon)
+    return Battery.create(t, lat, lon, radar, label=text, place=where, **kw)

@@ -51,8 +51,8 @@ Shared model assumptions (closed form and Monte Carlo)
 Random streams
 --------------
 Trial i draws a fixed number K of uniforms at positions [i K, (i+1) K) of the Philox-4x64 stream keyed by
-``seed``; a chunk of trials starting at i0 opens the stream at counter i0 K / 4. Results therefore depend
-only on (seed, trial index), never on the chunk size.
+``seed`` (:func:`duel.defence.streams.philox_block`). Results therefore depend only on (seed, trial index),
+never on the chunk size.
 
 Implementation: the closed form and the Monte Carlo here are thin wrappers over the per-row array forms of
 :mod:`duel.defence.raid_rows` (the same layers in every row), which the batch engine also uses: one model.
@@ -67,6 +67,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from duel.defence.raid_rows import RowLayers, closed_form_rows, expected_shots, simulate_rows, survival_given_track
+from duel.defence.streams import philox_block
 from duel.errors import InputError
 
 __all__ = [
@@ -379,8 +381,6 @@ def sls_expected_shots(
 def _rows_of(layers: Sequence[Layer], pts: Sequence[float], rows: int = 1) -> tuple[Any, tuple[bool, ...], int]:
     """The layers as :class:`~duel.defence.raid_rows.RowLayers` repeated over ``rows`` rows, the per-layer
     doctrine and the largest opportunity count (the array forms every raid computation goes through)."""
-    from duel.defence.raid_rows import RowLayers
-
     def col(values: Sequence[float], dtype: Any = float) -> np.ndarray:
         return np.broadcast_to(np.asarray(values, dtype)[None, :], (rows, len(layers)))
 
@@ -400,8 +400,6 @@ def layer_kill_probability(layer: Layer, p_track: float = 1.0) -> float:
     for shoot-look-shoot S_1 = q^n, S_k = q^n [(1 - p_ka) + p_ka S_(k-1)] (k = 2 is Wilkening's form with
     n1 = n2 = n). ``layer.p_track`` overrides ``p_track``.
     """
-    from duel.defence.raid_rows import survival_given_track
-
     pt = layer.p_track if layer.p_track is not None else _prob("p_track", p_track)
     s = survival_given_track(layer.sspk, layer.shots, layer.opportunities, layer.p_kill_assessment,
                              layer.doctrine == "sls", layer.opportunities, np)
@@ -413,8 +411,6 @@ def layer_expected_shots(layer: Layer, p_track: float = 1.0) -> float:
 
     Salvo: n k. Shoot-look-shoot: n sum_{j<k} [P_t (p_ka q^n)^j + (1 - P_t) p_ka^j].
     """
-    from duel.defence.raid_rows import expected_shots
-
     pt = layer.p_track if layer.p_track is not None else _prob("p_track", p_track)
     return float(expected_shots(layer.sspk, layer.shots, layer.opportunities, pt, layer.p_kill_assessment,
                                 layer.doctrine == "sls", layer.opportunities, np))
@@ -582,8 +578,6 @@ def closed_form_raid(
                     f"layers[{i}]: magazine or fire channels can run short for {w + d} objects; the closed "
                     "form does not apply (use simulate_raid, or ignore_limits=True)"
                 )
-    from duel.defence.raid_rows import closed_form_rows
-
     rl, sls, k_max = _rows_of(layers, [ly.p_track if ly.p_track is not None else pt for ly in layers])
     cf = closed_form_rows(rl, w, d, pdw, sls, k_max, common_mode, pww)
     pmf = np.asarray(cf["pmf"][0], float)
@@ -623,8 +617,6 @@ def simulate_trials(
     trial index), which is how :func:`simulate_raid` and the Monte Carlo engines share one raid model: the
     per-row model of :func:`duel.defence.raid_rows.simulate_rows`, with the same layers in every row.
     """
-    from duel.defence.raid_rows import simulate_rows
-
     w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
     ls = _layers(layers)
     rows, n, n_layers = u.shape[0], w + d, len(ls)
@@ -682,8 +674,7 @@ def simulate_raid(
     used = np.empty(trials, dtype=np.int64)
     for i0 in range(0, trials, chunk_trials):
         m = min(chunk_trials, trials - i0)
-        gen = np.random.Generator(np.random.Philox(key=seed, counter=i0 * (kp // 4)))
-        u = gen.random((m, kp))
+        u = philox_block(seed, i0, i0 + m, kp)
         leakers[i0 : i0 + m], used[i0 : i0 + m] = simulate_trials(u, w, d, layers, pt, pdw, common_mode,
                                                                   p_warhead_engaged=pww)
 

@@ -140,7 +140,7 @@ def simulate_rows(base: Any, per: Any, rl: RowLayers, warheads: int, decoys: int
 
     Uniforms: ``base`` (R, n (1 + 2 L)) for classification, then per layer tracking and priority;
     ``per`` (K, R, 2 n L) for opportunity j: per layer kill draws, then look draws (see
-    :func:`duel.engine.uniform_blocks`). K = ``per.shape[0]`` must be >= every row's opportunities.
+    :func:`duel.trials.engine.uniform_blocks`). K = ``per.shape[0]`` must be >= every row's opportunities.
 
     The raid model of :mod:`duel.defence.raid` (its docstring), with per-row layers: each opportunity serves the
     requesting objects in priority order (fewest engagements so far, then a random draw), at most

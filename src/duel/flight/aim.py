@@ -26,13 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from duel.earth import geodesic_inverse, geodetic_to_ecef
+from duel.physics.earth import (
+    ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef, velocity_from_speed_angles,
+)
 from duel.errors import InputError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
-from duel.flight.integrate import StepPolicy, integrate
+from duel.flight.integrate import integrate
+from duel.flight.stepping import StepPolicy
 from duel.flight.kepler import kepler_arc
 from duel.flight.trajectory import Trajectory, fly_burnout, fly_staged
-from duel.vehicles import StagedMissile
+from duel.flight.vehicles import StagedMissile
 
 SHAPES = ("min-energy", "lofted", "depressed", "max-range", "apogee:KM", "flight-time:SECONDS")
 MISS_TOL_M = 5.0
@@ -117,8 +120,6 @@ class Target:
 
     def predict(self, state: np.ndarray, t_burnout: np.ndarray, earth: Any) -> dict[str, np.ndarray]:
         """Closed-form (Kepler) range error (m), total time (s) and apogee height (m) of burnout states."""
-        from duel.earth import ecef_to_geodetic
-
         arc = kepler_arc(state, earth, self.radius_m)
         lat, lon, _ = ecef_to_geodetic(arc.impact_ecef[:, 0], arc.impact_ecef[:, 1], arc.impact_ecef[:, 2], earth)
         ok = np.isfinite(lat)
@@ -208,8 +209,6 @@ def aim_burnout(
         return fly_burnout(target.lat0, target.lon0, altitude_m, v, g, az, beta_kg_m2, physics, policy, record, backend)
 
     def predict(v: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
-        from duel.earth import velocity_from_speed_angles
-
         n = len(v)
         lat, lon = np.full(n, target.lat0), np.full(n, target.lon0)
         pos = np.column_stack(geodetic_to_ecef(lat, lon, np.full(n, altitude_m), physics.earth))
@@ -317,17 +316,15 @@ class _BoostGrid:
 def _boost_grid(missile: StagedMissile, target: Target, physics: Physics, policy: StepPolicy) -> _BoostGrid:
     tables = BoostTables.from_missile(missile)
     k = len(KICK_GRID_DEG)
-    from duel.earth import enu_basis
-
     lat, lon = np.full(k, target.lat0), np.full(k, target.lon0)
     x, y, z = geodetic_to_ecef(lat, lon, np.zeros(k), physics.earth)
     east, north, up = enu_basis(lat, lon)
     kk, a = np.radians(KICK_GRID_DEG)[:, None], np.radians(target.azimuth_deg)
     kick_dir = np.cos(kk) * up + np.sin(kk) * (np.sin(a) * east + np.cos(a) * north)
     lanes = LaneParams(np.full(k, tables.end_s[-1]), np.full(k, missile.reentry_beta_kg_m2), kick_dir)
-    log, rec = integrate(np.column_stack([x, y, z, np.zeros((k, 3))]), np.zeros(k), lanes, tables, physics,
-                         policy, record=True, until_burnout=True)
-    t, st = rec.assemble(k)  # type: ignore[union-attr]
+    flown = integrate(np.column_stack([x, y, z, np.zeros((k, 3))]), np.zeros(k), lanes, tables, physics,
+                      policy, record=True, until_burnout=True)
+    log, t, st = flown.log, flown.t, flown.state
     t_first_cut = tables.pitch_vertical_s + tables.pitch_kick_s  # cut-offs are allowed once the kick is over
     flew = np.isfinite(log.burnout_t)  # kicks that crash during the boost are dropped from the grid
     if not flew.any():

@@ -1,21 +1,25 @@
-"""One flight from a user's request: resolve places and missile in the catalogue, check inputs, aim, fly.
+"""One flight from a user's request: places and missile from the model's inputs, checks, aim, fly.
 
-This is what ``duel fly`` (and the scenario runner) call; it holds no physics of its own. Inputs use the
-edge units of the CLI (deg, km, m/s); every check names the CLI option it refers to.
+This is what ``duel fly``, ``duel basing`` and the scenario pipeline call; it holds no physics of its own.
+The request uses the edge units of the CLI (deg, km, m/s); every check names the CLI option it refers to.
+Every number (places, the missile, the burnout-state defaults) comes from :class:`~duel.scenario.inputs.Inputs`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
+from dataclasses import dataclass, replace
 import numpy as np
 
-from duel.earth import earth_model
+from duel.backend import get_backend
 from duel.errors import InputError
 from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, parse_shape
 from duel.flight.dynamics import Physics
+from duel.flight.summary import FlightSummary, summarize
 from duel.flight.trajectory import Trajectory, fly_burnout
+from duel.flight.vehicles import StagedMissile, staged_missile
+from duel.physics.earth import earth_model
+from duel.scenario.inputs import Inputs
+from duel.scenario.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,8 @@ class FlightRequest:
     azimuth_deg: float | None = None
     burnout_speed_mps: float | None = None
     burnout_angle_deg: float | None = None
-    burnout_altitude_km: float = 0.0
+    burnout_altitude_km: float | None = None
     beta_kg_m2: float | None = None
-    default_beta_kg_m2: float = 8_000.0
     earth: str = "wgs84"
     rotation: bool = True
     atmosphere: bool = True
@@ -41,12 +44,34 @@ class FlightRequest:
 
 @dataclass
 class Flight:
-    """A solved flight: the recorded trajectory, its summary document and a title for tables."""
+    """A solved flight: the recorded trajectory, its summary, a title for tables, the aim (parameters of the
+    flown arc) and the missile flown (None for a burnout-state flight)."""
 
     trajectory: Trajectory
-    summary: dict[str, Any]
+    summary: FlightSummary
     title: str
     aim: AimResult | None = None
+    missile: StagedMissile | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same strike on another trajectory shape: its summary, or why it cannot be flown."""
+
+    trajectory: str
+    summary: FlightSummary | None
+    error: str | None = None
+
+
+def compare_shapes(req: FlightRequest, shapes: list[str], inputs: Inputs) -> list[Comparison]:
+    """``req`` flown again on each of ``shapes`` (e.g. ``lofted``, ``depressed``)."""
+    out = []
+    for shape in shapes:
+        try:
+            out.append(Comparison(shape, solve_flight(replace(req, shape=shape), inputs).summary))
+        except InputError as exc:
+            out.append(Comparison(shape, None, str(exc)))
+    return out
 
 
 def _positive(value: float | None, option: str, unit: str) -> None:
@@ -63,7 +88,7 @@ def _check(req: FlightRequest) -> None:
                          "a ballistic missile burns out below 8,000 m/s")
     if req.burnout_angle_deg is not None and not (-89.9 <= req.burnout_angle_deg <= 89.9):
         raise InputError(f"--burnout-angle: {req.burnout_angle_deg:g} deg is outside -89.9..89.9")
-    if not (0.0 <= req.burnout_altitude_km <= 2_000.0):
+    if req.burnout_altitude_km is not None and not (0.0 <= req.burnout_altitude_km <= 2_000.0):
         raise InputError(f"--burnout-altitude: {req.burnout_altitude_km:g} km is outside 0..2,000 km")
     if req.azimuth_deg is not None and not np.isfinite(req.azimuth_deg):
         raise InputError("--azimuth: must be a number of degrees")
@@ -71,32 +96,31 @@ def _check(req: FlightRequest) -> None:
         raise InputError("--missile: give either a missile or a burnout state (--burnout-speed/--burnout-angle), not both")
 
 
-def solve_flight(req: FlightRequest) -> Flight:
-    """Resolve, check, aim and fly the request; raises :class:`InputError` naming the bad option."""
-    from duel import catalog
-
+def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
+    """Resolve, check, aim and fly the request with the numbers of ``inputs`` (default: the registry's
+    nominals); raises :class:`InputError` naming the bad option."""
     _check(req)
-    from duel.backend import get_backend
-
+    inputs = inputs if inputs is not None else Inputs(Registry.default())
     backend = get_backend(req.backend)
     physics = Physics(earth_model(req.earth, rotation=req.rotation, j2=req.j2), atmosphere=req.atmosphere)  # type: ignore[arg-type]
-    launch = catalog.place(req.launch, "--from")
-    target = catalog.place(req.target, "--to") if req.target else None
+    launch = inputs.place(req.launch, "--from")
+    target = inputs.place(req.target, "--to") if req.target else None
     shape = parse_shape(req.shape)
     sources = list(launch.sources) + (list(target.sources) if target else [])
     where = f"{launch.name} → {target.name}" if target else f"{launch.name}, azimuth {req.azimuth_deg}"
 
     if req.missile:
-        m = catalog.missile(req.missile)
+        m = staged_missile(inputs, inputs.registry.missile_id(req.missile, "--missile"))
         if target is None:
             raise InputError("--to: a target is required with --missile")
         tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
         res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2, backend=backend)
-        sources += catalog.missile_sources(m.id)
-        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params)
+        sources += inputs.registry.entry_sources("missile", m.id)
+        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params, m)
 
-    beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else req.default_beta_kg_m2
-    h_b = req.burnout_altitude_km * 1e3
+    beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else float(inputs["flight.burnout_beta_kg_m2"])
+    h_b = (req.burnout_altitude_km if req.burnout_altitude_km is not None
+           else float(inputs["flight.burnout_altitude_km"])) * 1e3
     if target is None:
         if req.burnout_speed_mps is None or req.burnout_angle_deg is None or req.azimuth_deg is None:
             raise InputError("--to: give a target, or a free flight with --burnout-speed, --burnout-angle and --azimuth")
@@ -107,9 +131,7 @@ def solve_flight(req: FlightRequest) -> Flight:
         if not tr.landed[0]:
             raise InputError(f"--burnout-speed: {req.burnout_speed_mps:,.0f} m/s at {req.burnout_angle_deg:g} deg "
                              "does not come down (orbit or escape)")
-        from duel.report.flight import fly_summary
-
-        summary = fly_summary(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta})
+        summary = summarize(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta})
         return Flight(tr, summary, f"free flight from {where}")
     if req.burnout_angle_deg is not None:
         raise InputError("--burnout-angle: with --to the solver finds the angle; drop --burnout-angle "
@@ -119,11 +141,10 @@ def solve_flight(req: FlightRequest) -> Flight:
     return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta})
 
 
-def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dict[str, float]) -> Flight:
-    from duel.report.flight import fly_summary
+def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dict[str, float],
+          missile: StagedMissile | None = None) -> Flight:
+    summary = summarize(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra)
+    return Flight(res.trajectory, summary, title, res, missile)
 
-    summary = fly_summary(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra)
-    return Flight(res.trajectory, summary, title, res)
 
-
-__all__ = ["Flight", "FlightRequest", "solve_flight"]
+__all__ = ["Comparison", "Flight", "FlightRequest", "compare_shapes", "solve_flight"]

@@ -5,7 +5,7 @@ arrays of shape (N,). Acceleration:
 
     a = g(r) - 2 w x v - w x (w x r) + (T u_T - D v/|v|) / m
 
-with g point mass + J2 (:func:`duel.earth.gravity_xp`), w the Earth's rotation about +z, T the thrust along
+with g point mass + J2 (:func:`duel.physics.earth.gravity_xp`), w the Earth's rotation about +z, T the thrust along
 the unit vector u_T of the pitch programme, and D the drag. The air co-rotates with the Earth, so the
 airspeed is the ECEF velocity. In powered flight D = 1/2 rho v^2 Cd(Mach) A (A from the current stage's
 diameter); after burnout the flying object is a reentry object with D/m = rho v^2 / (2 beta).
@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from duel.earth import EarthModel, gravity_xp, height_xp
-from duel.vehicles import StagedMissile
+from duel.physics.atmosphere import atmosphere_xp
+from duel.physics.earth import EarthModel, gravity_xp, height_xp
+from duel.flight.vehicles import StagedMissile
 
 # phase codes, per trajectory and step
 VERTICAL, KICK, GRAVITY_TURN, COAST = 0, 1, 2, 3
@@ -55,7 +56,7 @@ class BoostTables:
 
     @classmethod
     def from_missile(cls, m: StagedMissile) -> BoostTables:
-        """Tables for a :class:`~duel.vehicles.StagedMissile`."""
+        """Tables for a :class:`~duel.flight.vehicles.StagedMissile`."""
         gross = np.array([s.gross_mass_kg for s in m.stages])
         burn = np.array([s.burn_time_s for s in m.stages])
         end = np.cumsum(burn)
@@ -111,8 +112,6 @@ def air(h: Any, physics: Physics, xp: Any = np) -> tuple[Any, Any, Any]:
     if not physics.atmosphere:
         zero = xp.zeros_like(h)
         return zero, zero, zero + 300.0
-    from duel.atmosphere import atmosphere_xp
-
     rho, p, _t, a = atmosphere_xp(h, xp)
     return rho, p, a
 

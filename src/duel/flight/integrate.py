@@ -1,129 +1,131 @@
-"""Batch integration: fixed-step RK4 with a per-trajectory step policy and per-trajectory events.
+"""Batch integration: the one loop of :mod:`duel.flight.stepping`, driven two ways.
 
-The pieces are separate (after diffrax's split): the vector field is :func:`duel.flight.dynamics.acceleration`;
-the stepper is classical RK4 (:func:`rk4_step`); the step policy (:class:`StepPolicy`) picks each
-trajectory's step from its phase and height and shortens it so that no step crosses a thrust-phase boundary
-(end of the vertical rise or kick, stage burnout, thrust cut-off); events (burnouts, apogee, the 100 km and
-30 km crossings on the way down, impact) are located inside a step on the cubic Hermite interpolant of the
-height built from the states and vertical speeds at both ends.
+* **Compacting driver** (``numpy``, the CPU default): a Python loop over steps; every step is
+  :func:`~duel.flight.stepping.take_step` on the lanes still flying, events are located at once in the step
+  that contains them, and lanes that land, crash or time out leave the batch (compaction: later steps cost
+  only what still flies).
+* **Fixed-shape driver** (``gpu`` and ``jax-cpu``: one ``jax.jit``-compiled ``jax.lax.while_loop``;
+  ``numpy-xp``: the same body in a Python loop, for tests): every array keeps the batch shape (N,) from the
+  first step to the last, finished lanes are frozen (step 0), and for events inside a step the loop keeps
+  only the bracketing step (time, step, state at its start); after the loop each bracket is stepped again
+  (same arithmetic) and located with the same :func:`~duel.flight.stepping.locate`. No data-dependent
+  control flow remains in the loop, so it compiles once.
 
-Every trajectory has its own time, step and status, so N trajectories in one call give the same numbers as
-N single calls (no operation mixes trajectories). Landed trajectories leave the active set (compaction).
+Both drivers call the same step, event tests, bisection and interpolation, so they give the same numbers
+(the compiled one may differ in the last bits where XLA reorders floating-point operations). Every
+trajectory has its own time, step and status; N trajectories in one call give the numbers of N single calls.
 
 Why a hand-written RK4 rather than ``solve_ivp``: it runs over the whole batch at once and, written against
-an array namespace, on a GPU library too; ``solve_ivp`` (DOP853) is kept as the accuracy reference
-(``duel.flight.reference``). Measurements in ``../shared/research/ecosystem.md`` §1.
+an array namespace, on a GPU too; ``solve_ivp`` (DOP853) is the accuracy reference
+(:mod:`duel.flight.reference`; measurements in ``docs/performance.md``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from duel.earth import height_xp
-from duel.flight.dynamics import COAST, BoostTables, LaneParams, Physics, acceleration, phase_and_stage
+from duel.backend import Backend, get_backend
+from duel.flight.dynamics import BoostTables, LaneParams, Physics, acceleration, phase_and_stage
+from duel.flight.events import CROSSING_KEYS, CROSSINGS, CRASHED, FLYING, IMPACT, TIMEOUT, Crossing, EventLog
+from duel.flight.stepping import (
+    Accel, Step, StepPolicy, crossed, event_state, hermite, locate, phase_bounds, python_fori, rk4_step, stage_ends,
+    take_step, vertical_speed,
+)
+from duel.physics.earth import height_xp
 
-# trajectory status codes
-FLYING, IMPACT, CRASHED, TIMEOUT = 0, 1, 2, 3
-STATUS_NAMES = {FLYING: "flying", IMPACT: "impact", CRASHED: "crashed in boost", TIMEOUT: "did not land"}
+ALL_EVENTS: tuple[str, ...] = ("burnout", *CROSSING_KEYS)
+"""Event names the drivers can record: the thrust cut-off and every crossing of :data:`CROSSINGS`."""
+MAX_STEPS = 1_000_000  # safety bound on the fixed-shape loop's iterations (timeouts end every flight long before)
+RECORD_STEPS = 512  # first size of the fixed-shape driver's recording buffers (doubled when a flight needs more)
+_TABLE_ARRAYS = ("start_s", "end_s", "mass_above_kg", "gross_kg", "mdot_kg_s", "thrust_vac_n",
+                 "pressure_area_m2", "area_m2", "drag_mach", "drag_cd")
+_TABLE_SCALARS = ("pitch_vertical_s", "pitch_kick_s", "payload_kg")
+_IMPACT = next(c for c in CROSSINGS if c.key == "impact")
 
-DOWN_LEVELS_M = (100_000.0, 30_000.0)
+
+@dataclasses.dataclass
+class Flown:
+    """What a batch integration returns: the event log and, when recorded, every step's time (N, S) in s
+    and ECEF state (N, S, 6), NaN-padded after each trajectory ends (JAX arrays on the device when asked)."""
+
+    log: EventLog
+    t: Any = None
+    state: Any = None
 
 
-@dataclass(frozen=True)
-class StepPolicy:
-    """Step sizes (s): ``boost_s`` in powered flight; in free flight ``high_s`` above ``high_m``,
-    ``mid_s`` down to ``low_m`` and ``low_s`` below, never more than ``drag_fraction`` of the drag time
-    scale 2 beta / (rho v) (so low-beta objects get small steps where drag is strong), nor less than
-    ``min_s``. ``t_max_s`` ends flights that never come down.
+def integrate(
+    state0: np.ndarray,
+    t0: Any,
+    lanes: LaneParams,
+    tables: BoostTables | None,
+    physics: Physics,
+    policy: StepPolicy = StepPolicy(),
+    *,
+    backend: Backend | str = "numpy",
+    record: bool = False,
+    until_burnout: bool = False,
+    chunk: int | None = None,
+    events: Sequence[str] = ALL_EVENTS,
+    accel: Accel = acceleration,
+    stats: dict[str, Any] | None = None,
+    max_steps: int = MAX_STEPS,
+    device_arrays: bool = False,
+) -> Flown:
+    """Integrate N trajectories from ECEF states ``state0`` (N, 6) (m, m/s) at times ``t0`` (N,) (s) to impact.
 
-    The defaults keep impact points within a few metres of the DOP853 reference (rtol 1e-9) for staged
-    IRBM flights (docs/validation.md).
+    Args:
+        tables: the boost (None for flights that start at burnout; then ``lanes.cutoff_s <= t0``).
+        backend: ``numpy`` (compacting driver) or a fixed-shape backend (``gpu``, ``jax-cpu``, ``numpy-xp``).
+        record: keep every step's state (time series).
+        until_burnout: stop each trajectory at its thrust cut-off (boost only).
+        chunk: trajectories per driver run (default: the backend's); never changes a number.
+        events: which of :data:`ALL_EVENTS` to record (fewer, less work); landing always ends a flight.
+        accel: the vector field, signature of :func:`duel.flight.dynamics.acceleration`.
+        stats: if given, filled with ``steps`` (most steps of a chunk), ``chunks`` and ``chunk``.
+        max_steps: bound on the fixed-shape loop's iterations.
+        device_arrays: fixed-shape JAX backends return the recording as JAX arrays on the device.
     """
-
-    boost_s: float = 1.0
-    high_s: float = 10.0
-    mid_s: float = 2.0
-    low_s: float = 1.0
-    high_m: float = 80_000.0
-    low_m: float = 40_000.0
-    drag_fraction: float = 0.05
-    min_s: float = 0.01
-    t_max_s: float = 4 * 3600.0
-
-    def coast_step(self, h: Any, speed: Any, beta: Any, xp: Any = np) -> Any:
-        """Free-flight step (s) for heights h (m), speeds (m/s) and ballistic coefficients (kg/m^2).
-
-        Written for an array namespace ``xp``, so the NumPy loop and the compiled GPU loop share it.
-        """
-        band = xp.where(h > self.high_m, self.high_s, xp.where(h > self.low_m, self.mid_s, self.low_s))
-        rho_est = 1.225 * xp.exp(-xp.maximum(h, 0.0) / 7_200.0)  # exponential air, for the step size only
-        tau = 2.0 * beta / (rho_est * xp.maximum(speed, 1.0))
-        return xp.maximum(xp.minimum(band, self.drag_fraction * tau), self.min_s)
+    unknown = set(events) - set(ALL_EVENTS)
+    if unknown:
+        raise ValueError(f"unknown events {sorted(unknown)}; known: {ALL_EVENTS}")
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    state0 = np.asarray(state0, float)
+    n = state0.shape[0]
+    t0 = np.broadcast_to(np.asarray(t0, float), (n,))
+    size = max(1, min(be.chunk if chunk is None else int(chunk), n))
+    wanted = tuple(e for e in ALL_EVENTS if e in set(events))
+    if be.name == "numpy":
+        return _compacting(state0, t0, lanes, tables, physics, policy, record, until_burnout, size, wanted, accel,
+                           stats)
+    return _fixed_shape(state0, t0, lanes, tables, physics, policy, be, record, until_burnout, size, wanted, accel,
+                        stats, max_steps, device_arrays)
 
 
-@dataclass
-class EventLog:
-    """Per-trajectory event records (arrays over the batch; NaN where an event did not happen).
-
-    Times in s from launch, heights in m, speeds in m/s (Earth-relative); the final burnout and impact keep
-    the full ECEF state (m, m/s) in ``burnout_state``/``impact_state`` of shape (N, 6).
-    """
-
-    n: int
-    n_stages: int
-    status: np.ndarray = field(init=False)
-    stage_burnout_t: np.ndarray = field(init=False)
-    stage_burnout_h: np.ndarray = field(init=False)
-    stage_burnout_v: np.ndarray = field(init=False)
-    burnout_t: np.ndarray = field(init=False)
-    burnout_state: np.ndarray = field(init=False)
-    apogee_t: np.ndarray = field(init=False)
-    apogee_h: np.ndarray = field(init=False)
-    apogee_v: np.ndarray = field(init=False)
-    down_t: np.ndarray = field(init=False)
-    down_v: np.ndarray = field(init=False)
-    impact_t: np.ndarray = field(init=False)
-    impact_state: np.ndarray = field(init=False)
-    max_speed: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        nan = lambda *shape: np.full(shape, np.nan)  # noqa: E731
-        self.status = np.full(self.n, FLYING)
-        self.stage_burnout_t = nan(self.n, self.n_stages)
-        self.stage_burnout_h = nan(self.n, self.n_stages)
-        self.stage_burnout_v = nan(self.n, self.n_stages)
-        self.burnout_t = nan(self.n)
-        self.burnout_state = nan(self.n, 6)
-        self.apogee_t = nan(self.n)
-        self.apogee_h = nan(self.n)
-        self.apogee_v = nan(self.n)
-        self.down_t = nan(self.n, len(DOWN_LEVELS_M))
-        self.down_v = nan(self.n, len(DOWN_LEVELS_M))
-        self.impact_t = nan(self.n)
-        self.impact_state = nan(self.n, 6)
-        self.max_speed = np.zeros(self.n)
-
-    def take(self, idx: np.ndarray) -> EventLog:
-        """The records of the trajectories at ``idx`` (an index array)."""
-        out = EventLog(len(idx), self.n_stages)
-        for name, value in vars(self).items():
-            if isinstance(value, np.ndarray):
-                setattr(out, name, value[idx])
-        return out
+def _chunks(n: int, size: int) -> list[slice]:
+    return [slice(a, min(n, a + size)) for a in range(0, n, size)]
 
 
-@dataclass
+def _pad_columns(parts: list[np.ndarray]) -> np.ndarray:
+    """Per-chunk recordings (m_i, w_i, ...) stacked along the batch, NaN-padded to the widest."""
+    width = max(p.shape[1] for p in parts)
+    pad = [((0, 0), (0, width - p.shape[1])) + ((0, 0),) * (p.ndim - 2) for p in parts]
+    return np.concatenate([np.pad(p, w, constant_values=np.nan) for p, w in zip(parts, pad)])
+
+
+# ----------------------------------------------------------------------------------- compacting driver
+@dataclasses.dataclass
 class Recording:
     """Time series of a batch: lists of per-step samples (lane indices, time, state), assembled later."""
 
-    lanes: list[np.ndarray] = field(default_factory=list)
-    t: list[np.ndarray] = field(default_factory=list)
-    state: list[np.ndarray] = field(default_factory=list)
+    lanes: list[np.ndarray] = dataclasses.field(default_factory=list)
+    t: list[np.ndarray] = dataclasses.field(default_factory=list)
+    state: list[np.ndarray] = dataclasses.field(default_factory=list)
 
-    def add(self, idx: np.ndarray, t: np.ndarray, s: tuple[np.ndarray, ...]) -> None:
+    def add(self, idx: np.ndarray, t: np.ndarray, s: Sequence[np.ndarray]) -> None:
         """Record the states ``s`` at times ``t`` of the trajectories ``idx``."""
         self.lanes.append(idx.copy())
         self.t.append(t.copy())
@@ -146,179 +148,373 @@ class Recording:
         return tt, ss
 
 
-def rk4_step(t: Any, s: tuple[Any, ...], dt: Any, rhs: Any) -> tuple[Any, ...]:
-    """One classical Runge-Kutta step of size dt (per trajectory) for the second-order system rhs(t, s)."""
-    x, y, z, vx, vy, vz = s
-
-    def deriv(tt: Any, st: tuple[Any, ...]) -> tuple[Any, ...]:
-        ax, ay, az = rhs(tt, st)
-        return st[3], st[4], st[5], ax, ay, az
-
-    k1 = deriv(t, s)
-    half = 0.5 * dt
-    k2 = deriv(t + half, tuple(a + half * b for a, b in zip(s, k1)))
-    k3 = deriv(t + half, tuple(a + half * b for a, b in zip(s, k2)))
-    k4 = deriv(t + dt, tuple(a + dt * b for a, b in zip(s, k3)))
-    sixth = dt / 6.0
-    return tuple(a + sixth * (b1 + 2.0 * b2 + 2.0 * b3 + b4) for a, b1, b2, b3, b4 in zip(s, k1, k2, k3, k4))
-
-
-def _hermite(p0: np.ndarray, d0: np.ndarray, p1: np.ndarray, d1: np.ndarray, dt: np.ndarray, tau: np.ndarray):
-    """Cubic Hermite value and time derivative at fraction tau of a step (values p, time derivatives d)."""
-    t2, t3 = tau * tau, tau * tau * tau
-    h00, h10, h01, h11 = 2 * t3 - 3 * t2 + 1, t3 - 2 * t2 + tau, -2 * t3 + 3 * t2, t3 - t2
-    g00, g10, g01, g11 = 6 * t2 - 6 * tau, 3 * t2 - 4 * tau + 1, -6 * t2 + 6 * tau, 3 * t2 - 2 * tau
-    val = h00 * p0 + h10 * dt * d0 + h01 * p1 + h11 * dt * d1
-    der = (g00 * p0 + g10 * dt * d0 + g01 * p1 + g11 * dt * d1) / dt
-    return val, der
-
-
-def _cross_fraction(h0, hd0, h1, hd1, dt, level, iters: int = 50) -> np.ndarray:
-    """Fraction tau in [0, 1] of a step where the Hermite height first falls to ``level`` (bisection)."""
-    lo, hi = np.zeros_like(h0), np.ones_like(h0)
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        val, _ = _hermite(h0 - level, hd0, h1 - level, hd1, dt, mid)
-        above = val > 0
-        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-    return 0.5 * (lo + hi)
-
-
-def _peak_fraction(h0, hd0, h1, hd1, dt, iters: int = 50) -> np.ndarray:
-    """Fraction tau in [0, 1] of a step where the Hermite height peaks (bisection on its derivative)."""
-    lo, hi = np.zeros_like(h0), np.ones_like(h0)
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        _, der = _hermite(h0, hd0, h1, hd1, dt, mid)
-        rising = der > 0
-        lo, hi = np.where(rising, mid, lo), np.where(rising, hi, mid)
-    return 0.5 * (lo + hi)
-
-
-def _vertical_speed(s: tuple[np.ndarray, ...], physics: Physics) -> np.ndarray:
-    """Rate of change of height (m/s): velocity along the ellipsoid normal."""
-    e = physics.earth
-    nx, ny, nz = s[0] / e.a_m**2, s[1] / e.a_m**2, s[2] / e.b_m**2
-    nn = np.sqrt(nx * nx + ny * ny + nz * nz)
-    return (s[3] * nx + s[4] * ny + s[5] * nz) / nn
-
-
-def integrate(
-    state0: np.ndarray,
-    t0: np.ndarray,
-    lanes: LaneParams,
-    tables: BoostTables | None,
-    physics: Physics,
-    policy: StepPolicy = StepPolicy(),
-    record: bool = False,
-    until_burnout: bool = False,
-) -> tuple[EventLog, Recording | None]:
-    """Integrate N trajectories from ECEF states ``state0`` (N, 6) at times ``t0`` (N,) until impact.
-
-    ``tables`` describes the boost (None for flights that start at burnout, where ``lanes.cutoff_s`` must be
-    <= t0). With ``until_burnout`` each trajectory stops at its thrust cut-off (boost only). Returns the
-    event log and, with ``record=True``, every step's state for time series.
-    """
+def _compacting(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: BoostTables | None, physics: Physics,
+                policy: StepPolicy, record: bool, until_burnout: bool, size: int, events: tuple[str, ...],
+                accel: Accel, stats: dict[str, Any] | None) -> Flown:
     n = state0.shape[0]
-    n_stages = 0 if tables is None else len(tables.end_s)
-    log = EventLog(n, n_stages)
+    log = EventLog(n, 0 if tables is None else len(tables.end_s))
+    ts, states, steps = [], [], 0
+    chunks = _chunks(n, size)
+    for sl in chunks:
+        idx = np.arange(sl.start, sl.stop)
+        part, rec, k = _compacting_loop(state0[sl], t0[sl], lanes.take(idx) if len(chunks) > 1 else lanes, tables,
+                                        physics, policy, record, until_burnout, events, accel)
+        log.assign(sl, part)
+        steps = max(steps, k)
+        if rec is not None:
+            t, st = rec.assemble(sl.stop - sl.start)
+            ts.append(t)
+            states.append(st)
+    if stats is not None:
+        stats.update(steps=steps, chunks=len(chunks), chunk=size)
+    if not record:
+        return Flown(log)
+    return Flown(log, _pad_columns(ts), _pad_columns(states))
+
+
+def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: BoostTables | None,
+                     physics: Physics, policy: StepPolicy, record: bool, until_burnout: bool, events: tuple[str, ...],
+                     accel: Accel) -> tuple[EventLog, Recording | None, int]:
+    """The compacting loop over one chunk: returns its event log, recording and number of steps."""
+    n = state0.shape[0]
+    log = EventLog(n, 0 if tables is None else len(tables.end_s))
     rec = Recording() if record else None
     idx = np.arange(n)
     t = np.asarray(t0, float).copy()
     s = tuple(state0[:, k].astype(float).copy() for k in range(6))
     lp = lanes
-    earth = physics.earth
-
-    # flights that start at or after cut-off: the burnout event is the initial state
-    at_burnout = lp.cutoff_s <= t
+    bounds = phase_bounds(tables)
+    crossings = [c for c in CROSSINGS if c.key in events]
+    at_burnout = lp.cutoff_s <= t  # flights that start at or after cut-off: the burnout event is the initial state
     log.burnout_t[at_burnout] = t[at_burnout]
     log.burnout_state[at_burnout] = state0[at_burnout]
-    if tables is not None:
-        bounds_fixed = np.concatenate([[tables.pitch_vertical_s, tables.pitch_vertical_s + tables.pitch_kick_s],
-                                       tables.end_s])
     if rec is not None:
         rec.add(idx, t, s)
-
+    k = 0
     while idx.size:
-        phase, stage = phase_and_stage(t, lp.cutoff_s, tables)
-        h0 = height_xp(s[0], s[1], s[2], earth)
-        coast = phase == COAST
-        speed0 = np.sqrt(s[3] ** 2 + s[4] ** 2 + s[5] ** 2)
-        dt = np.where(coast, policy.coast_step(h0, speed0, lp.beta_kg_m2), policy.boost_s)
-        if tables is not None and not coast.all():
-            bounds = np.concatenate([np.broadcast_to(bounds_fixed, (idx.size, bounds_fixed.size)),
-                                     lp.cutoff_s[:, None]], axis=1)
-            ahead = np.where(bounds > t[:, None] + 1e-9, bounds, np.inf).min(axis=1)
-            dt = np.where(coast, dt, np.minimum(dt, ahead - t))
-
-        def rhs(tt, st, phase=phase, stage=stage, lp=lp):
-            return acceleration(tt, st, phase, stage, lp, tables, physics)
-
-        s1 = rk4_step(t, s, dt, rhs)
-        t1 = t + dt
-        h1 = height_xp(s1[0], s1[1], s1[2], earth)
-        hd0, hd1 = _vertical_speed(s, physics), _vertical_speed(s1, physics)
-        speed1 = np.sqrt(s1[3] ** 2 + s1[4] ** 2 + s1[5] ** 2)
-        log.max_speed[idx] = np.maximum(log.max_speed[idx], speed1)
-
+        k += 1
+        st = take_step(t, s, lp, tables, bounds, physics, policy, np, accel=accel)
+        log.max_speed[idx] = np.maximum(log.max_speed[idx], st.speed1)
         if tables is not None:
-            # stage burnouts and thrust cut-off happen exactly at step ends
-            powered = ~coast
-            for k, end in enumerate(tables.end_s):
-                hit = powered & (np.abs(t1 - end) < 1e-9) & (end <= lp.cutoff_s + 1e-9)
+            stage_hits, cut = stage_ends(st, tables, lp.cutoff_s)
+            for j, hit in enumerate(stage_hits):
                 if hit.any():
-                    j = idx[hit]
-                    log.stage_burnout_t[j, k], log.stage_burnout_h[j, k], log.stage_burnout_v[j, k] = (
-                        t1[hit], h1[hit], speed1[hit])
-            cut = powered & (np.abs(t1 - lp.cutoff_s) < 1e-9)
-            if cut.any():
-                j = idx[cut]
-                log.burnout_t[j] = t1[cut]
-                log.burnout_state[j] = np.stack([c[cut] for c in s1], axis=-1)
-
-        # apogee and downward crossings, in free flight only
-        peak = coast & (hd0 > 0) & (hd1 <= 0)
-        if peak.any():
-            tau = _peak_fraction(h0[peak], hd0[peak], h1[peak], hd1[peak], dt[peak])
-            val, _ = _hermite(h0[peak], hd0[peak], h1[peak], hd1[peak], dt[peak], tau)
-            log.apogee_t[idx[peak]] = t[peak] + tau * dt[peak]
-            log.apogee_h[idx[peak]] = val
-            vel = [_hermite(s[c][peak], s[c + 3][peak], s1[c][peak], s1[c + 3][peak], dt[peak], tau)[1]
-                   for c in range(3)]
-            log.apogee_v[idx[peak]] = np.sqrt(sum(v * v for v in vel))
-        for k, level in enumerate(DOWN_LEVELS_M):
-            down = coast & (h0 > level) & (h1 <= level)
-            if down.any():
-                tau = _cross_fraction(h0[down], hd0[down], h1[down], hd1[down], dt[down], level)
-                vel = [_hermite(s[c][down], s[c + 3][down], s1[c][down], s1[c + 3][down], dt[down], tau)[1]
-                       for c in range(3)]
-                log.down_t[idx[down], k] = t[down] + tau * dt[down]
-                log.down_v[idx[down], k] = np.sqrt(sum(v * v for v in vel))
-
-        landed = coast & (h0 > 0) & (h1 <= 0)
-        crashed = ~coast & (h1 < -1.0)
-        timeout = t1 > policy.t_max_s
-        if landed.any():
-            tau = _cross_fraction(h0[landed], hd0[landed], h1[landed], hd1[landed], dt[landed], 0.0)
-            pos_vel = [_hermite(s[c][landed], s[c + 3][landed], s1[c][landed], s1[c + 3][landed], dt[landed], tau)
-                       for c in range(3)]
-            state_imp = np.stack([p for p, _ in pos_vel] + [v for _, v in pos_vel], axis=-1)
-            j = idx[landed]
-            log.impact_t[j] = t[landed] + tau * dt[landed]
-            log.impact_state[j] = state_imp
-            log.status[j] = IMPACT
-            if rec is not None:
-                rec.add(j, log.impact_t[j], tuple(state_imp[:, c] for c in range(6)))
+                    lanes_hit = idx[hit]
+                    log.stage_burnout_t[lanes_hit, j] = st.t1[hit]
+                    log.stage_burnout_h[lanes_hit, j] = st.h1[hit]
+                    log.stage_burnout_v[lanes_hit, j] = st.speed1[hit]
+            if cut.any() and "burnout" in events:
+                log.burnout_t[idx[cut]] = st.t1[cut]
+                log.burnout_state[idx[cut]] = np.stack([c[cut] for c in st.s1], axis=-1)
+        for c in crossings:
+            hit = crossed(st, c)
+            if hit.any():
+                _record_crossing(log, c, idx[hit], st, hit, rec)
+        landed = crossed(st, _IMPACT)
+        crashed = ~st.coast & (st.h1 < -1.0)
+        timeout = st.t1 > policy.t_max_s
+        log.status[idx[landed]] = IMPACT
         log.status[idx[crashed & ~landed]] = CRASHED
         log.status[idx[timeout & ~landed & ~crashed]] = TIMEOUT
-
         keep = ~(landed | crashed | timeout)
         if until_burnout:
-            keep &= t1 < lp.cutoff_s - 1e-9
+            keep &= st.t1 < lp.cutoff_s - 1e-9
         if rec is not None:
-            rec.add(idx[keep], t1[keep], tuple(c[keep] for c in s1))
-        idx, t = idx[keep], t1[keep]
-        s = tuple(c[keep] for c in s1)
+            rec.add(idx[keep], st.t1[keep], tuple(c[keep] for c in st.s1))
+        idx, t = idx[keep], st.t1[keep]
+        s = tuple(c[keep] for c in st.s1)
         if not keep.all():
             lp = lp.take(keep)
-    return log, rec
+    return log, rec, k
+
+
+def _record_crossing(log: EventLog, c: Crossing, lanes: np.ndarray, st: Step, hit: np.ndarray,
+                     rec: Recording | None) -> None:
+    """Locate crossing ``c`` inside the step of the lanes ``hit`` and write it into the log (and, for the
+    impact, the recording)."""
+    h0, hd0, h1, hd1, dt = st.h0[hit], st.hd0[hit], st.h1[hit], st.hd1[hit], st.dt[hit]
+    tau = locate(h0, hd0, h1, hd1, dt, c.level_m, c.kind == "peak")
+    pos, vel, v = event_state([a[hit] for a in st.s], [a[hit] for a in st.s1], dt, tau)
+    t_ev = st.t[hit] + tau * dt
+    log.crossing_t[c.key][lanes] = t_ev
+    log.crossing_v[c.key][lanes] = v
+    log.crossing_h[c.key][lanes] = hermite(h0, hd0, h1, hd1, dt, tau)[0] if c.kind == "peak" else c.level_m
+    if c.key == "impact":
+        state = np.stack(pos + vel, axis=-1)
+        log.impact_state[lanes] = state
+        if rec is not None:
+            rec.add(lanes, t_ev, tuple(state[:, k] for k in range(6)))
+
+
+# --------------------------------------------------------------------------------- fixed-shape driver
+@dataclasses.dataclass(frozen=True)
+class _Spec:
+    """Everything static about one fixed-shape program (hashable: the compile-cache key)."""
+
+    physics: Physics
+    policy: StepPolicy
+    events: tuple[str, ...]
+    until_burnout: bool
+    n_stages: int  # 0: flights start at burnout (no boost tables)
+    table_scalars: tuple[float, ...]
+    accel: Accel
+    max_steps: int
+    record_steps: int = 0  # > 0: record every step's state in buffers of this many samples per lane
+
+
+def _program(spec: _Spec, xp: Any, while_loop: Callable[..., Any], fori_loop: Callable[..., Any]
+             ) -> Callable[..., dict[str, Any]]:
+    """The whole integration as a pure function of fixed-shape arrays, for namespace ``xp`` and a loop
+    primitive (``jax.lax.while_loop``, or a Python loop for ``numpy-xp``)."""
+    physics, policy = spec.physics, spec.policy
+    boost = spec.n_stages > 0
+    crossings = [c for c in CROSSINGS if c.key in spec.events]
+    record = spec.record_steps > 0
+
+    def run(t0: Any, s0: tuple[Any, ...], cutoff: Any, beta: Any, kick_dir: Any, tab: Any) -> dict[str, Any]:
+        tables = BoostTables(**tab, **dict(zip(_TABLE_SCALARS, spec.table_scalars))) if boost else None
+        bounds = phase_bounds(tables, xp)
+        lanes = LaneParams(cutoff_s=cutoff, beta_kg_m2=beta, kick_dir=kick_dir)
+        nan = xp.full(t0.shape, xp.nan)
+        no = xp.zeros(t0.shape, dtype=bool)
+
+        def body(c: dict[str, Any]) -> dict[str, Any]:
+            active = c["active"]
+            st = take_step(c["t"], c["s"], lanes, tables, bounds, physics, policy, xp, active, spec.accel)
+            out = dict(c)
+            out["max_speed"] = xp.where(active, xp.maximum(c["max_speed"], st.speed1), c["max_speed"])
+            if boost:
+                stage_hits, cut = stage_ends(st, tables, cutoff, xp)
+                out["sb"] = tuple(tuple(xp.where(hit & active, v, old) for v, old in zip((st.t1, st.h1, st.speed1), prev))
+                                  for hit, prev in zip(stage_hits, c["sb"]))
+                if "burnout" in spec.events:
+                    cut = cut & active
+                    out["bo_t"] = xp.where(cut, st.t1, c["bo_t"])
+                    out["bo_s"] = tuple(xp.where(cut, a, b) for a, b in zip(st.s1, c["bo_s"]))
+            for cr in crossings:  # keep the bracketing step of each crossing (the impact's is the frozen state)
+                if cr.key == "impact":
+                    continue
+                hit = active & crossed(st, cr)
+                t_b, dt_b, s_b = c[cr.key]
+                out[cr.key] = (xp.where(hit, st.t, t_b), xp.where(hit, st.dt, dt_b),
+                               tuple(xp.where(hit, a, b) for a, b in zip(st.s, s_b)))
+                out[cr.key + "_hit"] = c[cr.key + "_hit"] | hit
+            landed = active & crossed(st, _IMPACT)
+            crashed = active & ~st.coast & (st.h1 < -1.0) & ~landed
+            timeout = active & (st.t1 > policy.t_max_s) & ~landed & ~crashed
+            out["status"] = xp.where(landed, IMPACT, xp.where(crashed, CRASHED, xp.where(timeout, TIMEOUT, c["status"])))
+            keep = active & ~(landed | crashed | timeout)
+            if spec.until_burnout:
+                keep = keep & (st.t1 < cutoff - 1e-9)
+            out["dt_last"] = xp.where(landed, st.dt, c["dt_last"])
+            move = active & ~landed  # a landed lane stays at the start of its last step
+            out["t"] = xp.where(move, st.t1, st.t)
+            out["s"] = tuple(xp.where(move, a, b) for a, b in zip(st.s1, st.s))
+            out["active"] = keep
+            out["k"] = c["k"] + 1
+            if record:  # every step end of a lane that flies on, as the compacting driver records
+                col = c["k"] + 1
+                out["rec_t"] = _set_column(c["rec_t"], col, xp.where(keep, st.t1, xp.nan), xp)
+                out["rec_s"] = _set_column(c["rec_s"], col, xp.stack([xp.where(keep, a, xp.nan) for a in st.s1], -1), xp)
+                out["nrec"] = xp.where(keep, col + 1, c["nrec"])
+            return out
+
+        def cond(c: dict[str, Any]) -> Any:
+            return xp.any(c["active"]) & (c["k"] < spec.max_steps)
+
+        c0: dict[str, Any] = {"k": xp.asarray(0), "t": t0, "s": tuple(s0), "active": xp.ones(t0.shape, dtype=bool),
+                              "status": xp.full(t0.shape, FLYING), "max_speed": xp.zeros_like(t0),
+                              "dt_last": xp.zeros_like(t0)}
+        if boost:
+            c0["sb"] = tuple((nan, nan, nan) for _ in range(spec.n_stages))
+        if "burnout" in spec.events:
+            at_burnout = cutoff <= t0
+            c0["bo_t"] = xp.where(at_burnout, t0, nan)
+            c0["bo_s"] = tuple(xp.where(at_burnout, a, nan) for a in s0)
+        for cr in crossings:
+            if cr.key != "impact":
+                c0[cr.key] = (nan, nan, tuple(nan for _ in range(6)))
+                c0[cr.key + "_hit"] = no
+        if record:
+            c0["rec_t"] = _set_column(xp.full((t0.shape[0], spec.record_steps), xp.nan), 0, t0, xp)
+            c0["rec_s"] = _set_column(xp.full((t0.shape[0], spec.record_steps, 6), xp.nan), 0, xp.stack(list(s0), -1), xp)
+            c0["nrec"] = xp.ones(t0.shape, dtype=int)
+        c = while_loop(cond, body, c0)
+
+        res: dict[str, Any] = {"status": c["status"], "max_speed": c["max_speed"], "steps": c["k"]}
+        if boost:
+            res["sb"] = c["sb"]
+        if "burnout" in spec.events:
+            res["bo_t"], res["bo_s"] = c["bo_t"], c["bo_s"]
+        brackets = {cr.key: (c[cr.key + "_hit"], *c[cr.key]) for cr in crossings if cr.key != "impact"}
+        if any(cr.key == "impact" for cr in crossings):
+            brackets["impact"] = (c["status"] == IMPACT, c["t"], c["dt_last"], c["s"])
+        if brackets:
+            res.update(_locate_brackets(brackets, t0, s0, lanes, tables, spec, xp, fori_loop))
+        if record:  # landed lanes end with the impact sample, as in the compacting driver
+            landed = c["status"] == IMPACT
+            col = xp.where(landed, c["nrec"], spec.record_steps)  # out of range: dropped
+            res["rec_t"] = _set_at(c["rec_t"], col, res["impact_t"], xp)
+            res["rec_s"] = _set_at(c["rec_s"], col, xp.stack(list(res["impact_s"]), -1), xp)
+            res["nrec"] = xp.where(landed, c["nrec"] + 1, c["nrec"])
+        return res
+
+    return run
+
+
+def _locate_brackets(brackets: dict[str, tuple[Any, ...]], t0: Any, s0: tuple[Any, ...], lanes: LaneParams,
+                     tables: BoostTables | None, spec: _Spec, xp: Any, fori_loop: Callable[..., Any]) -> dict[str, Any]:
+    """Every crossing's bracketing step taken again and located, all kinds at once (len(brackets) x N lanes)."""
+    names = list(brackets)
+    n = t0.shape[0]
+    cat = xp.concatenate
+    hit = cat([brackets[k][0] for k in names])
+    tb = xp.where(hit, cat([brackets[k][1] for k in names]), cat([t0] * len(names)))
+    dtb = xp.where(hit, cat([brackets[k][2] for k in names]), 1.0)
+    sb0 = tuple(xp.where(hit, cat([brackets[k][3][j] for k in names]), cat([s0[j]] * len(names)))
+                for j in range(6))  # finite dummies where there is no event
+    by_key = {c.key: c for c in CROSSINGS}
+    level = cat([xp.full(t0.shape, by_key[k].level_m) for k in names])
+    peak = cat([xp.full(t0.shape, by_key[k].kind == "peak") for k in names])
+    lanes_all = LaneParams(cat([lanes.cutoff_s] * len(names)), cat([lanes.beta_kg_m2] * len(names)),
+                           cat([lanes.kick_dir] * len(names)))
+    phase, stage = phase_and_stage(tb, lanes_all.cutoff_s, tables, xp)
+
+    def rhs(tt: Any, st: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+        return spec.accel(tt, st, phase, stage, lanes_all, tables, spec.physics, xp)
+
+    sb1 = rk4_step(tb, sb0, dtb, rhs)
+    earth = spec.physics.earth
+    h0, h1 = height_xp(sb0[0], sb0[1], sb0[2], earth, xp), height_xp(sb1[0], sb1[1], sb1[2], earth, xp)
+    hd0, hd1 = vertical_speed(sb0, spec.physics, xp), vertical_speed(sb1, spec.physics, xp)
+    tau = locate(h0, hd0, h1, hd1, dtb, level, peak, xp, fori_loop)
+    pos, vel, v = event_state(sb0, sb1, dtb, tau, xp)
+    t_ev = xp.where(hit, tb + tau * dtb, xp.nan)
+    v_ev = xp.where(hit, v, xp.nan)
+    h_ev = xp.where(hit, xp.where(peak, hermite(h0, hd0, h1, hd1, dtb, tau)[0], level), xp.nan)
+    out: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        sl = slice(i * n, (i + 1) * n)
+        out[name + "_t"], out[name + "_v"], out[name + "_h"] = t_ev[sl], v_ev[sl], h_ev[sl]
+        if name == "impact":
+            out["impact_s"] = tuple(xp.where(hit[sl], a[sl], xp.nan) for a in pos + vel)
+    return out
+
+
+def _set_column(buf: Any, col: Any, values: Any, xp: Any) -> Any:
+    """``buf`` with column ``col`` (a scalar index along axis 1) set to ``values``; out of range: unchanged."""
+    if xp is np:
+        if int(col) < buf.shape[1]:
+            buf[:, int(col)] = values
+        return buf
+    return buf.at[:, col].set(values, mode="drop")
+
+
+def _set_at(buf: Any, col: Any, values: Any, xp: Any) -> Any:
+    """``buf`` with entry (i, col[i]) set to ``values[i]`` for every lane i; columns out of range: unchanged."""
+    rows = xp.arange(buf.shape[0])
+    if xp is np:
+        ok = col < buf.shape[1]
+        buf[rows[ok], col[ok]] = values[ok]
+        return buf
+    return buf.at[rows, col].set(values, mode="drop")
+
+
+def _python_while(cond: Callable[[Any], Any], body: Callable[[Any], Any], c: Any) -> Any:
+    while bool(cond(c)):
+        c = body(c)
+    return c
+
+
+def _fixed_shape(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: BoostTables | None,
+                 physics: Physics, policy: StepPolicy, be: Backend, record: bool, until_burnout: bool, size: int,
+                 events: tuple[str, ...], accel: Accel, stats: dict[str, Any] | None, max_steps: int,
+                 device_arrays: bool) -> Flown:
+    n = state0.shape[0]
+    n_stages = 0 if tables is None else len(tables.end_s)
+    spec = _Spec(physics, policy, events, until_burnout, n_stages,
+                 tuple(float(getattr(tables, k)) for k in _TABLE_SCALARS) if tables is not None else (),
+                 accel, max_steps, RECORD_STEPS if record else 0)
+    kick = lanes.kick_dir if len(lanes.kick_dir) else np.zeros((n, 3))
+    tab = {k: np.asarray(getattr(tables, k), float) for k in _TABLE_ARRAYS} if tables is not None else None
+    if be.uses_jax:
+        import jax
+
+        tab = jax.device_put(tab, be.jax_device) if tab is not None else None
+
+    def call(sl: slice, spec: _Spec) -> dict[str, Any]:
+        pad = size - (sl.stop - sl.start) if be.uses_jax else 0  # one compiled shape for every chunk
+
+        def put(a: np.ndarray) -> Any:
+            a = np.asarray(a, float)
+            if pad:
+                a = np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])
+            return be.put(a)
+
+        if be.uses_jax:
+            import jax
+
+            prog = be.compiled(("integrate", spec), _program(spec, be.xp, jax.lax.while_loop, jax.lax.fori_loop))
+        else:
+            prog = _program(spec, np, _python_while, python_fori)
+        s = put(state0[sl])
+        out = prog(put(t0[sl]), tuple(s[:, k] for k in range(6)), put(lanes.cutoff_s[sl]), put(lanes.beta_kg_m2[sl]),
+                   put(kick[sl]), tab)
+
+        def back(key: str, a: Any) -> Any:  # to the host (the recording stays on the device when asked)
+            if not getattr(a, "ndim", 0):
+                return a
+            a = a[: a.shape[0] - pad]
+            return a if device_arrays and be.uses_jax and key in ("rec_t", "rec_s") else np.asarray(a)
+
+        return {k: tuple(_tree(v, lambda a, k=k: back(k, a))) if isinstance(v, tuple) else back(k, v)
+                for k, v in out.items()}
+
+    log = EventLog(n, n_stages)
+    steps, rec_t, rec_s = 0, [], []
+    chunks = _chunks(n, size)
+    for sl in chunks:
+        res = call(sl, spec)
+        while spec.record_steps and int(np.max(np.asarray(res["nrec"]))) > spec.record_steps:  # buffers too small
+            spec = dataclasses.replace(spec, record_steps=2 * spec.record_steps)
+            res = call(sl, spec)
+        _fill(log, sl, res, n_stages)
+        if spec.record_steps:
+            rec_t.append(res["rec_t"])
+            rec_s.append(res["rec_s"])
+        steps = max(steps, int(res["steps"]))
+    if stats is not None:
+        stats.update(steps=steps, chunks=len(chunks), chunk=size)
+    if not record:
+        return Flown(log)
+    if device_arrays and be.uses_jax:
+        import jax.numpy as jnp
+
+        width = max(a.shape[1] for a in rec_t)  # chunks may have doubled their buffers: pad to the widest
+        pad_to = lambda a: jnp.pad(a, ((0, 0), (0, width - a.shape[1])) + ((0, 0),) * (a.ndim - 2),  # noqa: E731
+                                   constant_values=jnp.nan)
+        return Flown(log, jnp.concatenate([pad_to(a) for a in rec_t]), jnp.concatenate([pad_to(a) for a in rec_s]))
+    width = max(int(np.max(np.sum(np.isfinite(a), axis=1))) for a in rec_t)
+    return Flown(log, _pad_columns([a[:, :width] for a in rec_t]), _pad_columns([a[:, :width] for a in rec_s]))
+
+
+def _tree(v: tuple[Any, ...], fn: Callable[[Any], Any]) -> list[Any]:
+    """``fn`` applied to every array of a nested tuple."""
+    return [tuple(_tree(x, fn)) if isinstance(x, tuple) else fn(x) for x in v]
+
+
+def _fill(log: EventLog, sl: slice, res: dict[str, Any], n_stages: int) -> None:
+    """Copy one chunk's program results into the event log."""
+    log.status[sl] = res["status"]
+    log.max_speed[sl] = res["max_speed"]
+    for k in range(n_stages):
+        log.stage_burnout_t[sl, k], log.stage_burnout_h[sl, k], log.stage_burnout_v[sl, k] = res["sb"][k]
+    if "bo_t" in res:
+        log.burnout_t[sl] = res["bo_t"]
+        log.burnout_state[sl] = np.stack(res["bo_s"], axis=-1)
+    for key in CROSSING_KEYS:
+        if key + "_t" in res:
+            log.crossing_t[key][sl], log.crossing_v[key][sl], log.crossing_h[key][sl] = (
+                res[key + "_t"], res[key + "_v"], res[key + "_h"])
+    if "impact_s" in res:
+        log.impact_state[sl] = np.stack(res["impact_s"], axis=-1)

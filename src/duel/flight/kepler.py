@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from duel.earth import EarthModel
+from duel.physics.earth import EarthModel
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from duel.earth import height_xp
+from duel.physics.earth import height_xp
 from duel.flight.dynamics import BoostTables, LaneParams, Physics, acceleration, phase_and_stage
 
 

@@ -4,7 +4,7 @@ A recording is what the integrators keep with ``record=True`` / ``record_steps``
 ends (times (N, K), NaN after the last) and ECEF states (N, K, 6) (m, m/s). Between two recorded samples the
 position is the cubic Hermite interpolant built from the two positions and velocities (C1, exact at the
 samples; the same interpolant the integrators use to locate events) and the velocity its derivative.
-Latitude, longitude and height come from :func:`duel.earth.geodetic_xp`.
+Latitude, longitude and height come from :func:`duel.physics.earth.geodetic_xp`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from duel.earth import EarthModel, geodetic_xp
+from duel.physics.earth import EarthModel, geodetic_xp
 
 
 def hermite_grid(t: Any, state: Any, grid: Any, earth: EarthModel, xp: Any = np) -> tuple[Any, Any, Any, Any]:

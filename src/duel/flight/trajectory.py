@@ -13,15 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from duel.earth import (
+from duel.physics.atmosphere import atmosphere_xp
+from duel.physics.earth import (
     EarthModel, ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef, speed_angles,
     velocity_from_speed_angles,
 )
+from duel.backend import Backend
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
-from duel.flight.integrate import DOWN_LEVELS_M, IMPACT, STATUS_NAMES, EventLog, StepPolicy, integrate
-from duel.vehicles import StagedMissile
+from duel.flight.events import IMPACT, STATUS_NAMES, EventLog
+from duel.flight.integrate import integrate
+from duel.flight.stepping import StepPolicy
+from duel.flight.vehicles import StagedMissile
 
-RECORD_STEPS = 512  # first size of the recording buffers of the compiled loop (doubled when a flight needs more)
 MACH_CEILING_M = 86_000.0  # above this the speed of sound of the US76 86 km level is used for Mach
 
 
@@ -119,24 +122,16 @@ class Trajectory:
 
 def mach_number(speed: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Mach number: speed over the US76 speed of sound at height h (the 86 km value above 86 km)."""
-    from duel.atmosphere import atmosphere_xp
-
     _, _, _, a = atmosphere_xp(np.clip(h, 0.0, MACH_CEILING_M))
     return speed / a
 
 
 def _integrate(state0: np.ndarray, lanes: LaneParams, tables: BoostTables | None, physics: Physics,
-               policy: StepPolicy, record: bool, backend: Any) -> tuple[Any, Any, Any]:
-    """Event log, recorded times and states (None, None unless ``record``) from the NumPy integrator or
-    ``backend.run_integration`` (which records into fixed-size buffers, :data:`RECORD_STEPS` to start)."""
-    t0 = np.zeros(state0.shape[0])
-    if backend is not None and backend.name != "numpy":
-        if not record:
-            return backend.run_integration(state0, t0, lanes, tables, physics, policy), None, None
-        return backend.run_integration(state0, t0, lanes, tables, physics, policy, record_steps=RECORD_STEPS)
-    log, rec = integrate(state0, t0, lanes, tables, physics, policy, record)
-    t, st = rec.assemble(state0.shape[0]) if rec else (None, None)
-    return log, t, st
+               policy: StepPolicy, record: bool, backend: Backend | str | None) -> tuple[EventLog, Any, Any]:
+    """Event log and, with ``record``, the recorded times and states (else None, None), flown from t = 0."""
+    flown = integrate(state0, np.zeros(state0.shape[0]), lanes, tables, physics, policy,
+                      backend=backend or "numpy", record=record)
+    return flown.log, flown.t, flown.state
 
 
 def fly_burnout(
@@ -181,30 +176,3 @@ def fly_staged(
     lanes = LaneParams(cutoff_s=cut, beta_kg_m2=beta, kick_dir=kick_dir)
     log, t, st = _integrate(state0, lanes, tables, physics, policy, record, backend)
     return Trajectory(physics, lat, lon, az, log, t, st)
-
-
-def events_of(tr: Trajectory, i: int = 0) -> list[dict[str, float | str]]:
-    """The named events of trajectory i in time order: time (s), altitude (km), speed (m/s)."""
-    log = tr.log
-    ev: list[dict[str, float | str]] = []
-
-    def add(name: str, t: float, h_m: float, v: float) -> None:
-        if np.isfinite(t):
-            ev.append({"name": name, "time_s": float(t), "altitude_km": float(h_m) / 1e3, "speed_mps": float(v)})
-
-    n_st = log.stage_burnout_t.shape[1]
-    if n_st:
-        add("launch", 0.0, 0.0, 0.0)
-    for k in range(n_st):
-        add(f"stage {k + 1} burnout", log.stage_burnout_t[i, k], log.stage_burnout_h[i, k], log.stage_burnout_v[i, k])
-    h_b, v_b, _ = tr.burnout_speed_angle()
-    cut_is_stage_end = n_st and np.isclose(log.burnout_t[i], log.stage_burnout_t[i, -1])
-    if not cut_is_stage_end:
-        add("thrust cut-off" if n_st else "burnout", log.burnout_t[i], h_b[i], v_b[i])
-    add("apogee", log.apogee_t[i], log.apogee_h[i], log.apogee_v[i])
-    for k, level in enumerate(DOWN_LEVELS_M):
-        add(f"descending through {level / 1e3:.0f} km", log.down_t[i, k], level, log.down_v[i, k])
-    if tr.landed[i]:
-        speed, _ = tr.impact_speed_angle()
-        add("impact", log.impact_t[i], 0.0, speed[i])
-    return sorted(ev, key=lambda e: e["time_s"])

@@ -4,8 +4,9 @@ Times are seconds relative to launch (t = 0). Per trial: the notifier queues a N
 ``-lead_time_s``; it crosses the simulated link (``link`` delay, drop, retries, partition) to the
 recipient (e.g. the third party that received the Nov 2024 notice); then a watch officer
 (``watch``), a relay decision (relayed with ``relay_probability`` after ``relay``) and the defender's
-dissemination (``dissemination``). Every one of these is a notional distribution: no public source gives
-them (research/notification.md §2.6). Sensors alone inform the defender at ``sensor_cue_s``.
+dissemination (``dissemination``). Every one of these is a notional distribution (the ``notice.exchange.*`` model
+inputs): no public document gives hotline link latencies, watch-officer times or relay policies. Sensors
+alone inform the defender at ``sensor_cue_s``.
 Warning time = ``impact_s`` minus the time the defender is informed.
 """
 
@@ -19,12 +20,6 @@ from duel.notify.party import Policy
 from duel.notify.sim import SIM_EPOCH, notice_fields, sim_keys, sim_party
 from duel.notify.simnet import Faults, SimNet
 
-DEFAULT_LINK = Dist("lognormal", 2.0, 0.5)
-DEFAULT_WATCH = Dist("lognormal", 300.0, 0.5)
-DEFAULT_RELAY = Dist("lognormal", 600.0, 0.7)
-DEFAULT_DISSEMINATION = Dist("lognormal", 120.0, 0.5)
-
-
 def _pct(xs: list[float]) -> dict[str, float] | None:
     import numpy as np
 
@@ -35,11 +30,10 @@ def _pct(xs: list[float]) -> dict[str, float] | None:
 
 
 def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, *, apogee_s: float, reentry_s: float,
-                          impact_s: float, sensor_cue_s: float | None = None, link: Dist = DEFAULT_LINK,
-                          watch: Dist = DEFAULT_WATCH, relay: Dist = DEFAULT_RELAY, relay_probability: float = 1.0,
-                          dissemination: Dist = DEFAULT_DISSEMINATION, drop: float = 0.0, duplicate: float = 0.0,
-                          retries: int = 5, partition: tuple[float, float] | None = None, regime: str = "goodwill",
-                          missile_class: str = "IRBM") -> dict[str, Any]:
+                          impact_s: float, link: Dist, watch: Dist, relay: Dist, dissemination: Dist,
+                          relay_probability: float, drop: float, retries: int, sensor_cue_s: float | None = None,
+                          duplicate: float = 0.0, partition: tuple[float, float] | None = None,
+                          regime: str = "goodwill", missile_class: str = "IRBM") -> dict[str, Any]:
     """Monte Carlo of notice → defender (times in s from launch); trial i from the stream (seed, i).
 
     ``partition`` = (start, end) s from launch while the link is down. Returns delivered/acked shares,

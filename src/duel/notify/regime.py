@@ -1,4 +1,4 @@
-"""Notification regimes (data file ``duel/data/regimes.toml``, with sources) and the compliance checks a notice is held to.
+"""Notification regimes (data file ``duel/notify/regimes.toml``, with sources) and the compliance checks a notice is held to.
 
 Source tags ``S1`` ... are those of ``research/notification.md`` (titles and URLs listed there). A minimum
 lead time of ``None`` means the regime fixes none (or none is public). Checks return human-readable flags;
@@ -28,11 +28,11 @@ class Regime:
 
 
 def _load_regimes() -> dict[str, Regime]:
-    """Read ``duel/data/regimes.toml`` (hours in the file, seconds here)."""
+    """Read ``duel/notify/regimes.toml`` (hours in the file, seconds here)."""
     import tomllib
     from importlib.resources import files
 
-    raw = tomllib.loads(files("duel").joinpath("data", "regimes.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads(files("duel.notify").joinpath("regimes.toml").read_text(encoding="utf-8"))
     return {
         name: Regime(name, r["title"], r["legal_status"], tuple(r["classes"]),
                      r["min_lead_h"] * 3600.0 if "min_lead_h" in r else None,
@@ -42,7 +42,7 @@ def _load_regimes() -> dict[str, Regime]:
 
 
 REGIMES: dict[str, Regime] = _load_regimes()
-"""The regimes by id (data file ``duel/data/regimes.toml``)."""
+"""The regimes by id (data file ``duel/notify/regimes.toml``)."""
 
 
 def _hours(s: float) -> str:

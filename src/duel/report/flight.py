@@ -1,6 +1,7 @@
-"""Flight summaries for people and programs: the ``duel fly`` JSON document, the rich table and tracks.
+"""A flight for people: the ``duel fly`` table and the time series written to a file.
 
-Presentation only: everything here reads a :class:`~duel.flight.trajectory.Trajectory` and formats it.
+Presentation only: it formats a :class:`~duel.flight.summary.FlightSummary` and a recorded
+:class:`~duel.flight.trajectory.Trajectory`; it computes nothing.
 """
 
 from __future__ import annotations
@@ -10,47 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from duel.flight.trajectory import MACH_CEILING_M, Trajectory, events_of
-
-
-def _f(x: Any) -> float | None:
-    """A finite float, or None (JSON null) for NaN."""
-    x = float(x)
-    return x if np.isfinite(x) else None
-
-
-def fly_summary(
-    tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float | None, sources: list[str],
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ``duel fly`` JSON document of trajectory 0 (keys are a contract: see the README)."""
-    ser = tr.series(0)
-    h_b, v_b, g_b = tr.burnout_speed_angle()
-    lat, lon = tr.impact_geodetic()
-    speed_i, gamma_i = tr.impact_speed_angle()
-    mach = ser["mach"]
-    out: dict[str, Any] = {
-        "ground_range_km": _f(tr.ground_range_m()[0] / 1e3),
-        "flight_time_s": _f(tr.flight_time_s()[0]),
-        "apogee_km": _f(np.nanmax(ser["altitude_m"]) / 1e3),
-        "max_speed_mps": _f(np.nanmax(ser["speed_mps"])),
-        # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
-        "max_mach": _f(np.nanmax(np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan))),
-        "miss_distance_km": None if miss_m is None else _f(miss_m / 1e3),
-        "azimuth_deg": _f(azimuth_deg % 360.0),
-        "trajectory": trajectory,
-        "burnout": {"time_s": _f(tr.log.burnout_t[0]), "altitude_km": _f(h_b[0] / 1e3), "speed_mps": _f(v_b[0]),
-                    "angle_deg": _f(g_b[0])},
-        "impact": {"lat_deg": _f(lat[0]), "lon_deg": _f(lon[0]), "speed_mps": _f(speed_i[0]),
-                   "angle_deg": _f(gamma_i[0]), "mach": _f(mach[-1])},
-        "events": events_of(tr, 0),
-        "sources": sorted(set(sources)),
-        "status": tr.status_names()[0],
-        "physics": {"earth": tr.earth.label(), "atmosphere": tr.physics.atmosphere},
-    }
-    if extra:
-        out.update(extra)
-    return out
+from duel.flight.trajectory import Trajectory
 
 
 def print_fly_table(s: dict[str, Any], title: str) -> None:

@@ -1,0 +1,124 @@
+"""The advance notice and the readiness it buys the defence.
+
+A launch notice has a lead time before launch (30 min as reported for 21 Nov 2024; 24 h as in the 1988
+US-Soviet agreement; any value), a content (``window``: a time window only; ``launch-area``;
+``impact-area``) and a recipient (``defender``, or ``third-party`` that relays it after a delay). It reaches
+the defender at t = -lead + relay (s from launch). Its effect is explicit and modest: *readiness*. It never
+creates a track, never moves a battery (batteries are where the user puts them) and never shortens a window.
+The rules (their values are the notional ``assumption.*`` inputs, :class:`ReadinessRules`):
+
+* notice received after launch, or none: decision delay as given, catalogue reaction time (level "none");
+* received before launch: the decision delay shrinks to the readiness value (level "alert");
+* received at least ``ready_lead_s`` before launch *and* naming a launch or impact area (the defender knows
+  which batteries to ready and where to look): the reaction time is multiplied by the readiness factor too
+  (level "ready": missiles and radar in ready state, crews at stations).
+
+A longer lead time gives an earlier receipt, hence the same or a higher level, hence delays that are the
+same or shorter: windows can only grow (a property the tests check). Every time is in s; values may be
+arrays over trials (one draw each), which the rules broadcast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+NONE, ALERT, READY = 0, 1, 2  # readiness levels (codes of :func:`readiness_levels`)
+AREA_CONTENTS = ("launch-area", "impact-area")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A launch notice: sent ``lead_s`` before launch (s, >= 0), naming ``content``, to ``recipient``; it
+    reaches the defender ``relay_s`` later (0 for the defender itself; a scalar or an array over trials)."""
+
+    lead_s: float
+    content: str
+    recipient: str
+    relay_s: Any = 0.0
+
+    @property
+    def sent_s(self) -> float:
+        """When the notice is sent (s from launch; negative = before)."""
+        return -self.lead_s
+
+    @property
+    def received_s(self) -> Any:
+        """When the notice reaches the defender (s from launch)."""
+        return -self.lead_s + self.relay_s
+
+
+@dataclass(frozen=True)
+class ReadinessRules:
+    """The notional numbers of the rules (module docstring): decision delay when alerted (s), factor on reaction
+    times when ready, and the lead the defender needs to be ready (s). Scalars or arrays over trials."""
+
+    decision_delay_ready_s: Any
+    reaction_factor_ready: Any
+    ready_lead_s: Any
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The defence's readiness that the notice buys: decision delay (s) and a factor on reaction times."""
+
+    level: str
+    decision_delay_s: float
+    reaction_factor: float
+    notice_received_s: float | None
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "decision_delay_s": self.decision_delay_s,
+                "reaction_factor": self.reaction_factor, "notice_received_s": self.notice_received_s,
+                "note": self.note}
+
+
+def readiness_levels(notice: Notice | None, ready_lead_s: Any) -> tuple[np.ndarray, Any]:
+    """The readiness level (NONE, ALERT or READY, an int array broadcast over the inputs) and the time the
+    notice reaches the defender (s from launch; None without a notice)."""
+    rl = np.asarray(ready_lead_s, float)
+    if notice is None:
+        return np.full(rl.shape, NONE), None
+    rec = np.asarray(notice.received_s, float)
+    before = rec <= 0.0
+    ready = before & (-rec >= rl) & (notice.content in AREA_CONTENTS)
+    return np.where(ready, READY, np.where(before, ALERT, NONE)), notice.received_s
+
+
+def readiness_arrays(notice: Notice | None, decision_delay_s: Any, rules: ReadinessRules
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Decision delay (s) and reaction factor by the rules, broadcast over the inputs' common shape (arrays
+    over trials, or 0-d for one evaluation): alert or ready -> min(decision delay, ready delay); ready ->
+    reaction times x the ready factor."""
+    dd = np.asarray(decision_delay_s, float)
+    level, _ = readiness_levels(notice, rules.ready_lead_s)
+    dec = np.where(level >= ALERT, np.minimum(dd, np.asarray(rules.decision_delay_ready_s, float)), dd)
+    fac = np.where(level == READY, np.asarray(rules.reaction_factor_ready, float), 1.0)
+    shape = np.broadcast_shapes(dec.shape, fac.shape)
+    return np.broadcast_to(dec, shape).astype(float), np.broadcast_to(fac, shape).astype(float)
+
+
+def readiness(notice: Notice | None, decision_delay_s: float, rules: ReadinessRules) -> Readiness:
+    """Readiness level, decision delay and reaction factor of one evaluation, with a note for the report."""
+    level, rec = readiness_levels(notice, rules.ready_lead_s)
+    dec, fac = (float(x) for x in readiness_arrays(notice, decision_delay_s, rules))
+    level = int(level)
+    if level == NONE:
+        why = "no notice" if rec is None else f"notice reached the defender {float(rec) / 60:.1f} min after launch"
+        return Readiness("none", dec, fac, None if rec is None else float(rec),
+                         f"{why}: decision delay and reaction times unchanged")
+    rec = float(rec)
+    if level == READY:
+        return Readiness(
+            "ready", dec, fac, rec,
+            f"notice with the {notice.content} reached the defender {-rec / 60:.1f} min before launch: "  # type: ignore[union-attr]
+            f"decision delay {dec:g} s, reaction times x {fac:g} (notional); no track is created",
+        )
+    return Readiness(
+        "alert", dec, fac, rec,
+        f"notice reached the defender {-rec / 60:.1f} min before launch: decision delay {dec:g} s "
+        "(notional); reaction times unchanged; no track is created",
+    )

@@ -1,0 +1,310 @@
+"""Engagement windows of every battery against every threat object, as fixed-shape array code (any backend).
+
+Scope: kinematics and timing only. Interceptors are envelopes with an SSPK; no guidance, no homing, no damage.
+
+The model. An intercept at time t (s from launch) is *feasible* when the object is inside the battery's
+altitude band, ground-range band and target-speed limit, the battery's radar sees it (4/3-Earth line of
+sight, elevation mask, range for the object's RCS: :mod:`duel.defence.radar`) and an interceptor launched at
+the earliest launch time t_L can be there by t:
+
+    t_L = max(fire-control track, IR cue) + decision delay + reaction time,
+    track = first radar detection + track formation time,
+    feasible(t) = envelope(t) & visible(t) & (t - t_L - fly-out(t) >= 0),
+
+with the fly-out a straight chord at the interceptor's average speed
+(:func:`duel.defence.interceptors.slant_distance_m`). No radar track, no launch: the IR cue alone never
+suffices. A window is a maximal run of feasible samples; objects may have several (their opportunities add).
+
+:func:`window_table` evaluates this for many trials x objects x batteries at once, with every parameter an
+array that broadcasts (so each trial may draw its own SSPK, altitude band, reaction time, RCS...), no Python
+loop over trials, objects or windows, and only operations that JAX compiles (NumPy by default, the GPU under
+``jax.jit``). It serves the Monte Carlo engine and, with ``detail=True``, the nominal case's per-window
+records (:mod:`duel.defence.engagement`): the one implementation of the windows.
+
+Each condition is a *margin*, >= 0 where it holds (altitude above the band's floor, range left to the
+radar's maximum, time to spare for the interceptor, ...); a sample is feasible where all ten hold. Window
+edges and the first detection are placed between samples by linear interpolation of the margins that change
+sign there (the latest crossing when entering, the earliest when leaving): second-order accurate in the
+sample step (within 10^-4 s of a bisection on the interpolated track on the shipped scenarios; the bisection
+is kept as a test oracle).
+
+Shot opportunities per window: ``salvo``, one; shoot-look-shoot with kill-assessment time T_ka,
+1 + floor(L / (F + T_ka)) for a window of length L whose longest fly-out is F (over its samples and both
+edges): the first salvo intercepts at t_first, the look takes T_ka, the next salvo is launched then and
+needs at most F, and so on (conservative: later intercepts are closer). The run statistics come from
+cumulative sums and maxima, not loops: run ids are the cumulative count of run starts; the longest fly-out
+within a run is the cumulative maximum of ``run_id * BIG + fly-out`` (run ids grow along time, so earlier
+runs never win) minus ``run_id * BIG``, read at the run's last sample; the edges of the first
+:data:`REFINED_RUNS` runs are interpolated, later runs (none in the shipped scenarios) use sample times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from duel.defence.interceptors import Battery, slant_distance_m
+from duel.defence.radar import max_detection_range_m, radar_geometry
+from duel.physics.earth import EarthModel, andoyer_lambert_m
+
+_BIG_S = 1.0e6  # > any fly-out time (s); separates run ids in the cumulative maximum
+REFINED_RUNS = 3  # shoot-look-shoot windows per object and battery whose edges are refined between samples
+
+
+class BatteryArrays(NamedTuple):
+    """Battery parameters as arrays that broadcast against (trials, objects, batteries) (SI units).
+
+    A NamedTuple, so JAX treats it as a tree of arrays. ``max_target_speed_mps`` is +inf where none is
+    credited; ``radar_range_m`` is the detection range for the objects' RCS (R^4 scaling already applied).
+    """
+
+    lat_deg: Any
+    lon_deg: Any
+    min_alt_m: Any
+    max_alt_m: Any
+    min_range_m: Any
+    max_range_m: Any
+    max_target_speed_mps: Any
+    average_speed_mps: Any
+    reaction_time_s: Any
+    radar_height_m: Any
+    radar_mask_deg: Any
+    radar_range_m: Any
+
+
+class Timing(NamedTuple):
+    """Timing inputs that broadcast against (trials, objects, batteries): IR cue (s from launch, NaN =
+    none), decision delay (s), fire-control track formation time (s), kill-assessment time (s)."""
+
+    cue_s: Any
+    decision_delay_s: Any
+    track_formation_s: Any
+    kill_assessment_s: Any
+
+
+def cummax_last(a: Any, xp: Any) -> Any:
+    """Cumulative maximum along the last axis (NumPy ufunc accumulate or ``jax.lax.cummax``)."""
+    if xp is np:
+        return np.maximum.accumulate(a, axis=-1)
+    import jax
+
+    return jax.lax.cummax(a, axis=a.ndim - 1)
+
+
+class WindowTable(NamedTuple):
+    """What :func:`window_table` returns, per (..., object, battery) P (SI; times s from launch).
+
+    Always: ``opportunities`` (int), ``t_first_s`` (+inf without a window), ``detection_s`` (first radar
+    detection; NaN if never). With ``detail``: ``launch_s`` (earliest launch, NaN without a track), ``runs``
+    (windows), for the first :data:`REFINED_RUNS` windows (leading axis R; NaN where absent) ``t_in_s``,
+    ``t_out_s``, ``flyout_max_s`` and ``run_opportunities``, and, to say why there is no window,
+    ``in_envelope`` (some sample inside the envelope), ``seen_in_envelope`` (some sample inside and visible),
+    ``seen_in_envelope_from_s`` / ``_to_s`` (first and last such sample) and ``flyout_min_s`` (shortest
+    fly-out inside the envelope).
+    """
+
+    opportunities: Any
+    t_first_s: Any
+    detection_s: Any
+    launch_s: Any = None
+    runs: Any = None
+    t_in_s: Any = None
+    t_out_s: Any = None
+    flyout_max_s: Any = None
+    run_opportunities: Any = None
+    in_envelope: Any = None
+    seen_in_envelope: Any = None
+    seen_in_envelope_from_s: Any = None
+    seen_in_envelope_to_s: Any = None
+    flyout_min_s: Any = None
+
+
+def window_table(
+    time_s: Any,
+    lat_deg: Any,
+    lon_deg: Any,
+    alt_m: Any,
+    speed_mps: Any,
+    bat: BatteryArrays,
+    timing: Timing,
+    earth: EarthModel,
+    sls: bool = False,
+    xp: Any = np,
+    detail: bool = False,
+) -> WindowTable:
+    """Shot opportunities, earliest window start and first radar detection per (..., battery).
+
+    Args:
+        time_s: (S,) sample times (s from launch), increasing; or an array broadcasting with the track
+            (e.g. (T, W, 1, S)) when objects have their own sample times (e.g. each ends at its impact).
+        lat_deg, lon_deg, alt_m, speed_mps: the objects' track, shape P + (S,) where P broadcasts with the
+            batteries' shape (e.g. (T, W, 1, S) against batteries (1, 1, B)); NaN outside a flight.
+        bat: battery parameters, each broadcastable to P (e.g. (T or 1, 1, B)).
+        timing: cue, delays and kill-assessment time, each broadcastable to P.
+        earth: the figure for ground distances (Andoyer-Lambert).
+        sls: shoot-look-shoot (True) or salvo doctrine.
+        xp: the array namespace.
+        detail: also return every window's edges and the diagnostics (:class:`WindowTable`).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf - inf where no speed limit (NumPy only)
+        return _window_table(xp.asarray(time_s), lat_deg, lon_deg, alt_m, speed_mps, bat, timing, earth, sls, xp,
+                             detail)
+
+
+def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any, bat: BatteryArrays,
+                  timing: Timing, earth: EarthModel, sls: bool, xp: Any, detail: bool) -> WindowTable:
+    ex = lambda a: xp.asarray(a)[..., None]  # noqa: E731  (parameters broadcast against the time axis)
+    d = andoyer_lambert_m(ex(bat.lat_deg), ex(bat.lon_deg), lat_deg, lon_deg, earth, xp)
+    rho, eps, margin = radar_geometry(d, ex(bat.radar_height_m), alt_m, xp=xp)
+    sight = [alt_m, margin, eps - xp.radians(ex(bat.radar_mask_deg)), ex(bat.radar_range_m) - rho]
+    sight = [xp.broadcast_to(g, rho.shape) for g in sight]
+    t = xp.broadcast_to(t, rho.shape)
+    vis = _all_hold(sight)
+    seen = xp.any(vis, axis=-1)
+    det = xp.where(seen, _enter_time(sight, t, xp.argmax(vis, axis=-1), xp), xp.nan)
+    trk = det + timing.track_formation_s
+    cue = xp.asarray(timing.cue_s, dtype=float)
+    start = xp.where(xp.isfinite(trk), xp.where(xp.isfinite(cue), xp.fmax(trk, cue), trk), xp.nan)
+    t_launch = start + timing.decision_delay_s + bat.reaction_time_s  # NaN without a track
+    fly = slant_distance_m(d, alt_m, xp=xp) / ex(bat.average_speed_mps)
+    envelope = [xp.broadcast_to(g, rho.shape) for g in (
+        alt_m - ex(bat.min_alt_m), ex(bat.max_alt_m) - alt_m, ex(bat.max_range_m) - d, d - ex(bat.min_range_m),
+        ex(bat.max_target_speed_mps) - speed_mps)]
+    margins = sight + envelope + [t - ex(t_launch) - fly]
+    ok = _all_hold(margins)
+
+    false = xp.zeros(ok.shape[:-1] + (1,), dtype=bool)
+    starts = ok & ~xp.concatenate([false, ok[..., :-1]], axis=-1)
+    ends = ok & ~xp.concatenate([ok[..., 1:], false], axis=-1)
+    run_id = xp.cumsum(starts, axis=-1)
+    n_runs = run_id[..., -1]
+    t_first = xp.where(n_runs > 0, _enter_time(margins, t, xp.argmax(starts, axis=-1), xp), xp.inf)
+    if not sls and not detail:
+        return WindowTable(n_runs, t_first, det)
+    # per run: edges between samples, the longest fly-out (over its samples, from a cumulative maximum, and its
+    # two edges) and, for shoot-look-shoot, 1 + floor(L / (F + T_ka)); the first REFINED_RUNS runs with
+    # sub-sample edges, any later ones on the grid
+    f_run = cummax_last(xp.where(ok, run_id * _BIG_S + fly, -xp.inf), xp) - run_id * _BIG_S
+    t_ka = xp.asarray(timing.kill_assessment_s)
+
+    def count(length: Any, f_max: Any) -> Any:
+        if not sls:
+            return xp.ones(length.shape, dtype=int)
+        cycle = f_max + t_ka
+        return 1 + xp.where(cycle > 0, xp.floor(length / xp.where(cycle > 0, cycle, 1.0) + 1e-9), 0.0).astype(int)
+
+    opp = xp.zeros(n_runs.shape, dtype=int)
+    t_in, t_out, f_max, opp_r = [], [], [], []
+    for r in range(1, REFINED_RUNS + 1):
+        j_in = xp.argmax(starts & (run_id == r), axis=-1)
+        j_out = xp.argmax(ends & (run_id == r), axis=-1)
+        a, b = _enter_time(margins, t, j_in, xp), _leave_time(margins, t, j_out, xp)
+        f = xp.maximum(_gather(f_run, j_out, xp), xp.maximum(_value_at(fly, t, j_in - 1, j_in, a, xp),
+                                                              _value_at(fly, t, j_out, j_out + 1, b, xp)))
+        has = n_runs >= r
+        k = xp.where(has, count(b - a, f), 0)
+        opp = opp + k
+        t_in.append(xp.where(has, a, xp.nan))
+        t_out.append(xp.where(has, b, xp.nan))
+        f_max.append(xp.where(has, f, xp.nan))
+        opp_r.append(k)
+    t_run0 = cummax_last(xp.where(starts, t, -xp.inf), xp)
+    later = ends & (run_id > REFINED_RUNS)
+    opp = opp + xp.sum(xp.where(later, count(t - t_run0, f_run), 0), axis=-1)
+    if not detail:
+        return WindowTable(opp, t_first, det)
+    env = _all_hold(envelope)
+    env_vis = env & vis
+    return WindowTable(
+        opp, t_first, det, t_launch, n_runs, xp.stack(t_in), xp.stack(t_out), xp.stack(f_max), xp.stack(opp_r),
+        xp.any(env, axis=-1), xp.any(env_vis, axis=-1), xp.min(xp.where(env_vis, t, xp.inf), axis=-1),
+        xp.max(xp.where(env_vis, t, -xp.inf), axis=-1), xp.min(xp.where(env, fly, xp.inf), axis=-1))
+
+
+def _all_hold(margins: list[Any]) -> Any:
+    ok = margins[0] >= 0.0
+    for g in margins[1:]:
+        ok = ok & (g >= 0.0)
+    return ok
+
+
+def _gather(a: Any, j: Any, xp: Any) -> Any:
+    return xp.take_along_axis(a, j[..., None], axis=-1)[..., 0]
+
+
+def _value_at(a: Any, t: Any, i: Any, j: Any, t_at: Any, xp: Any) -> Any:
+    """``a`` at time ``t_at`` between samples i and j (clipped to the track) by linear interpolation; where one
+    of the two samples is absent (NaN, outside the flight) or they coincide, the other sample's value."""
+    last = t.shape[-1] - 1
+    i, j = xp.clip(i, 0, last), xp.clip(j, 0, last)
+    t_i, t_j, a_i, a_j = _gather(t, i, xp), _gather(t, j, xp), _gather(a, i, xp), _gather(a, j, xp)
+    flat = xp.isnan(a_j) | (t_j == t_i)
+    frac = (t_at - t_i) / xp.where(flat, 1.0, t_j - t_i)
+    return xp.where(xp.isnan(a_i), a_j, xp.where(flat, a_i, a_i + frac * (a_j - a_i)))
+
+
+def _enter_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
+    """Sub-sample start of a run that begins at sample ``j`` (all margins >= 0 there): the latest zero
+    crossing, by linear interpolation between samples j - 1 and j, of the margins that were negative at
+    j - 1. The sample time itself where j = 0 or there was no object at j - 1 (NaN margins)."""
+    i = xp.maximum(j - 1, 0)
+    t_a, t_b = _gather(t, i, xp), _gather(t, j, xp)
+    out, gone = t_a, j == 0
+    for g in margins:
+        g_a, g_b = _gather(g, i, xp), _gather(g, j, xp)
+        gone = gone | xp.isnan(g_a)
+        rise = g_a < 0.0
+        frac = xp.where(rise, g_a / xp.where(rise, g_a - g_b, -1.0), 0.0)
+        out = xp.maximum(out, t_a + (t_b - t_a) * frac)
+    return xp.where(gone, t_b, xp.minimum(out, t_b))
+
+
+def _leave_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
+    """Sub-sample end of a run whose last sample is ``j``: the earliest zero crossing between samples j and
+    j + 1 of the margins negative at j + 1; the sample time where j is the last sample or the object is
+    gone at j + 1."""
+    last = t.shape[-1] - 1
+    k = xp.minimum(j + 1, last)
+    t_a, t_b = _gather(t, j, xp), _gather(t, k, xp)
+    out, gone = t_b, j == last
+    for g in margins:
+        g_a, g_b = _gather(g, j, xp), _gather(g, k, xp)
+        gone = gone | xp.isnan(g_b)
+        fall = g_b < 0.0
+        frac = xp.where(fall, g_a / xp.where(fall, g_a - g_b, 1.0), 1.0)
+        out = xp.minimum(out, t_a + (t_b - t_a) * frac)
+    return xp.where(gone, t_a, xp.maximum(out, t_a))
+
+
+def stack_batteries(values: list[Any]) -> np.ndarray:
+    """Per-battery values (scalars, or arrays over trials) stacked along a last battery axis: (..., B)."""
+    if not values:
+        return np.zeros(0)
+    return np.stack(np.broadcast_arrays(*[np.asarray(v, float) for v in values]), axis=-1)
+
+
+def battery_arrays(batteries: Sequence[Battery], rcs_m2: Any, reaction_factor: Any = 1.0) -> BatteryArrays:
+    """:class:`BatteryArrays` of shape (..., B) (NumPy): the batteries' values stacked along the last axis,
+    ``...`` the shape of array-valued inputs (one value per trial) or () for one evaluation.
+
+    ``rcs_m2`` (scalar or (...)) sets every radar's detection range by R^4 scaling; ``reaction_factor``
+    (the readiness the notice buys, scalar or (...)) multiplies the reaction times.
+    """
+    t = [b.type for b in batteries]
+    r = [b.radar for b in batteries]
+    trailing = lambda a: np.asarray(a, float)[..., None]  # noqa: E731  (per trial, same for every battery)
+    return BatteryArrays(
+        lat_deg=stack_batteries([b.lat_deg for b in batteries]), lon_deg=stack_batteries([b.lon_deg for b in batteries]),
+        min_alt_m=stack_batteries([x.min_alt_m for x in t]), max_alt_m=stack_batteries([x.max_alt_m for x in t]),
+        min_range_m=stack_batteries([x.min_range_m for x in t]), max_range_m=stack_batteries([x.max_range_m for x in t]),
+        max_target_speed_mps=stack_batteries([math.inf if x.max_target_speed_mps is None else x.max_target_speed_mps
+                                     for x in t]),
+        average_speed_mps=stack_batteries([x.average_speed_mps for x in t]),
+        reaction_time_s=stack_batteries([x.reaction_time_s for x in t]) * trailing(reaction_factor),
+        radar_height_m=stack_batteries([x.antenna_height_m for x in r]), radar_mask_deg=stack_batteries([x.elevation_mask_deg for x in r]),
+        radar_range_m=max_detection_range_m(stack_batteries([x.range_ref_m for x in r]), stack_batteries([x.rcs_ref_m2 for x in r]),
+                                            trailing(rcs_m2)),
+    )

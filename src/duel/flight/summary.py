@@ -1,0 +1,162 @@
+"""A flight in numbers: :class:`FlightSummary`, derived from a recorded :class:`~duel.flight.trajectory.Trajectory`.
+
+The model side of ``duel fly`` and of every report: range, time, apogee, speeds and Mach, the burnout and
+impact states and the named events in time order, each event under a typed key (``launch``,
+``stage1_burnout``, ``cutoff``, ``apogee``, ``down_100km``, ``down_30km``, ``impact``). Presentation code
+formats it; :meth:`FlightSummary.to_dict` is the ``duel fly --format json`` document (its keys are a
+contract, see the README). Units are in the names: km, s, m/s, deg (edge units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from duel.flight.events import CROSSINGS
+from duel.flight.trajectory import MACH_CEILING_M, Trajectory
+
+
+def _f(x: Any) -> float | None:
+    """A finite float, or None (JSON null) for NaN."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class FlightEvent:
+    """One event of a flight: typed key, label in words, time (s from launch), altitude (km), speed (m/s)."""
+
+    key: str
+    name: str
+    time_s: float
+    altitude_km: float
+    speed_mps: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "time_s": self.time_s, "altitude_km": self.altitude_km,
+                "speed_mps": self.speed_mps}
+
+
+@dataclass(frozen=True)
+class EndState:
+    """Burnout or impact state (None where it did not happen): time (s), altitude (km), speed (m/s),
+    flight-path angle (deg), geodetic point (deg) and Mach number."""
+
+    time_s: float | None = None
+    altitude_km: float | None = None
+    speed_mps: float | None = None
+    angle_deg: float | None = None
+    lat_deg: float | None = None
+    lon_deg: float | None = None
+    mach: float | None = None
+
+
+@dataclass(frozen=True)
+class FlightSummary:
+    """Trajectory 0 of a batch in numbers (see the module docstring); None where a value does not exist."""
+
+    trajectory: str
+    ground_range_km: float | None
+    flight_time_s: float | None
+    apogee_km: float | None
+    max_speed_mps: float | None
+    max_mach: float | None
+    miss_distance_km: float | None
+    azimuth_deg: float | None
+    burnout: EndState
+    impact: EndState
+    events: tuple[FlightEvent, ...]
+    sources: tuple[str, ...]
+    status: str
+    earth: str
+    atmosphere: bool
+    parameters: dict[str, float] = field(default_factory=dict)
+
+    def event(self, key: str) -> FlightEvent | None:
+        """The event with typed key ``key``, or None if the flight has none."""
+        return next((e for e in self.events if e.key == key), None)
+
+    def speed_at(self, key: str) -> float | None:
+        """Speed (m/s) at the event ``key``, or None."""
+        e = self.event(key)
+        return None if e is None else e.speed_mps
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``duel fly`` JSON document (the solver's parameters, e.g. ``kick_deg``, at the top level)."""
+        b, i = self.burnout, self.impact
+        return {
+            "ground_range_km": self.ground_range_km, "flight_time_s": self.flight_time_s,
+            "apogee_km": self.apogee_km, "max_speed_mps": self.max_speed_mps, "max_mach": self.max_mach,
+            "miss_distance_km": self.miss_distance_km, "azimuth_deg": self.azimuth_deg,
+            "trajectory": self.trajectory,
+            "burnout": {"time_s": b.time_s, "altitude_km": b.altitude_km, "speed_mps": b.speed_mps,
+                        "angle_deg": b.angle_deg},
+            "impact": {"lat_deg": i.lat_deg, "lon_deg": i.lon_deg, "speed_mps": i.speed_mps,
+                       "angle_deg": i.angle_deg, "mach": i.mach},
+            "events": [e.to_dict() for e in self.events],
+            "sources": list(self.sources),
+            "status": self.status,
+            "physics": {"earth": self.earth, "atmosphere": self.atmosphere},
+            **self.parameters,
+        }
+
+
+def flight_events(tr: Trajectory, i: int = 0) -> tuple[FlightEvent, ...]:
+    """The named events of trajectory i in time order (see the module docstring for the keys)."""
+    log = tr.log
+    ev: list[FlightEvent] = []
+
+    def add(key: str, name: str, t: float, h_m: float, v: float) -> None:
+        if np.isfinite(t):
+            ev.append(FlightEvent(key, name, float(t), float(h_m) / 1e3, float(v)))
+
+    n_st = log.stage_burnout_t.shape[1]
+    if n_st:
+        add("launch", "launch", 0.0, 0.0, 0.0)
+    for k in range(n_st):
+        add(f"stage{k + 1}_burnout", f"stage {k + 1} burnout", log.stage_burnout_t[i, k], log.stage_burnout_h[i, k],
+            log.stage_burnout_v[i, k])
+    h_b, v_b, _ = tr.burnout_speed_angle()
+    cut_is_stage_end = n_st and np.isclose(log.burnout_t[i], log.stage_burnout_t[i, -1])
+    if not cut_is_stage_end:
+        add("cutoff", "thrust cut-off" if n_st else "burnout", log.burnout_t[i], h_b[i], v_b[i])
+    for c in CROSSINGS:
+        if c.key == "impact":
+            if tr.landed[i]:
+                speed, _ = tr.impact_speed_angle()
+                add(c.key, c.label, log.impact_t[i], 0.0, speed[i])
+        else:
+            add(c.key, c.label, log.crossing_t[c.key][i], log.crossing_h[c.key][i], log.crossing_v[c.key][i])
+    return tuple(sorted(ev, key=lambda e: e.time_s))
+
+
+def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float | None, sources: list[str],
+              parameters: dict[str, float] | None = None) -> FlightSummary:
+    """The :class:`FlightSummary` of trajectory 0 of a recorded batch."""
+    ser = tr.series(0)
+    h_b, v_b, g_b = tr.burnout_speed_angle()
+    lat, lon = tr.impact_geodetic()
+    speed_i, gamma_i = tr.impact_speed_angle()
+    mach = ser["mach"]
+    return FlightSummary(
+        trajectory=trajectory,
+        ground_range_km=_f(tr.ground_range_m()[0] / 1e3),
+        flight_time_s=_f(tr.flight_time_s()[0]),
+        apogee_km=_f(np.nanmax(ser["altitude_m"]) / 1e3),
+        max_speed_mps=_f(np.nanmax(ser["speed_mps"])),
+        # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
+        max_mach=_f(np.nanmax(np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan))),
+        miss_distance_km=None if miss_m is None else _f(miss_m / 1e3),
+        azimuth_deg=_f(azimuth_deg % 360.0),
+        burnout=EndState(_f(tr.log.burnout_t[0]), _f(h_b[0] / 1e3), _f(v_b[0]), _f(g_b[0])),
+        impact=EndState(_f(tr.log.impact_t[0]), 0.0, _f(speed_i[0]), _f(gamma_i[0]), _f(lat[0]), _f(lon[0]),
+                        _f(mach[-1])),
+        events=flight_events(tr, 0),
+        sources=tuple(sorted(set(sources))),
+        status=tr.status_names()[0],
+        earth=tr.earth.label(),
+        atmosphere=tr.physics.atmosphere,
+        parameters=dict(parameters or {}),
+    )

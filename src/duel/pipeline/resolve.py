@@ -1,0 +1,84 @@
+"""Resolve: a scenario and its inputs -> the typed :class:`Setup` every later stage reads (no flight yet).
+
+Looks up the missile, the launch place and the target, parses the trajectory shape, builds the defence
+(batteries, warning, notice, doctrine) from the inputs, and resolves the uncertain inputs. Errors name the
+scenario key (``threat.target: unknown place ...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from duel.catalog import Place
+from duel.defence.setup import DefenceSetup, defence_setup
+from duel.errors import InputError
+from duel.flight.aim import Shape, parse_shape
+from duel.flight.api import FlightRequest
+from duel.flight.vehicles import StagedMissile, staged_missile
+from duel.scenario.inputs import Inputs, UncertainInput, scenario_inputs, uncertain_inputs
+from duel.scenario.schema import Scenario
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A scenario resolved against the input registry (everything but the flight).
+
+    Attributes:
+        scenario: the validated scenario file.
+        inputs: the value of every model input (nominal, or as the scenario and ``--set`` give it).
+        uncertain: the inputs drawn per Monte Carlo trial, with their distributions.
+        missile: the missile flown.
+        launch, target: the launch place and the target (defended point).
+        shape: the trajectory shape.
+        defence: the nominal defence.
+    """
+
+    scenario: Scenario
+    inputs: Inputs
+    uncertain: tuple[UncertainInput, ...]
+    missile: StagedMissile
+    launch: Place
+    target: Place
+    shape: Shape
+    defence: DefenceSetup
+
+    def flight_request(self, backend: str = "numpy") -> FlightRequest:
+        """The scenario's strike as a flight request (the nominal arc)."""
+        th = self.scenario.threat
+        return FlightRequest(launch=th.launch, target=th.target, missile=th.missile, shape=th.trajectory,
+                             backend=backend)
+
+
+def keyed(key: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn``; an InputError that names a CLI option is re-worded to name the scenario ``key``."""
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        msg = str(exc)
+        if msg.startswith("--"):
+            msg = msg.split(": ", 1)[-1]
+        raise InputError(f"{key}: {msg}") from None
+
+
+def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
+    """The scenario's inputs (with ``sets``, ``PATH=VALUE``) and everything built from them."""
+    inputs = scenario_inputs(sc, sets)
+    th = sc.threat
+    missile = keyed("threat.missile", staged_missile, inputs, inputs.missile)
+    launch = keyed("threat.launch", inputs.place, th.launch, "threat.launch")
+    target = keyed("threat.target", inputs.place, th.target, "threat.target")
+    shape = keyed("threat.trajectory", parse_shape, th.trajectory)
+    for i, other in enumerate(th.compare):
+        keyed(f"threat.compare[{i}]", parse_shape, other)
+    defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
+                            [f"batteries[{i}]" for i in range(len(sc.batteries))])
+    return Setup(sc, inputs, tuple(uncertain_inputs(sc, inputs)), missile, launch, target, shape, defence)
+
+
+def check_scenario(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
+    """Validate everything a run would look up, without flying: inputs, places, batteries, distributions."""
+    return resolve(sc, sets)

@@ -1,0 +1,87 @@
+"""``run_scenario``: the one orchestrator of a duel, stage by stage.
+
+    resolve  (scenario + --set -> inputs, missile, places, defence: :func:`duel.pipeline.resolve.resolve`)
+    fly      (the nominal arc and the comparison arcs: :mod:`duel.flight.api`)
+    defend   (the nominal defence: windows, layers, raid, timeline: :func:`duel.defence.engagement.assess`)
+    trials   (every Monte Carlo, as batches of the engine: :func:`duel.trials.runner.run_trials`)
+    verdict  (a pure function of the stage results: :func:`duel.verdict.document.assemble`)
+
+Each stage returns a typed result (:class:`RunResult` keeps them all). Writing the outputs (``result.json``,
+the report, figures) is the caller's: :mod:`duel.report.build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from duel.backend import get_backend
+from duel.defence.engagement import Assessment, assess
+from duel.defence.track import ThreatTrack
+from duel.errors import InputError
+from duel.flight.api import Comparison, Flight, compare_shapes, solve_flight
+from duel.pipeline.resolve import Setup, keyed, resolve
+from duel.scenario.inputs import recording
+from duel.scenario.schema import Scenario
+from duel.trials.dispersion import DuelTrials, dispersion_of
+from duel.trials.runner import TrialsResult, run_trials, timeline_with_flight
+from duel.verdict.document import assemble
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Every stage's result of one run and the result document (``result.json``)."""
+
+    setup: Setup
+    flight: Flight
+    comparisons: tuple[Comparison, ...]
+    assessment: Assessment
+    trials: TrialsResult
+    inputs_read: frozenset[str]
+    document: dict[str, Any]
+
+
+def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
+                 progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = ()) -> RunResult:
+    """Run a scenario end to end (module docstring).
+
+    ``trials``/``seed`` default to the scenario's; ``sets`` are ``PATH=VALUE`` overrides of model inputs;
+    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial.
+    """
+    trials = sc.montecarlo.trials if trials is None else trials
+    seed = sc.montecarlo.seed if seed is None else seed
+    if trials < 1:
+        raise InputError(f"--trials: must be >= 1, got {trials}")
+    if seed < 0:
+        raise InputError(f"--seed: must be >= 0, got {seed}")
+    be = get_backend(backend)
+    with recording() as read:
+        setup = resolve(sc, sets)
+        inputs = setup.inputs
+        request = setup.flight_request(be.name)
+        flight = keyed("threat", solve_flight, request, inputs)
+        comparisons = tuple(compare_shapes(request, list(sc.threat.compare), inputs))
+        track = ThreatTrack.from_trajectory(flight.trajectory)
+        assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
+        timeline = timeline_with_flight(assessment, flight)
+        result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
+                            dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
+                            exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
+                            progress=progress)
+        doc = assemble(sc, inputs, setup.uncertain, read, flight, comparisons, setup.launch, setup.target, timeline,
+                       assessment, result, backend)
+    return RunResult(setup, flight, comparisons, assessment, result, frozenset(read), doc)
+
+
+def duel_trials(sc: Scenario, sets: Sequence[str] = (), backend: str = "numpy") -> DuelTrials:
+    """The full-duel trial function of a scenario (``duel trials``): resolve, fly the nominal arc, and build
+    :class:`~duel.trials.dispersion.DuelTrials` (each trial a dispersed threat against the defence with its
+    draws of the uncertain inputs)."""
+    setup = resolve(sc, sets)
+    flight = keyed("threat", solve_flight, setup.flight_request(backend), setup.inputs)
+    identity = {"scenario": sc.model_dump(mode="json"), "set": list(sets)}
+    return DuelTrials(flight, setup.defence, setup.inputs, setup.uncertain, dispersion_of(setup.inputs), identity,
+                      backend=backend)

@@ -1,0 +1,241 @@
+"""The values of the model's inputs for one evaluation, and the uncertain ones with their distributions.
+
+:class:`Inputs` answers ``inputs[path]`` with the value a scenario or ``--set`` gave (status user-set), a
+drawn value (an array over trials, :meth:`Inputs.with_values`), or the registry's nominal. The model reads
+every number through it (the flight and defence floors build their objects from it), so one mechanism
+serves the nominal case (scalars) and the Monte Carlo (arrays with one value per trial).
+
+:func:`scenario_inputs` maps a scenario file onto inputs (:data:`SCENARIO_KEYS`: which key sets which input)
+and applies ``--set PATH=VALUE``; :func:`uncertain_inputs` resolves ``[uncertain]`` into
+:class:`UncertainInput` s (path, distribution, ends and mode in the input's unit). :func:`recording` collects
+every path read while it is active (the tests use it to prove that every number comes through here).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from duel.catalog import Place
+from duel.errors import InputError
+from duel.scenario.registry import InputSpec, Registry
+from duel.scenario.schema import Distribution, Scenario
+
+_READS: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("duel_input_reads", default=None)
+
+SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("threat", "warheads", "missile.{missile}.warheads"),
+    ("threat", "submunitions_per_warhead", "missile.{missile}.submunitions_per_warhead"),
+    ("threat", "beta_kg_m2", "missile.{missile}.reentry_beta_kg_m2"),
+    ("threat", "decoys", "threat.decoys"),
+    ("threat", "p_decoy_engaged", "threat.p_decoy_engaged"),
+    ("notice", "lead_min", "notice.lead_min"),
+    ("notice", "content", "notice.content"),
+    ("notice", "recipient", "notice.recipient"),
+    ("notice", "relay_delay_min", "assumption.relay_third_party_min"),
+    ("notice", "drop", "notice.exchange.drop"),
+    ("notice", "retries", "notice.exchange.retries"),
+    ("sensors", "early_warning", "sensors.early_warning"),
+    ("sensors", "rcs_m2", "assumption.rcs_m2"),
+    ("sensors", "track_formation_s", "assumption.track_formation_s"),
+    ("sensors", "decision_delay_s", "assumption.decision_delay_s"),
+    ("doctrine", "shots", "assumption.shots_per_opportunity"),
+    ("doctrine", "mode", "doctrine.mode"),
+    ("doctrine", "kill_assessment_s", "assumption.kill_assessment_s"),
+    ("doctrine", "p_kill_assessment", "doctrine.p_kill_assessment"),
+    ("doctrine", "p_track", "doctrine.p_track"),
+    ("doctrine", "common_mode", "doctrine.common_mode"),
+    ("dispersion", "speed_frac_sd", "dispersion.speed_frac_sd"),
+    ("dispersion", "angle_sd_deg", "dispersion.angle_sd_deg"),
+    ("dispersion", "azimuth_sd_deg", "dispersion.azimuth_sd_deg"),
+    ("dispersion", "release_sd_mps", "dispersion.release_sd_mps"),
+)
+"""Scenario section, key, and the input it sets (``{missile}`` is the scenario's missile id)."""
+
+PER_TRIAL_PREFIXES = ("interceptor.", "assumption.")
+PER_TRIAL_PATHS = ("doctrine.p_track", "doctrine.p_kill_assessment")
+RADAR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevation_mask_deg")
+
+
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the path of every input read (through any :class:`Inputs`) while the block runs."""
+    reads: set[str] = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+class Inputs:
+    """Values of every input for one evaluation (see the module docstring).
+
+    Args:
+        registry: the inputs that exist.
+        values: path -> value for the inputs given (user-set) or drawn (arrays over trials).
+        user_set: the paths a scenario or ``--set`` gave (their status becomes ``user-set``).
+        missile: the scenario's missile id (``missile.FIELD`` is short for ``missile.ID.FIELD``).
+    """
+
+    def __init__(self, registry: Registry, values: Mapping[str, Any] | None = None,
+                 user_set: Sequence[str] = (), missile: str | None = None):
+        self.registry = registry
+        self.missile = missile
+        self._values = dict(values or {})
+        self._user = frozenset(user_set)
+
+    def __getitem__(self, path: str) -> Any:
+        key = self.registry.canonical(path, self.missile)
+        spec = self.registry.spec(key)
+        reads = _READS.get()
+        if reads is not None:
+            reads.add(key)
+        return self._values.get(key, spec.nominal)
+
+    def spec(self, path: str, where: str = "input") -> InputSpec:
+        """The registry's description of the input at ``path``."""
+        return self.registry.spec(path, where, self.missile)
+
+    def status(self, path: str) -> str:
+        """reported | estimated | notional, or user-set where a scenario or ``--set`` gave the value."""
+        key = self.registry.canonical(path, self.missile)
+        return "user-set" if key in self._user else self.registry.spec(key).status
+
+    @property
+    def user_set(self) -> frozenset[str]:
+        """The paths given by the scenario or ``--set``."""
+        return self._user
+
+    def with_values(self, values: Mapping[str, Any]) -> Inputs:
+        """These inputs with some values replaced (e.g. draws: arrays with one value per trial)."""
+        return Inputs(self.registry, {**self._values, **values}, self._user, self.missile)
+
+    def fields(self, prefix: str) -> dict[str, Any]:
+        """Every input directly under ``prefix`` (e.g. ``interceptor.thaad``) as {field: value}."""
+        head = prefix + "."
+        return {s.path[len(head):]: self[s.path] for s in self.registry
+                if s.path.startswith(head) and "." not in s.path[len(head):]}
+
+    def place(self, text: str, option: str) -> Place:
+        """A catalogue place (id or name; coordinates from the ``place.ID.*`` inputs) or ``LAT,LON``."""
+        p = self.registry.catalog.place(text, option)
+        if p.id is None:
+            return p
+        return p.model_copy(update={"lat_deg": float(self[f"place.{p.id}.lat_deg"]),
+                                    "lon_deg": float(self[f"place.{p.id}.lon_deg"])})
+
+
+def parse_set(registry: Registry, text: str, missile: str | None = None) -> tuple[str, Any]:
+    """``PATH=VALUE`` from the command line -> (canonical path, checked value); errors name ``--set``."""
+    if "=" not in text:
+        raise InputError(f"--set: '{text}' must be PATH=VALUE, e.g. interceptor.thaad.sspk=0.8 (list: duel inputs)")
+    path, value = (x.strip() for x in text.split("=", 1))
+    spec = registry.spec(path, "--set", missile)
+    return spec.path, spec.parse(value, f"--set {spec.path}")
+
+
+def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry | None = None) -> Inputs:
+    """The inputs of a scenario: its keys (:data:`SCENARIO_KEYS`) and then ``sets`` (``PATH=VALUE``) as
+    user-set values over the registry's nominals. A missile file named in ``[threat]`` joins the registry."""
+    reg = registry or Registry.default()
+    if sc.threat.missile.lower().endswith(".toml"):
+        reg = reg.with_missile_file(Path(sc.threat.missile), "threat.missile")
+    mid = reg.missile_id(sc.threat.missile, "threat.missile")
+    values: dict[str, Any] = {}
+    for section, key, template in SCENARIO_KEYS:
+        given = getattr(getattr(sc, section), key)
+        if given is not None:
+            path = template.format(missile=mid)
+            values[path] = reg.spec(path).check(given, f"{section}.{key}")
+    if sc.notice.relay_delay_min is not None and (sc.notice.recipient or "defender") == "defender":
+        raise InputError("notice.relay_delay_min: only a third-party recipient relays the notice "
+                         "(set recipient = \"third-party\")")
+    for text in sets:
+        path, value = parse_set(reg, text, mid)
+        values[path] = value
+    return Inputs(reg, values, tuple(values), mid)
+
+
+def command_inputs(sets: Sequence[str] = (), missile: str | None = None, given: Mapping[str, tuple[Any, str]] | None = None,
+                   option: str = "--missile") -> Inputs:
+    """The inputs of a command without a scenario file: ``given`` (path -> (value, the option that gave it),
+    checked and named by that option; ``{missile}`` in a path is the missile's id) and ``sets``
+    (``PATH=VALUE``) as user-set values. A missile file (``FILE.toml``) joins the registry."""
+    reg = Registry.default()
+    if missile and missile.lower().endswith(".toml"):
+        reg = reg.with_missile_file(Path(missile), option)
+    mid = reg.missile_id(missile, option) if missile else None
+    values: dict[str, Any] = {}
+    for template, (value, where) in (given or {}).items():
+        path = template.format(missile=mid)
+        values[path] = reg.spec(path, where).check(value, where)
+    for text in sets:
+        path, value = parse_set(reg, text, mid)
+        values[path] = value
+    return Inputs(reg, values, tuple(values), mid)
+
+
+# --------------------------------------------------------------------------------------------- uncertain
+@dataclass(frozen=True)
+class UncertainInput:
+    """An input drawn per trial: its spec, the distribution and its parameters in the input's unit.
+
+    ``low``/``high`` are the ends (for ``normal``, mean -/+ 1.96 sd: the tornado's ends), ``mode`` the peak of
+    a triangular draw (the current value for ``band``); draws are clipped to the input's physical range.
+    """
+
+    spec: InputSpec
+    dist: Literal["triangular", "uniform", "normal"]
+    low: float
+    high: float
+    mode: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    nominal: float = math.nan
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+
+def drawable(spec: InputSpec) -> bool:
+    """True for the inputs a Monte Carlo trial can draw: numbers that act on the defence (interceptors,
+    radars, the notional timeline, P_track, P_kill-assessment) and the reentry objects' beta (each trial's
+    threat re-flown). Inputs that change the aimed flight or the raid's structure are pinned instead."""
+    p = spec.path
+    return spec.numeric and (
+        p.startswith(PER_TRIAL_PREFIXES) or p in PER_TRIAL_PATHS or p.endswith(".reentry_beta_kg_m2")
+        or (p.startswith("sensor.") and p.rsplit(".", 1)[1] in RADAR_FIELDS))
+
+
+def uncertain_inputs(sc: Scenario, inputs: Inputs) -> list[UncertainInput]:
+    """The scenario's ``[uncertain]`` inputs, in file order, with their distributions resolved."""
+    out = []
+    for path, d in sc.uncertain.items():
+        where = f"uncertain.{path}"
+        spec = inputs.spec(path, where)
+        if not drawable(spec):
+            raise InputError(f"{where}: cannot be drawn per trial (it changes the aimed flight or the raid's "
+                             "structure); pin it with --set instead")
+        out.append(_resolve(spec, d, float(inputs[spec.path]), where))
+    return out
+
+
+def _resolve(spec: InputSpec, d: Distribution, current: float, where: str) -> UncertainInput:
+    if d.dist == "band":
+        if spec.low is None or spec.high is None or spec.low == spec.high:
+            raise InputError(f"{where}: no low/high band is known for it; use uniform or triangular")
+        lo, hi = spec.low, spec.high
+        return UncertainInput(spec, "triangular", lo, hi, min(max(current, lo), hi), nominal=current)
+    if d.dist == "normal":
+        return UncertainInput(spec, "normal", d.mean - 1.96 * d.sd, d.mean + 1.96 * d.sd,  # type: ignore[operator]
+                              mean=d.mean, sd=d.sd, nominal=current)
+    if d.dist == "uniform":
+        return UncertainInput(spec, "uniform", float(d.low), float(d.high), nominal=current)  # type: ignore[arg-type]
+    return UncertainInput(spec, "triangular", float(d.low), float(d.high), float(d.mode), nominal=current)  # type: ignore[arg-type]

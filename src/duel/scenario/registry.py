@@ -1,0 +1,371 @@
+"""The input registry: every number the model uses, addressed by one dotted path, in one place.
+
+An input has a path, a plain-language label, a unit, a physical kind (which values are possible), a nominal
+value, a band (low/high where known), a status (reported, estimated, notional; user-set once a scenario or
+``--set`` gives it) and sources. The registry is built from
+
+* the catalogue (:mod:`duel.catalog`): one input per entry and field the model reads, listed with its label,
+  unit and kind in ``inputs/fields.toml``: ``missile.ID.FIELD``, ``missile.ID.stageK.FIELD`` (K from 1),
+  ``interceptor.ID.FIELD``, ``sensor.ID.FIELD``, ``place.ID.lat_deg`` / ``lon_deg``;
+* the model's own defaults, one data file per prefix in ``inputs/``: ``assumption.*`` (the notional defence
+  timeline), ``doctrine.*``, ``threat.*``, ``sensors.*``, ``notice.*`` (with ``notice.exchange.*``),
+  ``flight.*``, ``dispersion.*``, ``verdict.*``, ``montecarlo.*``; each with a band and the reason.
+
+This module is the only reader of catalogue values and of those data files: the model gets every number
+through :class:`duel.scenario.inputs.Inputs`. It also owns the path grammar: :meth:`Registry.spec` resolves
+a path (with the scenario's missile, ``missile.FIELD`` is short for ``missile.ID.FIELD``) and suggests the
+closest paths for a typo; :meth:`InputSpec.parse` and :meth:`InputSpec.check` accept a value or say which
+unit and range it needs. Everything here is plain data: no model code is imported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from duel.catalog import Catalog, load_catalog
+from duel.catalog.schema import MissileEntry, Value
+from duel.errors import InputError
+
+INPUTS_DIR = Path(__file__).resolve().parent / "inputs"
+MODEL_PREFIXES = ("assumption", "doctrine", "threat", "sensors", "notice", "flight", "dispersion", "verdict",
+                  "montecarlo")
+CATALOGUE_KINDS = {"missile": "missiles", "interceptor": "interceptors", "sensor": "sensors", "place": "places"}
+
+Kind = Literal["real", "probability", "positive", "nonnegative", "count", "whole", "choice", "flag", "table"]
+Status = Literal["reported", "estimated", "notional", "user-set"]
+Scalar = float | int | str | bool | None
+_INTEGER = ("count", "whole")
+_TINY = 1e-9  # the smallest value a draw of a positive input is clipped to
+
+
+class InputSpec(BaseModel):
+    """One model input (see the module docstring). ``nominal`` is None for an optional input that is absent
+    unless given (e.g. ``notice.lead_min``: no notice); a ``table`` input holds a list of numbers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    label: str
+    unit: str
+    nominal: Scalar | tuple[float, ...]
+    low: float | None = None
+    high: float | None = None
+    status: Status
+    sources: tuple[str, ...] = ()
+    note: str = ""
+    kind: Kind = "real"
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def numeric(self) -> bool:
+        """True for inputs whose values are numbers (not choices, flags or tables)."""
+        return self.kind not in ("choice", "flag", "table")
+
+    def bounds(self) -> tuple[float, float]:
+        """The physical range [lower, upper] of a numeric input (positive ones start just above 0)."""
+        lo = {"probability": 0.0, "positive": _TINY, "nonnegative": 0.0, "count": 1.0, "whole": 0.0}.get(self.kind,
+                                                                                                      -math.inf)
+        hi = 1.0 if self.kind == "probability" else math.inf
+        if self.minimum is not None:
+            lo = max(lo, self.minimum)
+        if self.maximum is not None:
+            hi = min(hi, self.maximum)
+        return lo, hi
+
+    def describe(self) -> str:
+        """Which values are allowed, in words with the unit (for error messages and help)."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "flag":
+            return "true or false"
+        if self.kind == "table":
+            return "a table of numbers (edit a missile file instead)"
+        unit = "" if self.unit in ("", "-") else f" in {self.unit}"
+        lo, hi = self.bounds()
+        what = {"probability": "a probability", "count": "a whole number", "whole": "a whole number"}.get(
+            self.kind, "a number")
+        if self.kind == "positive" and self.minimum is None:
+            rng = "> 0"
+        elif math.isinf(lo) and math.isinf(hi):
+            rng = ""
+        elif math.isinf(hi):
+            rng = f">= {lo:g}"
+        elif math.isinf(lo):
+            rng = f"<= {hi:g}"
+        else:
+            rng = f"within [{lo:g}, {hi:g}]"
+        return f"{what}{unit}" + ((", " if unit else " ") + rng if rng else "")
+
+    def check(self, value: Any, where: str) -> Any:
+        """``value`` if it is allowed for this input, else an :class:`InputError` naming ``where``, the unit and
+        the range. Whole-number kinds come back as int."""
+        bad = InputError(f"{where}: {self.describe()}, got {value!r}")
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise bad
+            return value
+        if self.kind == "flag":
+            if not isinstance(value, bool):
+                raise bad
+            return value
+        if self.kind == "table":
+            raise InputError(f"{where}: a table of numbers; it cannot be set here (edit a missile file instead)")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
+        lo, hi = self.bounds()
+        if not lo <= value <= hi or (self.kind in _INTEGER and not float(value).is_integer()):
+            raise bad
+        return int(value) if self.kind in _INTEGER else float(value)
+
+    def parse(self, text: str, where: str) -> Any:
+        """A value from text (``--set PATH=VALUE``); a unit written after the number is refused, naming the unit
+        this input takes."""
+        t = text.strip()
+        if self.kind == "choice":
+            return self.check(t, where)
+        if self.kind == "flag":
+            if t.lower() not in ("true", "false"):
+                raise InputError(f"{where}: true or false, got '{text}'")
+            return t.lower() == "true"
+        try:
+            value = float(t)
+        except ValueError:
+            raise InputError(f"{where}: {self.describe()}, got '{text}'") from None
+        return self.check(value, where)
+
+    def clip(self, values: np.ndarray) -> np.ndarray:
+        """Draws kept inside the physical range (whole-number kinds rounded)."""
+        lo, hi = self.bounds()
+        v = np.clip(values, lo, hi)
+        return np.round(v) if self.kind in _INTEGER else v
+
+    def row(self) -> dict[str, Any]:
+        """The JSON row of ``duel inputs``: path, label, unit, nominal, low, high, status, sources, kind, note (a
+        table's values as one comma-separated string)."""
+        nominal = ", ".join(f"{x:g}" for x in self.nominal) if isinstance(self.nominal, tuple) else self.nominal
+        return {"path": self.path, "label": self.label, "unit": self.unit, "nominal": nominal, "low": self.low,
+                "high": self.high, "status": self.status, "sources": list(self.sources), "kind": self.kind,
+                "note": self.note}
+
+
+class Registry:
+    """Every input the model can read (an ordered map path -> :class:`InputSpec`) and the catalogue's names.
+
+    Use :meth:`default` for the shipped catalogue and data files; :meth:`with_missile_file` adds a user's
+    missile file.
+    """
+
+    def __init__(self, specs: dict[str, InputSpec], catalog: Catalog, missiles: dict[str, MissileEntry],
+                 files: dict[str, str] | None = None):
+        self._specs = specs
+        self.catalog = catalog
+        self._missiles = missiles  # id -> entry, the catalogue's and users' files
+        self._files = dict(files or {})  # resolved path of a user's missile file -> its id
+
+    @classmethod
+    def default(cls) -> Registry:
+        """The registry of the shipped catalogue and model data (built once per process)."""
+        return _default()
+
+    # -------------------------------------------------------------------------------------------- paths
+    def __contains__(self, path: str) -> bool:
+        return path in self._specs
+
+    def __iter__(self) -> Iterator[InputSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def canonical(self, path: str, missile: str | None = None) -> str:
+        """``path`` with the scenario shorthand expanded: ``missile.FIELD`` -> ``missile.ID.FIELD``."""
+        parts = path.split(".")
+        if missile and parts[0] == "missile" and len(parts) == 2:
+            return f"missile.{missile}.{parts[1]}"
+        return path
+
+    def spec(self, path: str, where: str = "input", missile: str | None = None) -> InputSpec:
+        """The input at ``path`` (see :meth:`canonical`); an unknown path names the closest known ones."""
+        key = self.canonical(path.strip(), missile)
+        if key in self._specs:
+            return self._specs[key]
+        close = difflib.get_close_matches(key, list(self._specs), n=3, cutoff=0.6)
+        if not close:  # a path under a known entry with an unknown field: offer that entry's fields
+            head = key.rsplit(".", 1)[0]
+            close = [p for p in self._specs if p.startswith(head + ".")][:3]
+        hint = f"; closest: {', '.join(close)}" if close else "; list them with 'duel inputs'"
+        raise InputError(f"{where}: unknown input '{path}'{hint}")
+
+    def specs(self, grep: str | None = None) -> list[InputSpec]:
+        """Every input, or those whose path, label or note contain ``grep`` (case-insensitive)."""
+        if not grep:
+            return list(self._specs.values())
+        g = grep.lower()
+        return [s for s in self._specs.values() if g in s.path.lower() or g in s.label.lower() or g in s.note.lower()]
+
+    # ------------------------------------------------------------------------------ catalogue names
+    def missile_id(self, name: str, option: str) -> str:
+        """The catalogue id of missile ``name``, or the id inside a user's missile file (already added)."""
+        if name.lower().endswith(".toml"):
+            mid = self._files.get(str(Path(name).resolve()))
+            if mid is None:
+                raise InputError(f"{option}: missile file {name} was not read (Registry.with_missile_file)")
+            return mid
+        return _named(self.catalog, "missiles", name, option, "missile")
+
+    def missile_entry(self, mid: str) -> MissileEntry:
+        """The validated catalogue (or file) entry of missile ``mid``: its name and drag-table metadata."""
+        return self._missiles[mid]
+
+    def with_missile_file(self, path: Path, option: str = "--missile") -> Registry:
+        """This registry plus the inputs of a user's missile file (status and sources as the file gives)."""
+        mid, entry = self.catalog.missile_file(path, option)
+        key = str(path.resolve())
+        if mid in self._missiles and self._files.get(key) != mid:
+            raise InputError(f"{option}: {path.name} defines '{mid}', which is a catalogue missile; give it another id")
+        specs = {**self._specs, **_missile_specs(mid, entry, _fields())}
+        return Registry(specs, self.catalog, {**self._missiles, mid: entry}, {**self._files, key: mid})
+
+    def interceptor_id(self, name: str, option: str) -> str:
+        """The catalogue id of interceptor type ``name``."""
+        return _named(self.catalog, "interceptors", name, option, "interceptor")
+
+    def interceptor_name(self, tid: str) -> str:
+        """The interceptor's name in words."""
+        return self.catalog.record("interceptors", tid).name
+
+    def organic_radar(self, tid: str) -> str:
+        """The sensor id of an interceptor type's organic fire-control radar."""
+        return self.catalog.record("interceptors", tid).radar
+
+    def sensor_id(self, name: str, kind: str, option: str) -> str:
+        """The catalogue id of a sensor of ``kind`` (``radar`` or ``space-ir``)."""
+        table = {k: v for k, v in self.catalog.records("sensors").items() if v.kind == kind}
+        key = name.strip().lower()
+        if key not in table:
+            from duel.errors import suggest
+
+            raise InputError(f"{option}: {suggest(name, table, 'radar' if kind == 'radar' else 'space-based IR sensor')}")
+        return key
+
+    def sensor_name(self, sid: str) -> str:
+        """The sensor's name in words."""
+        return self.catalog.record("sensors", sid).name
+
+    def entry_sources(self, kind: str, eid: str) -> list[str]:
+        """Every source id of a catalogue entry (the entry's and its values'), first use first."""
+        entry = self._missiles[eid] if kind == "missile" else self.catalog.record(CATALOGUE_KINDS[kind], eid)
+        return self.catalog.entry_sources(entry)
+
+    def source(self, sid: str) -> dict[str, Any]:
+        """A bibliography entry as a JSON-ready dict (id, title, author, year, url or citation, ...)."""
+        return self.catalog.source(sid).model_dump()
+
+
+def _named(catalog: Catalog, kind: str, name: str, option: str, what: str) -> str:
+    try:
+        return catalog.resolve(kind, name, what)
+    except InputError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+@functools.cache
+def _fields() -> dict[str, dict[str, Any]]:
+    """The descriptors of catalogue fields (``inputs/fields.toml``): kind -> field -> {label, unit, kind, ...}."""
+    raw = tomllib.loads((INPUTS_DIR / "fields.toml").read_text(encoding="utf-8"))
+    out: dict[str, dict[str, Any]] = {k: dict(v) for k, v in raw.items()}
+    out["missile.stage"] = out["missile"].pop("stage")
+    return out
+
+
+def _value_spec(path: str, label: str, v: Value, desc: dict[str, Any]) -> InputSpec:
+    return InputSpec(path=path, label=label, unit=desc["unit"], nominal=v.nominal, low=v.low, high=v.high,
+                     status=v.status, sources=tuple(v.sources), note=v.note or "", kind=desc["kind"],
+                     minimum=desc.get("minimum"), maximum=desc.get("maximum"))
+
+
+def _missile_specs(mid: str, e: MissileEntry, fields: dict[str, dict[str, Any]]) -> dict[str, InputSpec]:
+    out: dict[str, InputSpec] = {}
+    for name, desc in fields["missile"].items():
+        path = f"missile.{mid}.{name}"
+        if desc["kind"] == "table":
+            out[path] = InputSpec(path=path, label=f"{e.name}: {desc['label']}", unit=desc["unit"],
+                                  nominal=tuple(getattr(e, name)), status=e.drag_status,
+                                  sources=tuple(e.drag_sources), note=e.drag_note or "", kind="table")
+        else:
+            out[path] = _value_spec(path, f"{e.name}: {desc['label']}", getattr(e, name), desc)
+    for k, st in enumerate(e.stages, start=1):
+        for name, desc in fields["missile.stage"].items():
+            v = getattr(st, name)
+            if v is not None:
+                out[f"missile.{mid}.stage{k}.{name}"] = _value_spec(
+                    f"missile.{mid}.stage{k}.{name}", f"{e.name}: stage {k} {desc['label']}", v, desc)
+    return out
+
+
+def _catalogue_specs(catalog: Catalog) -> dict[str, InputSpec]:
+    fields = _fields()
+    out: dict[str, InputSpec] = {}
+    for mid, e in catalog.records("missiles").items():
+        out.update(_missile_specs(mid, e, fields))
+    for prefix in ("interceptor", "sensor"):
+        for eid, e in catalog.records(CATALOGUE_KINDS[prefix]).items():
+            for name, desc in fields[prefix].items():
+                v = getattr(e, name, None)
+                if isinstance(v, Value):
+                    out[f"{prefix}.{eid}.{name}"] = _value_spec(f"{prefix}.{eid}.{name}", f"{e.name}: {desc['label']}",
+                                                                v, desc)
+    for pid, e in catalog.records("places").items():
+        for name, desc in fields["place"].items():
+            out[f"place.{pid}.{name}"] = InputSpec(
+                path=f"place.{pid}.{name}", label=f"{e.name}: {desc['label']}", unit=desc["unit"],
+                nominal=getattr(e, name), status=e.status, sources=tuple(e.sources), note=e.note,
+                kind=desc["kind"], minimum=desc.get("minimum"), maximum=desc.get("maximum"))
+    return out
+
+
+def _walk(prefix: str, table: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, spec table) of every input in a data file: a table with a ``label`` is an input."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            if "label" in value:
+                yield f"{prefix}.{key}", value
+            else:
+                yield from _walk(f"{prefix}.{key}", value)
+
+
+def _model_specs(catalog: Catalog) -> dict[str, InputSpec]:
+    out: dict[str, InputSpec] = {}
+    for prefix in MODEL_PREFIXES:
+        path = INPUTS_DIR / f"{prefix}.toml"
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:  # pragma: no cover - a broken install
+            raise InputError(f"data file {path.name}: {exc}") from None
+        for p, t in _walk(prefix, raw):
+            t = dict(t)
+            t["choices"] = tuple(t.get("choices", ()))
+            t["sources"] = tuple(t.get("sources", ()))
+            out[p] = InputSpec(path=p, nominal=t.pop("nominal", None), **t)
+    ew = out["sensors.early_warning"]
+    ir = tuple(k for k, v in catalog.records("sensors").items() if v.kind == "space-ir")
+    out["sensors.early_warning"] = ew.model_copy(update={"choices": ir + ew.choices})
+    return out
+
+
+@functools.cache
+def _default() -> Registry:
+    catalog = load_catalog()
+    specs = {**_catalogue_specs(catalog), **_model_specs(catalog)}
+    return Registry(specs, catalog, dict(catalog.records("missiles")))

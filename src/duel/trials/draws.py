@@ -1,0 +1,77 @@
+"""The defence under many draws of the uncertain inputs at once: the Monte Carlo over the assumption space.
+
+Each row is one draw theta_i of every uncertain input (:func:`duel.trials.sampling.sample`). The defence is
+rebuilt from the inputs with those draws (arrays with one value per row: :meth:`DefenceSetup.redrawn`), the
+threat is the nominal track shared by every row, or, when the reentry objects' beta is drawn, every row's
+threat re-flown with the nominal aim in one batch; then the batch engine (:mod:`duel.trials.engine`)
+evaluates every row on the chosen backend: windows, layers and the raid conditional on theta_i, exactly
+(closed form) where no magazine or fire-channel limit can bind, otherwise by ``inner`` seeded realisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from duel.backend import Backend, get_backend
+from duel.defence.raid_rows import leaker_counts
+from duel.defence.setup import DefenceSetup
+from duel.defence.track import ThreatTrack
+from duel.defence.warning import SpaceIR
+from duel.flight.api import Flight
+from duel.flight.trajectory import fly_staged
+from duel.scenario.inputs import Inputs
+from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DrawOutcomes:
+    """The defence under each row (arrays over rows): ``pmf`` (rows, W + 1) = P(k objects leak),
+    ``p_all_stopped``, ``p_all_leak``, ``expected_leakers``, ``interceptors`` (expected fired) and
+    ``limits_bind`` (a magazine or fire channels can bind, so the realisations answered)."""
+
+    pmf: np.ndarray
+    p_all_stopped: np.ndarray
+    p_all_leak: np.ndarray
+    expected_leakers: np.ndarray
+    interceptors: np.ndarray
+    limits_bind: np.ndarray
+
+
+def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarray | None, rows: int,
+                  backend: Backend) -> TrackArrays:
+    """The threat objects of each row: the nominal track shared by all rows, or each row's threat re-flown with
+    its reentry beta (kg/m^2) and the nominal aim, in one batch on ``backend``."""
+    if beta_kg_m2 is None:
+        return TrackArrays.from_track(ThreatTrack.from_trajectory(flight.trajectory), space_ir)
+    tr, aim = flight.trajectory, flight.aim
+    tr = fly_staged(flight.missile, tr.launch_lat[0], tr.launch_lon[0], aim.azimuth_deg, aim.params["kick_deg"],
+                    aim.params["cutoff_s"], tr.physics, beta_kg_m2=np.broadcast_to(beta_kg_m2, (rows,)), record=True,
+                    backend=backend)
+    return TrackArrays.from_track(ThreatTrack.from_trajectory(tr), space_ir)
+
+
+def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Mapping[str, np.ndarray], rows: int,
+                   seed: int, backend: Backend | str = "numpy", inner: int = 0,
+                   progress: ProgressFn | None = None) -> DrawOutcomes:
+    """The defence under each row of ``draws`` (path -> (rows,) values in the inputs' units), all rows at once.
+
+    ``inner``: realisations per row where limits can bind (module docstring).
+    """
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    drawn = inputs.with_values(draws)
+    d = defence.redrawn(drawn)
+    beta_path = f"missile.{inputs.missile}.reentry_beta_kg_m2"
+    tracks = threat_tracks(flight, d.space_ir, draws.get(beta_path), rows, be)
+    res = evaluate_rows(d, flight.trajectory.earth, tracks, defence_rows(d, rows), be, seed, inner=inner,
+                        inner_only_where_limits_bind=True, progress=progress)
+    w = d.objects
+    pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
+    if "mc_leakers" in res:
+        pmf = np.where(bind[:, None], leaker_counts(res["mc_leakers"], w) / res["mc_leakers"].shape[1], pmf)
+        used = np.where(bind, res["mc_interceptors"].mean(axis=1), used)
+    return DrawOutcomes(pmf, pmf[:, 0], pmf[:, -1], pmf @ np.arange(w + 1), used, bind)

@@ -1,0 +1,125 @@
+"""The trials stage of a duel: every Monte Carlo the verdict needs, as batches of the engine.
+
+* the draws of the uncertain inputs and the defence under each (:func:`duel.trials.draws.evaluate_draws`);
+* the tornado's 1 + 2k cases (nominal, then each uncertain input at its low and high end, the others at
+  their current value), one more batch of the engine;
+* the threat's impact dispersion (``[dispersion] enabled``): CEP and footprint;
+* the notice through the simulated signed exchange (``[notice] exchange``) and the human latency chain.
+
+Everything is seeded from the scenario's seed; the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from duel.backend import Backend
+from duel.defence.engagement import Assessment
+from duel.defence.setup import DefenceSetup
+from duel.flight.api import Flight
+from duel.notify.chain import simulate_notice_chain
+from duel.notify.dist import Dist
+from duel.scenario.inputs import Inputs, UncertainInput
+from duel.trials.dispersion import ImpactDispersion, Nominal, dispersion_of, impact_dispersion
+from duel.trials.draws import DrawOutcomes, evaluate_draws
+from duel.trials.sampling import sample
+
+ProgressFn = Callable[[int, int], None]
+TORNADO_INNER_FACTOR = 5  # the tornado's few cases get this many times the realisations of a draw
+
+
+@dataclass(frozen=True)
+class Tornado:
+    """One-at-a-time cases: row 0 is every input at its current value, rows 1 + 2k and 2 + 2k input k at its
+    low and high end (:attr:`UncertainInput.low`/``high``)."""
+
+    inputs: tuple[UncertainInput, ...]
+    outcomes: DrawOutcomes
+
+
+@dataclass(frozen=True)
+class TrialsResult:
+    """What the trials stage computed (None where the scenario asked for nothing)."""
+
+    trials: int
+    seed: int
+    inner_trials: int
+    draws: dict[str, np.ndarray]
+    outcomes: DrawOutcomes | None
+    tornado: Tornado | None
+    dispersion: ImpactDispersion | None
+    notice_exchange: dict[str, Any] | None
+
+
+def chain_latencies(inputs: Inputs) -> dict[str, Dist]:
+    """The notional delay distributions of the notice exchange (``notice.exchange.*``), lognormal in s."""
+    return {name: Dist("lognormal", float(inputs[f"notice.exchange.{name}_median_s"]),
+                       float(inputs[f"notice.exchange.{name}_log_sd"]))
+            for name in ("link", "watch", "relay", "dissemination")}
+
+
+def notice_exchange(inputs: Inputs, trials: int, seed: int, timeline: dict[str, Any]) -> dict[str, Any] | None:
+    """The notice run through the simulated signed exchange (timeline times in s from launch), or None without
+    a notice: warning time at the defender against sensors alone, and the share of trials in which the notice
+    reaches the defender before launch, apogee and reentry (every latency notional)."""
+    lead = inputs["notice.lead_min"]
+    if lead is None:
+        return None
+    lat = chain_latencies(inputs)
+    if inputs["notice.recipient"] == "defender":
+        lat["relay"] = Dist("fixed", 0.0)
+    elif "assumption.relay_third_party_min" in inputs.user_set:
+        lat["relay"] = Dist("fixed", float(inputs["assumption.relay_third_party_min"]) * 60.0)
+    impact = timeline["impact_s"]
+    cue = timeline["cue_s"] if timeline["cue_s"] is not None else timeline["first_fire_control_track_s"]
+    return simulate_notice_chain(
+        float(lead) * 60.0, trials, seed, apogee_s=timeline["apogee_s"] or impact,
+        reentry_s=timeline["reentry_100km_s"] or impact, impact_s=impact, sensor_cue_s=cue,
+        relay_probability=float(inputs["notice.exchange.relay_probability"]),
+        drop=float(inputs["notice.exchange.drop"]), retries=int(inputs["notice.exchange.retries"]), **lat)
+
+
+def tornado_cases(uncertain: Sequence[UncertainInput]) -> dict[str, np.ndarray]:
+    """The tornado's 1 + 2k rows as draws: every input at its current value, then each at its low and high end."""
+    k = len(uncertain)
+    cases = {u.path: np.full(1 + 2 * k, u.nominal) for u in uncertain}
+    for i, u in enumerate(uncertain):
+        cases[u.path][1 + 2 * i], cases[u.path][2 + 2 * i] = u.low, u.high
+    return cases
+
+
+def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, inputs: Inputs,
+               uncertain: Sequence[UncertainInput], trials: int, seed: int, backend: Backend, *,
+               dispersion_trials: int | None = None, exchange_trials: int | None = None,
+               progress: ProgressFn | None = None) -> TrialsResult:
+    """Every Monte Carlo of a duel (module docstring). ``dispersion_trials`` / ``exchange_trials``: None skips
+    the impact dispersion / the notice exchange."""
+    inner = int(inputs["montecarlo.inner_trials"])
+    draws = sample(uncertain, trials, seed)
+    outcomes = tornado = None
+    if draws:
+        outcomes = evaluate_draws(flight, defence, inputs, draws, trials, seed, backend, inner, progress)
+        tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, tornado_cases(uncertain),
+                                                           1 + 2 * len(uncertain), 1, backend,
+                                                           TORNADO_INNER_FACTOR * inner))
+    disp = None
+    if dispersion_trials is not None:
+        target = defence.defended
+        nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
+        disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
+    exchange = None
+    if exchange_trials is not None:
+        exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
+    return TrialsResult(trials if draws else 0, seed, inner, draws, outcomes, tornado, disp, exchange)
+
+
+def timeline_with_flight(assessment: Assessment, flight: Flight) -> dict[str, Any]:
+    """The defence's timeline with the flight's apogee and reentry (100 km) times (s from launch; None if none)."""
+    log = flight.trajectory.log
+    apogee, reentry = float(log.apogee_t[0]), float(log.crossing_t["down_100km"][0])
+    return {**assessment.timeline, "apogee_s": apogee if np.isfinite(apogee) else None,
+            "reentry_100km_s": reentry if np.isfinite(reentry) else None}
