@@ -1,13 +1,13 @@
 """Full-physics duel trials per second (issue 5, benchmark c), and impact-dispersion flights per second.
 
 Scenario (default ``scenarios/kyiv-duel.toml``): the nominal aimed Oreshnik flight, then per trial burnout
-dispersions and per-object release offsets (``duel.dispersion``, notional defaults), all trials x objects
+dispersions and per-object release offsets (``duel.trials.dispersion``, notional defaults), all trials x objects
 flown from burnout in one batch (drag, rotation, J2, US76), engagement windows per battery x object and the
-raid per trial (:class:`duel.dispersion.DuelTrials`) through :func:`duel.montecarlo.run_monte_carlo`,
+raid per trial (:class:`duel.trials.dispersion.DuelTrials`) through :func:`duel.trials.montecarlo.run_monte_carlo`,
 streamed to Parquet with ``--out DIR``. Two timings per N:
 
 * ``impact``: impact dispersion only (flights, no engagement);
-* ``duel``: full duel trials (recorded flights, windows, layers, raid: :mod:`duel.engine`);
+* ``duel``: full duel trials (recorded flights, windows, layers, raid: :mod:`duel.trials.engine`);
 
 both on ``--backend`` (numpy, gpu, jax-cpu). The first duel block is timed separately (``warmup_s``: JAX
 compiles its programs there).
@@ -44,36 +44,38 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from duel import dispersion as D
+    from dataclasses import replace
+
     from duel.backend import get_backend
     from duel.errors import InputError
-    from duel.montecarlo import run_monte_carlo
-    from duel.run import resolve
+    from duel.pipeline import duel_trials
     from duel.scenario import load_scenario
+    from duel.trials import dispersion as D
+    from duel.trials.montecarlo import run_monte_carlo
 
     try:
         backend = get_backend(args.backend)
     except InputError as exc:
         raise SystemExit(f"error: {exc}") from None
-    setup = resolve(load_scenario(args.scenario))
-    nom = D.Nominal.from_setup(setup)
+    fn = duel_trials(load_scenario(args.scenario), backend=backend.name)
+    fn = replace(fn, track_dt_s=args.track_dt)
+    nom = fn.nominal
     common = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "scenario": Path(args.scenario).name, "objects": nom.objects, "dtype": "float64",
-              "dispersion": D.Dispersion().to_dict(), "seed": args.seed}
+              "dispersion": fn.dispersion.to_dict(), "seed": args.seed}
     rows = []
     # warm-up (JAX: compiles the program for the chunk shape; timed separately)
     t0 = time.perf_counter()
-    D.impact_dispersion(nom, 2, args.seed, backend=backend)
+    D.impact_dispersion(nom, 2, args.seed, fn.dispersion, backend=backend)
     warm = time.perf_counter() - t0
     for n in args.n:
-        r = D.impact_dispersion(nom, n, args.seed, backend=backend)
+        r = D.impact_dispersion(nom, n, args.seed, fn.dispersion, backend=backend)
         rows.append({"benchmark": "duel_mc", "kind": "impact", "backend": backend.name, "device": backend.device,
                      "n": n, "seconds": r.seconds, "trials_per_s": n / r.seconds,
                      "objects_per_s": n * nom.objects / r.seconds, "warmup_s": warm, "cep_m": r.cep_m,
                      "cep_ci95_m": list(r.cep_ci95_m), "footprint_median_m": float(np.median(r.footprint_m)),
                      **common})
-    fn = D.duel_trials(setup, track_dt_s=args.track_dt, backend=backend.name)
     t0 = time.perf_counter()
     fn(args.seed, 0, 1)  # warm-up (JAX compiles here)
     duel_warm = time.perf_counter() - t0

@@ -28,12 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from duel import catalog
-from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef
-from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.backend import get_backend
-from duel.flight.integrate import StepPolicy, integrate
+from duel.flight.dynamics import BoostTables, LaneParams, Physics
+from duel.flight.integrate import integrate
 from duel.flight.reference import reference_flight
+from duel.flight.stepping import StepPolicy
+from duel.flight.vehicles import staged_missile
+from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef
+from duel.scenario.inputs import Inputs
+from duel.scenario.registry import Registry
 
 
 def lanes_for(missile, n: int, seed: int, lat: float, lon: float, earth) -> tuple[np.ndarray, LaneParams]:
@@ -62,8 +65,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
 
-    missile = catalog.missile("oreshnik")
-    pad = catalog.place("kapustin-yar")
+    inputs = Inputs(Registry.default())
+    missile = staged_missile(inputs, "oreshnik")
+    pad = inputs.place("kapustin-yar", "pad")
     physics = Physics(earth_model("wgs84"), atmosphere=True)
     tables = BoostTables.from_missile(missile)
     state0, lanes = lanes_for(missile, args.n, args.seed, pad.lat_deg, pad.lon_deg, physics.earth)
@@ -79,16 +83,16 @@ def main() -> None:
     # warm-up: one chunk of the timed shape (for JAX this compiles the program; timed separately)
     w = np.arange(chunk if backend.uses_jax else min(10, args.n))
     t0 = time.perf_counter()
-    backend.run_integration(state0[w], np.zeros(w.size), lanes.take(w), tables, physics, policy, chunk=chunk)
+    integrate(state0[w], np.zeros(w.size), lanes.take(w), tables, physics, policy, backend=backend, chunk=chunk)
     t_warm = time.perf_counter() - t0
     stats: dict = {}
-    extra = {"stats": stats} if backend.name != "numpy" else {}
     t0 = time.perf_counter()
-    log = backend.run_integration(state0, np.zeros(args.n), lanes, tables, physics, policy, chunk=chunk, **extra)
+    log = integrate(state0, np.zeros(args.n), lanes, tables, physics, policy, backend=backend, chunk=chunk,
+                    stats=stats).log
     t_batch = time.perf_counter() - t0
     if backend.uses_jax:  # compile = first call minus a warm call of the same shape
         t0 = time.perf_counter()
-        backend.run_integration(state0[w], np.zeros(w.size), lanes.take(w), tables, physics, policy, chunk=chunk)
+        integrate(state0[w], np.zeros(w.size), lanes.take(w), tables, physics, policy, backend=backend, chunk=chunk)
         compile_s = t_warm - (time.perf_counter() - t0)
     else:
         compile_s = 0.0
@@ -101,7 +105,7 @@ def main() -> None:
     dt_imp = np.array([abs(log.impact_t[i] - r[0]) for i, r in zip(sub, ref)])
     vs_numpy = None
     if backend.name != "numpy":
-        np_log, _ = integrate(state0[sub], np.zeros(sub.size), lanes.take(sub), tables, physics, policy)
+        np_log = integrate(state0[sub], np.zeros(sub.size), lanes.take(sub), tables, physics, policy).log
         vs_numpy = float(np.linalg.norm(log.impact_state[sub, :3] - np_log.impact_state[:, :3], axis=1).max())
 
     per_batch = t_batch / args.n

@@ -12,7 +12,7 @@ Two implementations in the same process, same initial states:
 * **kernel**: a hand-written CUDA kernel (CuPy ``RawKernel``), one trajectory per GPU thread, the state held
   in registers, each thread leaving its loop at its own impact. Needs an NVIDIA GPU and CuPy
   (``pip install 'duel[gpu-bench]'``); on a machine without one this part is skipped and said so.
-* **engine**: duel's own integration loop (:func:`duel.flight.integrate_xp.integrate_xp`: ``jax.jit`` over a
+* **engine**: duel's own integration loop (:func:`duel.flight.integrate.integrate`, fixed-shape driver: ``jax.jit`` over a
   ``lax.while_loop`` on whole-batch arrays, per-lane ``dt``, landed lanes frozen, post-loop impact
   bisection) with the simplified vector field plugged in (``accel``), a fixed 0.25 s step policy and only
   the impact event, on ``--backend`` (default ``gpu`` when JAX sees one, else ``jax-cpu``).
@@ -128,9 +128,10 @@ def simplified_accel(t: Any, s: tuple[Any, ...], phase: Any, stage: Any, lanes: 
 def run_engine(init: dict[str, np.ndarray], backend_name: str, chunk: int | None) -> dict[str, Any]:
     """The engine's loop on the simplified physics: rate, compile time and impact points."""
     from duel.backend import get_backend
-    from duel.physics.earth import EarthModel
     from duel.flight.dynamics import LaneParams, Physics
-    from duel.flight.integrate import StepPolicy
+    from duel.flight.integrate import integrate
+    from duel.flight.stepping import StepPolicy
+    from duel.physics.earth import EarthModel
 
     backend = get_backend(backend_name)
     n = init["x"].size
@@ -144,14 +145,14 @@ def run_engine(init: dict[str, np.ndarray], backend_name: str, chunk: int | None
 
     w = np.arange(size)
     t0 = time.perf_counter()
-    backend.run_integration(state0[w], np.zeros(size), lanes.take(w), None, physics, policy, **kw)
+    integrate(state0[w], np.zeros(size), lanes.take(w), None, physics, policy, backend=backend, **kw)
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    backend.run_integration(state0[w], np.zeros(size), lanes.take(w), None, physics, policy, **kw)
+    integrate(state0[w], np.zeros(size), lanes.take(w), None, physics, policy, backend=backend, **kw)
     warm = time.perf_counter() - t0
     stats: dict[str, Any] = {}
     t0 = time.perf_counter()
-    log = backend.run_integration(state0, np.zeros(n), lanes, None, physics, policy, stats=stats, **kw)
+    log = integrate(state0, np.zeros(n), lanes, None, physics, policy, backend=backend, stats=stats, **kw).log
     secs = time.perf_counter() - t0
     return {"backend": backend.name, "device": backend.device, "chunk": size, "seconds": secs,
             "rate": n / secs, "compile_s": max(first - warm, 0.0), "loop_steps": stats.get("steps"),
@@ -251,7 +252,7 @@ def main() -> None:
     if args.json:
         return
     print("limit: simplified model (planar two-body + exponential drag), RK4 dt 0.25 s, float64")
-    print(f"  engine: duel integrate_xp on {rows[0]['engine_device']}")
+    print(f"  engine: duel's fixed-shape integration loop on {rows[0]['engine_device']}")
     print(f"  {'N':>10} {'engine /s':>12} {'compile s':>9} {'kernel /s':>12} {'ratio':>6} {'impact diff':>12}")
     for r in rows:
         kr = f"{r['kernel_per_s']:12.3g}" if r.get("kernel_per_s") else f"{'-':>12}"
