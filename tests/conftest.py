@@ -77,3 +77,25 @@ def small_scenario(shots: int = 2, p_track: float = 0.9, trials: int = 40, uncer
     """The tests' small scenario (one warhead, one THAAD battery east of Kyiv) as TOML text."""
     return SMALL_SCENARIO.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain,
                                  dispersion=dispersion)
+
+
+SHIPPED = ("kyiv-duel", "kyiv-duel-belarus", "dnipro-2024", "lviv-2026")
+
+
+@pytest.fixture(scope="session")
+def shipped_runs():
+    """Each shipped scenario run once (default trials and seed) while recording every input read:
+    name -> (result document, the paths read). Shared by the golden and the registry tests."""
+    from pathlib import Path
+
+    from duel.pipeline import run_scenario
+    from duel.scenario import load_scenario
+    from duel.scenario.inputs import recording
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    out = {}
+    for name in SHIPPED:
+        with recording() as reads:
+            doc = run_scenario(load_scenario(root / f"{name}.toml")).document
+        out[name] = (doc, frozenset(reads))
+    return out

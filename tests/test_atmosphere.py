@@ -14,7 +14,7 @@ from duel.physics.atmosphere import R0_M, atmosphere_xp
 
 Z_86 = 86_000.0
 Z_TOP = 1_000_000.0
-# the nodes of src/duel/data/us76_upper.csv, as written by scripts/make_us76_table.py
+# the nodes of src/duel/physics/us76_upper.csv, as written by scripts/make_us76_table.py
 TABLE_NODES_M = np.concatenate([np.arange(86.0, 200.0, 0.5), np.arange(200.0, 1000.0 + 1e-9, 5.0)]) * 1e3
 
 

@@ -7,6 +7,7 @@ installed; skipped otherwise).
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -14,22 +15,34 @@ import numpy as np
 import pytest
 
 from duel import backend as bk
-from duel import catalog
-from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef, velocity_from_speed_angles
 from duel.errors import InputError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
-from duel.flight.integrate import integrate
-from duel.flight.integrate_xp import integrate_xp
+from duel.flight.events import CROSSING_KEYS, FLYING, IMPACT, EventLog
+from duel.flight.integrate import ALL_EVENTS, integrate
+from duel.flight.vehicles import staged_missile
+from duel.physics.earth import (
+    earth_model,
+    enu_basis,
+    geodetic_to_ecef,
+    velocity_from_speed_angles,
+)
+from duel.scenario.inputs import Inputs
+from duel.scenario.registry import Registry
 
 HAS_JAX = bk.jax_available()
-LOG_FIELDS = ("status", "stage_burnout_t", "stage_burnout_h", "stage_burnout_v", "burnout_t", "burnout_state",
-              "apogee_t", "apogee_h", "apogee_v", "down_t", "down_v", "impact_t", "impact_state", "max_speed")
+integrate_module = importlib.import_module("duel.flight.integrate")  # the module (RECORD_STEPS), not the function
+NOMINAL = Inputs(Registry.default())
+
+
+def log_fields(log: EventLog) -> dict[str, np.ndarray]:
+    """Every per-trajectory array of an event log, by flat name (``crossing_t.impact``, ``status``, ...)."""
+    return log.arrays()
 
 
 def staged_batch(n: int, seed: int = 7):
     """N Oreshnik flights from Kapustin Yar (kick, cut-off and azimuth seeded), WGS84 + J2 + rotation + US76."""
-    m = catalog.missile("oreshnik")
-    pad = catalog.place("kapustin-yar")
+    m = staged_missile(NOMINAL, "oreshnik")
+    pad = NOMINAL.place("kapustin-yar", "place")
     physics = Physics(earth_model("wgs84"), atmosphere=True)
     tables = BoostTables.from_missile(m)
     rng = np.random.default_rng(seed)
@@ -56,13 +69,15 @@ def burnout_batch(n: int, seed: int = 3):
     return state0, LaneParams(np.zeros(n), rng.uniform(2000, 12000, n)), None, physics
 
 
-def impact_diff_m(a, b) -> np.ndarray:
+def impact_diff_m(a: EventLog, b: EventLog) -> np.ndarray:
     return np.linalg.norm(a.impact_state[:, :3] - b.impact_state[:, :3], axis=1)
 
 
-def assert_same_nan_pattern(a, b) -> None:
-    for f in LOG_FIELDS:
-        x, y = np.asarray(getattr(a, f), float), np.asarray(getattr(b, f), float)
+def assert_same_nan_pattern(a: EventLog, b: EventLog) -> None:
+    fa, fb = log_fields(a), log_fields(b)
+    assert set(fa) == set(fb)
+    for f in fa:
+        x, y = np.asarray(fa[f], float), np.asarray(fb[f], float)
         assert np.array_equal(np.isnan(x), np.isnan(y)), f
 
 
@@ -100,7 +115,8 @@ def test_gpu_without_device_is_a_clear_error():
 
 
 def test_cli_import_does_not_import_jax():
-    code = "import sys, duel.cli, duel.backend, duel.montecarlo, duel.store; print('jax' in sys.modules)"
+    code = ("import sys, duel.cli, duel.backend, duel.flight.integrate, duel.trials.montecarlo, duel.trials.store; "
+            "print('jax' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -108,44 +124,58 @@ def test_cli_import_does_not_import_jax():
 # ----------------------------------------------------------------------------- the array path, NumPy
 @pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
 def test_fixed_shape_loop_on_numpy_matches_the_numpy_path(make):
-    """The GPU path's loop (frozen lanes, per-lane dt, post-loop event bisection) run by NumPy: same events."""
+    """The GPU path's loop (frozen lanes, per-lane dt, post-loop event bisection) run by NumPy: same events
+    as the compacting driver."""
     state0, lanes, tables, physics = make(12)
-    ref, _ = integrate(state0, np.zeros(12), lanes, tables, physics)
-    log = bk.get_backend("numpy-xp").run_integration(state0, np.zeros(12), lanes, tables, physics)
+    ref = integrate(state0, np.zeros(12), lanes, tables, physics).log
+    log = integrate(state0, np.zeros(12), lanes, tables, physics, backend=bk.get_backend("numpy-xp")).log
     assert_same_nan_pattern(ref, log)
-    assert (log.status == 1).all()
-    for f in LOG_FIELDS:
-        np.testing.assert_allclose(getattr(log, f), getattr(ref, f), rtol=1e-12, atol=1e-6, err_msg=f)
+    assert (log.status == IMPACT).all()
+    for key in CROSSING_KEYS:  # every crossing happened (the comparison below is not between NaNs)
+        assert np.isfinite(log.crossing_t[key]).all(), key
+    want, got = log_fields(ref), log_fields(log)
+    for f in want:
+        np.testing.assert_allclose(got[f], want[f], rtol=1e-12, atol=1e-6, err_msg=f)
 
 
 def test_until_burnout_on_the_array_path():
     state0, lanes, tables, physics = staged_batch(4)
-    ref, _ = integrate(state0, np.zeros(4), lanes, tables, physics, until_burnout=True)
-    log = integrate_xp(state0, np.zeros(4), lanes, tables, physics, until_burnout=True, xp="numpy")
+    ref = integrate(state0, np.zeros(4), lanes, tables, physics, until_burnout=True).log
+    log = integrate(state0, np.zeros(4), lanes, tables, physics, until_burnout=True, backend="numpy-xp").log
+    assert np.isfinite(ref.burnout_state).all()
     np.testing.assert_allclose(log.burnout_state, ref.burnout_state, rtol=1e-12)
-    assert np.isnan(log.impact_t).all() and (log.status == 0).all()
+    np.testing.assert_allclose(log.burnout_t, lanes.cutoff_s, rtol=0, atol=1e-9)
+    assert np.isnan(log.impact_t).all() and (log.status == FLYING).all()
 
 
 def test_numpy_backend_chunks_give_the_same_log():
     state0, lanes, tables, physics = burnout_batch(10)
-    whole = bk.get_backend("numpy").run_integration(state0, np.zeros(10), lanes, tables, physics)
-    parts = bk.get_backend("numpy").run_integration(state0, np.zeros(10), lanes, tables, physics, chunk=3)
-    for f in LOG_FIELDS:
-        np.testing.assert_array_equal(getattr(parts, f), getattr(whole, f), err_msg=f)
+    whole = integrate(state0, np.zeros(10), lanes, tables, physics, backend=bk.get_backend("numpy")).log
+    stats: dict = {}
+    parts = integrate(state0, np.zeros(10), lanes, tables, physics, backend=bk.get_backend("numpy"), chunk=3,
+                      stats=stats).log
+    assert stats["chunks"] == 4 and stats["chunk"] == 3
+    want, got = log_fields(whole), log_fields(parts)
+    for f in want:
+        np.testing.assert_array_equal(got[f], want[f], err_msg=f)
 
 
 @pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
-def test_recording_on_the_array_path_equals_the_numpy_recording(make):
-    """record_steps: the same samples as the NumPy recording (every step end, then the impact), even when
+def test_recording_on_the_array_path_equals_the_numpy_recording(make, monkeypatch):
+    """record=True: the same samples as the NumPy recording (every step end, then the impact), even when
     the fixed buffers start too small and are doubled."""
     state0, lanes, tables, physics = make(6)
-    _, rec = integrate(state0, np.zeros(6), lanes, tables, physics, record=True)
-    t_ref, s_ref = rec.assemble(6)
-    log, t, s = integrate_xp(state0, np.zeros(6), lanes, tables, physics, xp="numpy", record_steps=16)
+    ref = integrate(state0, np.zeros(6), lanes, tables, physics, record=True)
+    t_ref, s_ref = ref.t, ref.state
+    monkeypatch.setattr(integrate_module, "RECORD_STEPS", 16)
+    flown = integrate(state0, np.zeros(6), lanes, tables, physics, backend="numpy-xp", record=True)
+    log, t, s = flown.log, flown.t, flown.state
+    assert t.shape[1] > 16  # the buffers of 16 samples were too small: they were doubled
     assert t.shape == t_ref.shape and np.array_equal(np.isnan(t), np.isnan(t_ref))
     np.testing.assert_allclose(t, t_ref, rtol=0, atol=1e-9)
     np.testing.assert_allclose(s, s_ref, rtol=1e-12, atol=1e-6)
     last = np.isfinite(t).sum(axis=1) - 1
+    assert np.isfinite(log.impact_t).all()
     np.testing.assert_allclose(t[np.arange(6), last], log.impact_t, rtol=0, atol=1e-9)
 
 
@@ -155,12 +185,12 @@ def test_recording_on_the_array_path_equals_the_numpy_recording(make):
 def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
     """The program `--backend gpu` runs, compiled for the CPU: impact points within 1 m of NumPy (float64)."""
     state0, lanes, tables, physics = make(8)
-    ref, _ = integrate(state0, np.zeros(8), lanes, tables, physics)
+    ref = integrate(state0, np.zeros(8), lanes, tables, physics).log
     b = bk.get_backend("jax-cpu")
     assert b.uses_jax and b.dtype == np.float64
-    log = b.run_integration(state0, np.zeros(8), lanes, tables, physics)
+    log = integrate(state0, np.zeros(8), lanes, tables, physics, backend=b).log
     assert_same_nan_pattern(ref, log)
-    assert (log.status == ref.status).all() and (log.status == 1).all()
+    assert (log.status == ref.status).all() and (log.status == IMPACT).all()
     assert impact_diff_m(log, ref).max() < 1.0
     assert np.abs(log.impact_t - ref.impact_t).max() < 1e-3
     assert np.nanmax(np.abs(log.apogee_h - ref.apogee_h)) < 1.0
@@ -169,12 +199,14 @@ def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
 
 
 @pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
-def test_jax_recording_agrees_with_numpy():
+def test_jax_recording_agrees_with_numpy(monkeypatch):
     state0, lanes, tables, physics = burnout_batch(5, seed=2)
-    _, rec = integrate(state0, np.zeros(5), lanes, tables, physics, record=True)
-    t_ref, s_ref = rec.assemble(5)
-    _, t, s = bk.get_backend("jax-cpu").run_integration(state0, np.zeros(5), lanes, tables, physics,
-                                                        record_steps=64)
+    ref = integrate(state0, np.zeros(5), lanes, tables, physics, record=True)
+    t_ref, s_ref = ref.t, ref.state
+    monkeypatch.setattr(integrate_module, "RECORD_STEPS", 64)
+    flown = integrate(state0, np.zeros(5), lanes, tables, physics, backend=bk.get_backend("jax-cpu"), record=True)
+    t, s = flown.t, flown.state
+    assert isinstance(t, np.ndarray) and isinstance(s, np.ndarray)  # on the host unless device_arrays
     assert np.array_equal(np.isnan(t), np.isnan(t_ref))
     assert np.nanmax(np.abs(s[..., :3] - s_ref[..., :3])) < 1.0
 
@@ -183,19 +215,35 @@ def test_jax_recording_agrees_with_numpy():
 def test_jax_chunks_pad_without_changing_results():
     """Chunks of 8 (the shape compiled above: no recompile) with a padded last chunk: same impacts."""
     state0, lanes, tables, physics = burnout_batch(19, seed=11)
-    ref, _ = integrate(state0, np.zeros(19), lanes, tables, physics)
+    ref = integrate(state0, np.zeros(19), lanes, tables, physics).log
     stats: dict = {}
-    log = bk.get_backend("jax-cpu").run_integration(state0, np.zeros(19), lanes, tables, physics, chunk=8,
-                                                    stats=stats)
-    assert stats["chunks"] == 3
+    log = integrate(state0, np.zeros(19), lanes, tables, physics, backend=bk.get_backend("jax-cpu"), chunk=8,
+                    stats=stats).log
+    assert stats["chunks"] == 3 and stats["chunk"] == 8
+    assert np.isfinite(log.impact_t).all()
     assert impact_diff_m(log, ref).max() < 1.0
 
 
-def test_event_subset_leaves_the_others_nan():
+@pytest.mark.parametrize("backend", ["numpy", "numpy-xp"])
+def test_event_subset_leaves_the_others_nan(backend):
     state0, lanes, tables, physics = burnout_batch(4)
-    full = integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy")
-    only = integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy", events=("impact",))
-    assert np.isnan(only.apogee_t).all() and np.isnan(only.down_t).all()
+    full = integrate(state0, np.zeros(4), lanes, tables, physics, backend=backend).log
+    only = integrate(state0, np.zeros(4), lanes, tables, physics, backend=backend, events=("impact",)).log
+    for key in CROSSING_KEYS:
+        if key != "impact":
+            assert np.isfinite(full.crossing_t[key]).all(), key
+            for field in (only.crossing_t, only.crossing_v, only.crossing_h):
+                assert np.isnan(field[key]).all(), key
+    assert np.isfinite(only.impact_state).all()
     np.testing.assert_array_equal(only.impact_state, full.impact_state)
+    np.testing.assert_array_equal(only.impact_t, full.impact_t)
     with pytest.raises(ValueError, match="unknown events"):
-        integrate_xp(state0, np.zeros(4), lanes, tables, physics, xp="numpy", events=("landing",))
+        integrate(state0, np.zeros(4), lanes, tables, physics, backend=backend, events=("landing",))
+
+
+def test_event_names_are_the_crossings_and_the_burnout():
+    """The old "down" event (both levels) is now one event per level."""
+    assert ALL_EVENTS == ("burnout", "apogee", "down_100km", "down_30km", "impact")
+    state0, lanes, tables, physics = burnout_batch(2)
+    with pytest.raises(ValueError, match="unknown events"):
+        integrate(state0, np.zeros(2), lanes, tables, physics, backend="numpy-xp", events=("down",))

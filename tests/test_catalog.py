@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 
 from duel import catalog
-from duel.catalog import CATALOG_DIR, Catalog, load_catalog
+from duel.catalog import CATALOG_DIR, Catalog, Place, load_catalog
+from duel.catalog.loading import read_directory
 from duel.errors import InputError
+from duel.flight.vehicles import StagedMissile, staged_missile
+from duel.scenario.inputs import Inputs
+from duel.scenario.registry import Registry
 
 REQUIRED_PLACES = [
     "kapustin-yar", "krichev", "asipovichy", "dnipro", "kyiv", "lviv", "warsaw", "rzeszow", "vilnius",
@@ -26,6 +30,17 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the ``duel`` console-script entry point (duel.cli:main) in a fresh interpreter."""
     code = "import sys; from duel.cli import main; sys.argv[0] = 'duel'; main()"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+
+
+def _missile(name: str) -> StagedMissile:
+    """The catalogue missile ``name`` (any case) built from its nominal inputs, as every command builds it."""
+    reg = Registry.default()
+    return staged_missile(Inputs(reg), reg.missile_id(name, "--missile"))
+
+
+def _place(spec: str, option: str = "place") -> Place:
+    """A place from the shipped catalogue (id, name or LAT,LON)."""
+    return load_catalog().place(spec, option)
 
 
 def _copy_catalog(tmp_path: Path) -> Path:
@@ -46,7 +61,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 def test_every_shipped_file_validates() -> None:
-    cat = Catalog.from_directory(CATALOG_DIR)  # uncached: a fresh parse of every file
+    cat = Catalog(read_directory(CATALOG_DIR))  # uncached: a fresh parse of every file
     for kind in ("missiles", "places", "sources"):
         assert cat.entries(kind), f"no {kind} in the shipped catalogue"
     # every TOML file beside the loader is one it reads (nothing sits there unvalidated)
@@ -108,7 +123,7 @@ def test_required_places_exist_with_sane_coordinates() -> None:
 def test_kapustin_yar_to_dnipro_distance_on_wgs84() -> None:
     from pyproj import Geod
 
-    ky, dn = catalog.place("kapustin-yar"), catalog.place("dnipro")
+    ky, dn = _place("kapustin-yar"), _place("dnipro")
     _, _, dist_m = Geod(ellps="WGS84").inv(ky.lon_deg, ky.lat_deg, dn.lon_deg, dn.lat_deg)
     assert 785.0 <= dist_m / 1000.0 <= 795.0
 
@@ -116,7 +131,7 @@ def test_kapustin_yar_to_dnipro_distance_on_wgs84() -> None:
 def test_krichev_is_the_airbase_east_of_krychaw() -> None:
     from pyproj import Geod
 
-    base, town = catalog.place("krichev"), catalog.place("krychaw")
+    base, town = _place("krichev"), _place("krychaw")
     az, _, dist_m = Geod(ellps="WGS84").inv(town.lon_deg, town.lat_deg, base.lon_deg, base.lat_deg)
     assert 10.0 < dist_m / 1000.0 < 16.0  # "13 km east of the city of Krychaw"
     assert 45.0 < az < 100.0
@@ -128,21 +143,21 @@ def test_krichev_is_the_airbase_east_of_krychaw() -> None:
 
 
 def test_missile_lookup_is_case_insensitive_and_builds_the_vehicle() -> None:
-    m = catalog.missile("OreShnik")
+    m = _missile("OreShnik")
     assert m.id == "oreshnik"
     assert len(m.stages) == 2
     assert m.objects == 36  # 6 warheads x 6 submunitions (HUR)
-    assert catalog.missile(" SCUD_B ").id == "scud-b"
+    assert _missile(" SCUD_B ").id == "scud-b"
 
 
 def test_unknown_missile_suggests_close_names() -> None:
     with pytest.raises(InputError, match=r"unknown missile 'oreshnk'; did you mean oreshnik"):
-        catalog.missile("oreshnk")
+        _missile("oreshnk")
 
 
 def test_missile_uses_the_nominal_values() -> None:
     raw = catalog.entries("missiles")["oreshnik"]
-    m = catalog.missile("oreshnik")
+    m = _missile("oreshnik")
     for built, table in zip(m.stages, raw["stages"], strict=True):
         assert built.gross_mass_kg == table["gross_mass_kg"]["nominal"]
         assert built.propellant_mass_kg == table["propellant_mass_kg"]["nominal"]
@@ -156,7 +171,7 @@ def test_missile_uses_the_nominal_values() -> None:
 
 
 def test_scud_b_follows_forden_table_1_with_payload_on_top() -> None:
-    m = catalog.missile("scud-b")
+    m = _missile("scud-b")
     (stage,) = m.stages
     assert stage.gross_mass_kg == 4897.0  # Forden "fueled mass", payload excluded
     assert stage.gross_mass_kg - stage.propellant_mass_kg == 1198.0  # Forden dry mass
@@ -167,14 +182,14 @@ def test_scud_b_follows_forden_table_1_with_payload_on_top() -> None:
 
 
 def test_nodong_uses_the_corrected_diameter() -> None:
-    m = catalog.missile("nodong")
+    m = _missile("nodong")
     assert m.stages[0].propellant_mass_kg == 16000.0
     assert 1.3 <= m.stages[0].diameter_m <= 1.36  # not the transcribed 0.88 m
 
 
 def test_oreshnik_estimate_matches_the_reporting() -> None:
     raw = catalog.entries("missiles")["oreshnik"]
-    m = catalog.missile("oreshnik")
+    m = _missile("oreshnik")
     launch = sum(s.gross_mass_kg for s in m.stages) + m.payload_mass_kg
     assert 35_000 <= launch <= 45_000  # "40-ton solid-fueled"
     assert 120.0 <= m.total_burn_s <= 180.0  # a 2-3 min boost
@@ -189,17 +204,18 @@ def test_oreshnik_estimate_matches_the_reporting() -> None:
 
 
 def test_missile_sources_cover_entry_drag_and_every_value() -> None:
-    ids = catalog.missile_sources("oreshnik")
+    cat = load_catalog()
+    ids = cat.entry_sources(cat.record("missiles", "oreshnik"))
     assert len(ids) == len(set(ids))
     for expected in ("hur-2024-11-22-reuters", "rbc-2025-10-07", "mandiner-2025-12-30", "wright-port-missile-py"):
         assert expected in ids
-    assert [s.id for s in catalog.sources(ids)] == ids
-    assert catalog.source("rbc-2025-10-07").url.startswith("https://www.rbc.ru/")
+    assert [s.id for s in cat.sources(ids)] == ids
+    assert cat.source("rbc-2025-10-07").url.startswith("https://www.rbc.ru/")
 
 
 def test_unknown_source_and_kind_suggest() -> None:
     with pytest.raises(InputError, match="unknown source 'rbc-2025'"):
-        catalog.source("rbc-2025")
+        load_catalog().source("rbc-2025")
     with pytest.raises(InputError, match="unknown catalogue kind 'missile'; did you mean missiles"):
         catalog.entries("missile")
 
@@ -210,13 +226,13 @@ def test_unknown_source_and_kind_suggest() -> None:
 
 
 def test_place_from_coordinates_and_ids() -> None:
-    p = catalog.place("50.45,30.52")
+    p = _place("50.45,30.52")
     assert (p.id, p.lat_deg, p.lon_deg, p.sources) == (None, 50.45, 30.52, [])
-    assert catalog.place(" -33.9 , 151.2 ").lon_deg == 151.2
-    k = catalog.place("KYIV")
+    assert _place(" -33.9 , 151.2 ").lon_deg == 151.2
+    k = _place("KYIV")
     assert k.id == "kyiv" and k.sources
-    assert catalog.place("Rzeszów").id == "rzeszow"  # accents and case do not matter
-    assert catalog.place("Kapustin Yar").id == "kapustin-yar"
+    assert _place("Rzeszów").id == "rzeszow"  # accents and case do not matter
+    assert _place("Kapustin Yar").id == "kapustin-yar"
 
 
 @pytest.mark.parametrize(
@@ -235,7 +251,7 @@ def test_place_from_coordinates_and_ids() -> None:
 )
 def test_bad_place_specs_name_the_option(spec: str, pattern: str) -> None:
     with pytest.raises(InputError, match=pattern):
-        catalog.place(spec, option="--from")
+        _place(spec, option="--from")
 
 
 # ---------------------------------------------------------------------------------------------------

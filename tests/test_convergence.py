@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from duel.defence.raid import Layer, closed_form_raid
-from duel.montecarlo import RaidTrials, convergence, run_monte_carlo
+from duel.trials.montecarlo import RaidTrials, convergence, run_monte_carlo
 
 CASE = dict(warheads=4, decoys=2, layers=(Layer(sspk=0.6, shots=2), Layer(sspk=0.5, shots=1, opportunities=2,
                                                                           doctrine="sls", p_kill_assessment=0.9)),

@@ -15,6 +15,7 @@ from duel.defence.raid import Layer, closed_form_raid, leakers_lower_bound, simu
 from duel.defence.raid_rows import RowLayers, closed_form_rows, limits_can_bind_rows, simulate_rows
 
 from conftest import small_scenario
+from setups import resolved
 
 HAS_JAX = bk.jax_available()
 needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install -e .[test])")
@@ -22,68 +23,88 @@ needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip insta
 
 @pytest.fixture(scope="module")
 def kyiv():
-    from duel.run import resolve
-    from duel.scenario import load_scenario
-
-    return resolve(load_scenario("scenarios/kyiv-duel-belarus.toml"))
+    return resolved("scenarios/kyiv-duel-belarus.toml")
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    from duel.run import resolve
-    from duel.scenario import load_scenario
-
     p = tmp_path_factory.mktemp("sc") / "small.toml"
     p.write_text(small_scenario(uncertain='[uncertain]\n"interceptor.thaad.sspk" = {dist = "band"}\n'
                                           '"doctrine.p_track" = {dist = "uniform", low = 0.8, high = 1.0}\n'),
                  encoding="utf-8")
-    return resolve(load_scenario(p))
+    return resolved(p)
+
+
+def _evaluate(r, draws, rows, seed, backend="numpy", inner=0):
+    from duel.trials.draws import evaluate_draws
+
+    return evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, rows, seed, backend, inner)
+
+
+def _nominal_pmf(r, defence=None, track=None):
+    """The nominal evaluation's P(k leak) (the report's path: records, layers, closed form or realisations)."""
+    from duel.defence.engagement import assess
+
+    track = track if track is not None else _nominal_track(r)
+    return assess(track, defence or r.setup.defence, r.flight.trajectory.earth, 0).raid.leaker_pmf()
 
 
 # ------------------------------------------------------------------------------------------ windows
-def _ring(setup, doctrine: str):
+def _ring(r, doctrine: str):
     """Batteries of every type around the target at 0-300 km, 3 azimuths (144); the nominal track."""
-    from duel.defence.interceptors import interceptor_ids, parse_battery
-    from duel.defence.sensors import ThreatTrack
+    from duel.defence.interceptors import parse_battery
 
-    specs = [f"{t}@+{d}km@{az}" for t in interceptor_ids() for d in (0, 40, 150, 300) for az in (0, 135, 270)]
-    bats = [parse_battery(s, setup.target) for s in specs]
-    return bats, ThreatTrack.from_trajectory(setup.flight.trajectory), replace(setup.params, doctrine=doctrine)
+    setup = r.setup
+    types = sorted(setup.inputs.registry.catalog.records("interceptors"))
+    specs = [f"{t}@+{d}km@{az}" for t in types for d in (0, 40, 150, 300) for az in (0, 135, 270)]
+    bats = [parse_battery(s, setup.inputs, setup.target) for s in specs]
+    return bats, _nominal_track(r), replace(setup.defence.params, doctrine=doctrine)
 
 
 @pytest.mark.parametrize("doctrine", ["salvo", "sls"])
-def test_window_table_equals_the_per_battery_reference(kyiv, doctrine) -> None:
-    """Every interceptor type at 12 positions: the same opportunities as battery_windows, the same first
-    window start and first detection to 0.05 s (the reference bisects; the engine interpolates margins)."""
-    from duel.defence.engagement import battery_windows
-    from duel.defence.sensors import readiness
-    from duel.defence.window_table import Timing, battery_arrays, window_table
+def test_windows_equal_the_bisection_oracle(kyiv, doctrine) -> None:
+    """Every interceptor type at 12 positions: the model's windows (the batch window table, as the engine runs it
+    and as the report's records) against the pre-refactor bisection path kept as an oracle: the same
+    opportunities, first window start, last window end and first detection to 0.05 s."""
+    from duel.defence.engagement import battery_engagements
+    from duel.defence.notice import readiness
+    from duel.defence.windows import Timing, battery_arrays, window_table
+    from oracles.engagement_reference import battery_windows
 
+    d = kyiv.setup.defence
     bats, track, params = _ring(kyiv, doctrine)
-    ready = readiness(kyiv.notice, kyiv.decision_delay_s)
-    cue = kyiv.space_ir.warning(track.burnout_s)[2]
-    ref = [battery_windows(track, b, cue, ready.decision_delay_s, b.type.reaction_time_s * ready.reaction_factor,
-                           params) for b in bats]
-    arr = battery_arrays(bats, params.rcs_m2)
-    arr = arr._replace(reaction_time_s=arr.reaction_time_s * ready.reaction_factor)
-    opp, first, det = window_table(track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :],
-                                   track.alt_m[:, None, :], track.speed_mps[:, None, :], arr,
-                                   Timing(cue[:, None], ready.decision_delay_s, params.track_formation_s,
-                                          params.kill_assessment_s),
-                                   kyiv.flight.trajectory.earth, sls=doctrine == "sls")
+    ready = readiness(d.notice, d.decision_delay_s, d.rules)
+    cue = d.space_ir.warning(track.burnout_s)[2]
+    ref = [battery_windows(track, b, params, cue, ready.decision_delay_s,
+                           b.type.reaction_time_s * ready.reaction_factor) for b in bats]
+    arr = battery_arrays(bats, params.rcs_m2, ready.reaction_factor)
+    wt = window_table(track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :], track.alt_m[:, None, :],
+                      track.speed_mps[:, None, :], arr,
+                      Timing(cue[:, None], ready.decision_delay_s, params.track_formation_s, params.kill_assessment_s),
+                      kyiv.flight.trajectory.earth, sls=doctrine == "sls")
     want_opp = np.array([e.opportunities()[0] for e in ref])
-    assert np.array_equal(opp[0], want_opp)
+    assert np.array_equal(wt.opportunities[0], want_opp)
     assert want_opp.sum() >= 20 and (want_opp == 0).sum() >= 20  # the ring covers both outcomes
     if doctrine == "sls":
         assert want_opp.max() >= 2
     want_first = np.array([e.t_first_s for e in ref])
-    assert np.array_equal(np.isinf(first[0]), np.isinf(want_first))
+    assert np.array_equal(np.isinf(wt.t_first_s[0]), np.isinf(want_first))
     fin = np.isfinite(want_first)
-    assert np.abs(first[0][fin] - want_first[fin]).max() < 0.05
+    assert np.abs(wt.t_first_s[0][fin] - want_first[fin]).max() < 0.05
     want_det = np.array([e.detection_s[0] for e in ref])
-    assert np.array_equal(np.isnan(det[0]), np.isnan(want_det))
+    assert np.array_equal(np.isnan(wt.detection_s[0]), np.isnan(want_det))
     seen = np.isfinite(want_det)
-    assert np.abs(det[0][seen] - want_det[seen]).max() < 0.05
+    assert np.abs(wt.detection_s[0][seen] - want_det[seen]).max() < 0.05
+    # the records of the report: every window, both edges, fly-out and opportunities
+    recs = battery_engagements(track, bats, cue, ready.decision_delay_s, ready.reaction_factor, params,
+                               kyiv.flight.trajectory.earth)
+    for got, want in zip(recs, ref):
+        assert len(got.windows) == len(want.windows)
+        assert [bool(r) for r in got.reasons] == [bool(r) for r in want.reasons]
+        for a, b in zip(got.windows, want.windows):
+            assert a.opportunities == b.opportunities
+            assert abs(a.t_first_s - b.t_first_s) < 0.05 and abs(a.t_last_s - b.t_last_s) < 0.05
+            assert abs(a.flyout_max_s - b.flyout_max_s) < 0.05 and abs(a.alt_first_m - b.alt_first_m) < 200.0
 
 
 @settings(max_examples=60, deadline=None)
@@ -95,18 +116,19 @@ def test_a_larger_envelope_never_opens_a_window_later(kyiv, type_id, dist_km, az
     """Relaxing any envelope bound (range, ceiling, floor, fly-out speed, reaction time) can only bring the
     first window start earlier (or open one); the first detection does not change."""
     from duel.defence.interceptors import parse_battery
-    from duel.defence.window_table import Timing, battery_arrays, window_table
+    from duel.defence.windows import Timing, battery_arrays, window_table
 
     track = _nominal_track(kyiv)
-    b = battery_arrays([parse_battery(f"{type_id}@+{dist_km:.3f}km@{az:.3f}", kyiv.target)], 0.05)
+    setup = kyiv.setup
+    b = battery_arrays([parse_battery(f"{type_id}@+{dist_km:.3f}km@{az:.3f}", setup.inputs, setup.target)], 0.05)
     wide = b._replace(max_range_m=b.max_range_m * widen, max_alt_m=b.max_alt_m * widen,
                       min_alt_m=b.min_alt_m * lower, average_speed_mps=b.average_speed_mps * faster,
                       reaction_time_s=b.reaction_time_s * quicker)
     tim = Timing(np.nan, 20.0, 10.0, 10.0)
     args = (track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :], track.alt_m[:, None, :],
             track.speed_mps[:, None, :])
-    _, first, det = window_table(*args, b, tim, kyiv.flight.trajectory.earth, sls)
-    _, first_w, det_w = window_table(*args, wide, tim, kyiv.flight.trajectory.earth, sls)
+    _, first, det, *_ = window_table(*args, b, tim, kyiv.flight.trajectory.earth, sls)
+    _, first_w, det_w, *_ = window_table(*args, wide, tim, kyiv.flight.trajectory.earth, sls)
     assert first_w[0, 0] <= first[0, 0] + 1e-9
     assert np.array_equal(det, det_w, equal_nan=True)
 
@@ -114,12 +136,12 @@ def test_a_larger_envelope_never_opens_a_window_later(kyiv, type_id, dist_km, az
 _TRACKS: dict = {}
 
 
-def _nominal_track(setup):
-    from duel.defence.sensors import ThreatTrack
+def _nominal_track(r):
+    from duel.defence.track import ThreatTrack
 
-    key = id(setup)
+    key = id(r)
     if key not in _TRACKS:
-        _TRACKS[key] = ThreatTrack.from_trajectory(setup.flight.trajectory)
+        _TRACKS[key] = ThreatTrack.from_trajectory(r.flight.trajectory)
     return _TRACKS[key]
 
 
@@ -197,40 +219,30 @@ def test_a_row_without_opportunities_in_a_layer_equals_the_row_without_that_laye
 # ------------------------------------------------------------------------------------------ the engine
 def test_engine_at_nominal_inputs_equals_the_nominal_evaluation(small) -> None:
     """No limit binds in the small scenario: the engine's closed form per row is the nominal raid."""
-    from duel.defence.sensors import ThreatTrack
-    from duel.run import evaluate, evaluate_draws
-
-    res = evaluate_draws(small, {}, 3, seed=1)
-    ev = evaluate(small, ThreatTrack.from_trajectory(small.flight.trajectory), None, 0)
-    assert ev.raid.method == "closed form" and not res["limits_bind"].any()
-    assert np.allclose(res["pmf"], ev.pmf[None, :], rtol=0, atol=1e-12)
+    res = _evaluate(small, {}, 3, seed=1)
+    pmf = _nominal_pmf(small)
+    assert not res.limits_bind.any()
+    assert np.allclose(res.pmf, pmf[None, :], rtol=0, atol=1e-12)
 
 
 def test_engine_per_draw_equals_the_per_draw_evaluation(small) -> None:
-    """Each draw through the engine gives what the reference path gives for a setup built by hand with that
-    draw's THAAD SSPK and P_track."""
-    from dataclasses import replace as dc_replace
+    """Each draw through the engine (inputs as arrays over draws) gives what the nominal path gives with that
+    draw's values as scalars: one mapping from inputs to the defence, for one evaluation and for many."""
+    from duel.trials.sampling import sample
 
-    from duel.defence.sensors import ThreatTrack
-    from duel.run import evaluate, evaluate_draws, sample_inputs
-
-    draws = sample_inputs(small, 25, seed=4)
-    res = evaluate_draws(small, draws, 25, seed=4)
-    track = ThreatTrack.from_trajectory(small.flight.trajectory)
-    sc = small.scenario
+    setup = small.setup
+    draws = sample(setup.uncertain, 25, seed=4)
+    res = _evaluate(small, draws, 25, seed=4)
     for i in range(25):
-        sspk, p_track = float(draws["interceptor.thaad.sspk"][i]), float(draws["doctrine.p_track"][i])
-        bats = [dc_replace(b, type=b.type.with_values(sspk=sspk)) for b in small.batteries]
-        scenario = sc.model_copy(update={"doctrine": sc.doctrine.model_copy(update={"p_track": p_track})})
-        ev = evaluate(dc_replace(small, batteries=bats, scenario=scenario), track, None, 0)
-        assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
-    assert np.ptp(res["p_all_stopped"]) > 0.05  # the draws matter
+        one = setup.inputs.with_values({k: float(v[i]) for k, v in draws.items()})
+        assert np.allclose(res.pmf[i], _nominal_pmf(small, setup.defence.redrawn(one)), rtol=0, atol=1e-12), i
+    assert np.ptp(res.p_all_stopped) > 0.05  # the draws matter
 
 
 def test_sampled_inputs_do_not_depend_on_the_trial_count(small) -> None:
-    from duel.run import sample_inputs
+    from duel.trials.sampling import sample
 
-    a, b = sample_inputs(small, 10, seed=9), sample_inputs(small, 50, seed=9)
+    a, b = sample(small.setup.uncertain, 10, seed=9), sample(small.setup.uncertain, 50, seed=9)
     for k in a:
         assert np.array_equal(a[k], b[k][:10])
 
@@ -241,24 +253,27 @@ def test_sampled_inputs_do_not_depend_on_the_trial_count(small) -> None:
        rf=st.floats(0.05, 1.0), rl=st.floats(0, 3600), relays=st.lists(st.floats(0, 3600), min_size=1, max_size=4))
 def test_readiness_per_trial_equals_one_readiness_per_trial(lead, content, recipient, dd, dr, rf, rl, relays) -> None:
     """A relay delay drawn per trial (an array) gives, trial by trial, what readiness() gives for that relay."""
-    from duel.defence.sensors import Notice, readiness, readiness_arrays
+    from duel.defence.notice import Notice, ReadinessRules, readiness, readiness_arrays
 
-    base = None if lead is None else Notice(lead, content, recipient, 0.0)
-    dec, fac = readiness_arrays(base, np.full(len(relays), dd), dr, rf, rl, relay_s=np.array(relays))
+    rules = ReadinessRules(dr, rf, rl)
+    base = None if lead is None else Notice(lead, content, recipient, np.array(relays))
+    dec, fac = readiness_arrays(base, np.full(len(relays), dd), rules)
     for i, relay in enumerate(relays):
-        want = readiness(None if lead is None else Notice(lead, content, recipient, relay), dd, dr, rf, rl)
+        want = readiness(None if lead is None else Notice(lead, content, recipient, relay), dd, rules)
         assert (dec[i], fac[i]) == (want.decision_delay_s, want.reaction_factor)
 
 
 def test_rows_are_independent_of_the_other_rows(small) -> None:
     """Realisations of row i depend on (seed, i) only: the first rows of a longer run are the same."""
-    from duel.engine import TrackArrays, defence_rows, evaluate_rows
-    from duel.defence.sensors import ThreatTrack
+    from duel.defence.track import ThreatTrack
+    from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
 
     be = bk.get_backend("numpy")
-    tracks = TrackArrays.from_track(ThreatTrack.from_trajectory(small.flight.trajectory), small)
-    a = evaluate_rows(small, tracks, defence_rows(small, {}, 4), be, 8, inner=30)
-    b = evaluate_rows(small, tracks, defence_rows(small, {}, 9), be, 8, inner=30)
+    d = small.setup.defence
+    tracks = TrackArrays.from_track(ThreatTrack.from_trajectory(small.flight.trajectory), d.space_ir)
+    earth = small.flight.trajectory.earth
+    a = evaluate_rows(d, earth, tracks, defence_rows(d, 4), be, 8, inner=30)
+    b = evaluate_rows(d, earth, tracks, defence_rows(d, 9), be, 8, inner=30)
     assert np.array_equal(a["mc_leakers"], b["mc_leakers"][:4])
     assert not np.array_equal(a["mc_leakers"][0], a["mc_leakers"][1])  # rows differ
 
@@ -268,14 +283,15 @@ def test_rows_are_independent_of_the_other_rows(small) -> None:
 def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
     """jax-cpu runs the program the GPU runs: same layers for every draw; the raid, drawn from JAX's own
     streams, agrees within Monte Carlo error; with the same uniforms the raid is identical."""
-    from duel.engine import raid_program
-    from duel.run import evaluate_draws, sample_inputs
+    from duel.trials.engine import raid_program
+    from duel.trials.sampling import sample
 
-    draws = sample_inputs(kyiv, 30, seed=3)
-    a = evaluate_draws(kyiv, draws, 30, 3, "numpy")
-    b = evaluate_draws(kyiv, draws, 30, 3, "jax-cpu")
-    assert np.array_equal(a["limits_bind"], b["limits_bind"])
-    diff = a["expected_leakers"] - b["expected_leakers"]
+    draws = sample(kyiv.setup.uncertain, 30, seed=3)
+    inner = int(kyiv.setup.inputs["montecarlo.inner_trials"])
+    a = _evaluate(kyiv, draws, 30, 3, "numpy", inner)
+    b = _evaluate(kyiv, draws, 30, 3, "jax-cpu", inner)
+    assert np.array_equal(a.limits_bind, b.limits_bind)
+    diff = a.expected_leakers - b.expected_leakers
     assert abs(diff.mean()) < 4 * diff.std(ddof=1) / np.sqrt(30) + 1e-9
 
     w, d = 4, 1
@@ -292,10 +308,11 @@ def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
 @needs_jax
 def test_duel_trials_on_the_compiled_path(small) -> None:
     """Dispersed duel trials: impact points within 1 m of NumPy's (float64), same layers, same closed form."""
-    from duel import dispersion as D
+    from duel.pipeline import duel_trials
 
-    a = D.duel_trials(small, backend="numpy")(6, 0, 5)
-    b = D.duel_trials(small, backend="jax-cpu")(6, 0, 5)
+    sc = small.setup.scenario
+    a = duel_trials(sc, backend="numpy")(6, 0, 5)
+    b = duel_trials(sc, backend="jax-cpu")(6, 0, 5)
     for k in ("layers", "limits_bind"):
         assert np.array_equal(a[k], b[k]), k
     assert np.allclose(a["p_all_stopped"], b["p_all_stopped"], rtol=0, atol=1e-9)
@@ -305,22 +322,22 @@ def test_duel_trials_on_the_compiled_path(small) -> None:
 
 def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None:
     """Beta drawn: every draw's threat is re-flown (one batch) and its windows are those of that flight."""
-    from duel.defence.sensors import ThreatTrack
+    from duel.defence.track import ThreatTrack
     from duel.flight.trajectory import fly_staged
-    from duel.run import evaluate, evaluate_draws, resolve, sample_inputs
-    from duel.scenario import load_scenario
+    from duel.trials.sampling import sample
 
     p = tmp_path / "beta.toml"
     p.write_text(small_scenario(uncertain='[uncertain]\n"missile.reentry_beta_kg_m2" = '
                                           '{dist = "uniform", low = 300, high = 6000}\n'), encoding="utf-8")
-    setup = resolve(load_scenario(p))
-    draws = sample_inputs(setup, 6, seed=1)
-    res = evaluate_draws(setup, draws, 6, seed=1)
-    aim = setup.flight.aim
-    tr = fly_staged(setup.missile, setup.launch.lat_deg, setup.launch.lon_deg, aim.azimuth_deg,
-                    aim.params["kick_deg"], aim.params["cutoff_s"], setup.flight.trajectory.physics,
-                    beta_kg_m2=draws["missile.reentry_beta_kg_m2"], record=True)
+    r = resolved(p)
+    draws = sample(r.setup.uncertain, 6, seed=1)
+    assert list(draws) == ["missile.oreshnik.reentry_beta_kg_m2"]  # the shorthand names the scenario's missile
+    res = _evaluate(r, draws, 6, seed=1)
+    aim, launch = r.flight.aim, r.setup.launch
+    tr = fly_staged(r.setup.missile, launch.lat_deg, launch.lon_deg, aim.azimuth_deg, aim.params["kick_deg"],
+                    aim.params["cutoff_s"], r.flight.trajectory.physics,
+                    beta_kg_m2=draws["missile.oreshnik.reentry_beta_kg_m2"], record=True)
     for i in range(6):
-        ev = evaluate(setup, ThreatTrack.from_trajectory(tr.take(i)), None, 0)
-        assert np.allclose(res["pmf"][i], ev.pmf, rtol=0, atol=1e-12), i
+        assert np.allclose(res.pmf[i], _nominal_pmf(r, track=ThreatTrack.from_trajectory(tr.take(i))),
+                           rtol=0, atol=1e-12), i
     assert np.ptp(tr.log.impact_t) > 1.0  # the draws fly differently

@@ -24,6 +24,8 @@ def test_missile_form_json_contract_and_physics(duel) -> None:
     assert s["flight_time_s"] > s["burnout"]["time_s"] + 6.9 * 60 * 0.8
     names = [e["name"] for e in s["events"]]
     assert names[0] == "launch" and names[-1] == "impact" and "apogee" in names
+    keys = [e["key"] for e in s["events"]]  # each event carries its typed key
+    assert keys[0] == "launch" and keys[-1] == "impact" and {"apogee", "down_100km", "down_30km"} <= set(keys)
     assert [e["time_s"] for e in s["events"]] == sorted(e["time_s"] for e in s["events"])
     assert "wiki-kapustin-yar" in s["sources"] or any("kapustin" in x for x in s["sources"])
 
@@ -37,7 +39,13 @@ def test_burnout_free_flight_form(duel) -> None:
     assert s["azimuth_deg"] == pytest.approx(45.0)
     assert s["burnout"]["speed_mps"] == pytest.approx(3000.0, rel=1e-6)
     assert s["burnout"]["angle_deg"] == pytest.approx(40.0, abs=1e-6)
-    assert s["burnout"]["altitude_km"] == pytest.approx(100.0, abs=1e-3)  # the stated default
+    # the stated default: the notional input flight.burnout_altitude_km (100 km) of the registry
+    from duel.scenario.inputs import Inputs
+    from duel.scenario.registry import Registry
+
+    default_km = Inputs(Registry.default())["flight.burnout_altitude_km"]
+    assert default_km == pytest.approx(100.0)
+    assert s["burnout"]["altitude_km"] == pytest.approx(default_km, abs=1e-3)
 
 
 def test_burnout_speed_solves_angle_lofted_above_depressed(duel) -> None:

@@ -12,6 +12,9 @@ from duel.notify.dist import Dist
 from duel.notify.party import Policy
 from duel.notify.sim import SIM_EPOCH, notice_fields, sim_keys, sim_party, simulate_exchange
 from duel.notify.simnet import Faults, SimNet
+from duel.scenario.inputs import Inputs
+from duel.scenario.registry import Registry
+from duel.trials.runner import chain_latencies
 
 T0 = SIM_EPOCH
 
@@ -82,10 +85,15 @@ def test_injected_replay_of_delivered_message_is_not_processed_again():
 
 # ---------------------------------------------------------------- the scenario hook
 TIMES = {"apogee_s": 200.0, "reentry_s": 600.0, "impact_s": 700.0}
+_NOTIONAL = Inputs(Registry.default())
+# the notional latency chain and link of the registry (notice.exchange.*): what a scenario's exchange runs with
+CHAIN = {**chain_latencies(_NOTIONAL),
+         "relay_probability": float(_NOTIONAL["notice.exchange.relay_probability"]),
+         "drop": float(_NOTIONAL["notice.exchange.drop"]), "retries": int(_NOTIONAL["notice.exchange.retries"])}
 
 
 def test_chain_shares_and_warning_time():
-    r = simulate_notice_chain(1800.0, 200, 1, sensor_cue_s=60.0, **TIMES)
+    r = simulate_notice_chain(1800.0, 200, 1, sensor_cue_s=60.0, **CHAIN, **TIMES)
     assert r["delivered_share"] == 1.0 and r["alarms"] == 0
     assert 0 < r["share_informed_before_launch"] <= r["share_informed_before_apogee"] <= r[
         "share_informed_before_reentry"] <= 1
@@ -97,14 +105,14 @@ def test_chain_shares_and_warning_time():
 
 
 def test_chain_inputs_reach_outputs():
-    long = simulate_notice_chain(86400.0, 100, 2, **TIMES)["share_informed_before_launch"]
-    short = simulate_notice_chain(300.0, 100, 2, **TIMES)["share_informed_before_launch"]
-    none = simulate_notice_chain(1800.0, 100, 2, relay_probability=0.0, **TIMES)
+    long = simulate_notice_chain(86400.0, 100, 2, **CHAIN, **TIMES)["share_informed_before_launch"]
+    short = simulate_notice_chain(300.0, 100, 2, **CHAIN, **TIMES)["share_informed_before_launch"]
+    none = simulate_notice_chain(1800.0, 100, 2, **{**CHAIN, "relay_probability": 0.0}, **TIMES)
     assert long == 1.0 and short < 0.2 and none["defender_informed_share"] == 0.0
 
 
 def test_chain_partition_through_lead_time_raises_alarm_and_no_notice():
-    r = simulate_notice_chain(1800.0, 50, 3, partition=(-1e6, 1e6), sensor_cue_s=60.0, **TIMES)
+    r = simulate_notice_chain(1800.0, 50, 3, partition=(-1e6, 1e6), sensor_cue_s=60.0, **CHAIN, **TIMES)
     assert r["alarms"] == 50 and r["delivered_share"] == 0.0 and r["share_informed_before_reentry"] == 0.0
     names = [e["event"] for e in r["timeline_trial_0"]]
     assert "alarm" in names and "notice_delivered" not in names and "defender_informed" not in names

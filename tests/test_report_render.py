@@ -17,12 +17,14 @@ from pyproj import Geod
 from duel.report import html as rhtml
 from duel.report import plots, worldmap
 
+from report_sample import sample_context, sample_trajectory
+
 SECTION_IDS = ["verdict", "claims", "timeline", "trajectory", "map", "leakers", "sensitivity", "numbers", "method"]
 
 
 @pytest.fixture(scope="module")
 def sample():
-    return rhtml.sample_context()
+    return sample_context()
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,7 @@ def test_speed_mach_has_two_axes_with_units():
 def test_world_map_draws_borders_track_points_and_one_ring_per_battery():
     from matplotlib.collections import LineCollection
 
-    tr = rhtml.sample_trajectory()
+    tr = sample_trajectory()
     batteries = [{"label": "PAC-3 MSE", "lat": 50.40, "lon": 30.45, "range_km": 40},
                  {"label": "THAAD", "lat": 50.52, "lon": 30.80, "range_km": 200},
                  {"label": "SAMP/T", "lat": 49.0, "lon": 32.0, "range_km": 60}]
@@ -306,8 +308,8 @@ def test_report_loads_nothing_from_outside(page):
 
 
 def test_report_is_deterministic():
-    a = rhtml.render_report(rhtml.sample_context())
-    b = rhtml.render_report(rhtml.sample_context())
+    a = rhtml.render_report(sample_context())
+    b = rhtml.render_report(sample_context())
     assert a == b
 
 
@@ -319,7 +321,7 @@ def test_report_rendering_never_opens_a_socket(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     worldmap.atlas.cache_clear()
-    html = rhtml.render_report(rhtml.sample_context())
+    html = rhtml.render_report(sample_context())
     assert "<svg" in html
 
 
@@ -379,7 +381,7 @@ def test_formatters():
 
 
 def test_sample_context_is_plausible(sample):
-    tr = rhtml.sample_trajectory()
+    tr = sample_trajectory()
     assert 8 * 60 <= tr["flight_time_s"] <= 16 * 60
     assert 200 <= tr["apogee_km"] <= 600
     assert tr["range_km"] == pytest.approx(1118, abs=15)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from duel.errors import InputError
 from duel.scenario import parse_scenario
 
-TEMPLATE = files("duel").joinpath("data", "scenario-template.toml").read_text(encoding="utf-8")
+TEMPLATE = files("duel").joinpath("scenario", "template.toml").read_text(encoding="utf-8")
 
 # (name, old text, new text, expected message after "<file>: ")
 BAD = [
@@ -42,9 +42,12 @@ BAD = [
     ("bad claim test", 'test = "no-chance"', 'test = "maybe"',
      "claims[0].test: Input should be 'no-chance', 'certain-stop' or 'flight-time-at-most' (got 'maybe')"),
     ("uncertain path", '"assumption.rcs_m2" = { dist = "band" }', '"interceptor.thaad.colour" = { dist = "band" }',
-     "uncertain: 'interceptor.thaad.colour' is not an input that can be uncertain; use interceptor.<id>."
-     "<sspk|min_intercept_altitude_km|max_intercept_altitude_km|max_ground_range_km|average_speed_mps|"
-     "reaction_time_s>, missile.reentry_beta_kg_m2, assumption.<name> or doctrine.p_track"),
+     # [uncertain] keys are checked against the input registry when the scenario is resolved
+     "uncertain.interceptor.thaad.colour: unknown input 'interceptor.thaad.colour'; closest: "
+     "interceptor.thaad.sspk, interceptor.thaad.max_ground_range_km, interceptor.thaad.reaction_time_s"),
+    ("uncertain input not drawable", '"assumption.rcs_m2" = { dist = "band" }', '"threat.decoys" = { dist = "band" }',
+     "uncertain.threat.decoys: cannot be drawn per trial (it changes the aimed flight or the raid's structure); "
+     "pin it with --set instead"),
     ("distribution parameters", '"assumption.rcs_m2" = { dist = "band" }',
      '"assumption.rcs_m2" = { dist = "uniform", low = 0.1 }', "uncertain.assumption.rcs_m2: dist = 'uniform' needs high"),
     ("distribution order", '"assumption.rcs_m2" = { dist = "band" }',
@@ -62,7 +65,7 @@ BAD = [
      '"interceptor.arrow-3.sspk" = { dist = "band" }',
      "uncertain.interceptor.arrow-3.sspk: no battery of type 'arrow-3' in this scenario"),
     ("unknown early warning", 'early_warning = "sbirs"', 'early_warning = "dsp-9"',
-     "sensors.early_warning: unknown space-based IR sensor 'dsp-9'; known: sbirs"),
+     "sensors.early_warning: one of sbirs, none, got 'dsp-9'"),
 ]
 
 
@@ -132,7 +135,7 @@ def mutated(draw):  # a template with one value replaced, one key deleted or one
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_fuzzed_scenarios_fail_only_with_input_errors(doc) -> None:
-    from duel.run import check_scenario
+    from duel.pipeline import check_scenario
 
     try:
         sc = parse_scenario(doc, "fuzz.toml")

@@ -1,4 +1,4 @@
-"""Chunked Parquet output and resumable Monte Carlo runs (duel.store, duel.montecarlo).
+"""Chunked Parquet output and resumable Monte Carlo runs (duel.trials.store, duel.trials.montecarlo).
 
 Must show (issue 5): a run killed mid-way (SIGKILL) and restarted with the same seed ends with exactly the
 rows of an uninterrupted run, no lost or duplicated trials; per-trial seeding makes the chunking irrelevant.
@@ -19,8 +19,8 @@ import pytest
 
 from duel.defence.raid import Layer, simulate_raid
 from duel.errors import InputError
-from duel.montecarlo import RaidTrials, run_monte_carlo
-from duel.store import MANIFEST, ChunkStore, merge_ranges, missing_ranges
+from duel.trials.montecarlo import RaidTrials, run_monte_carlo
+from duel.trials.store import MANIFEST, ChunkStore, merge_ranges, missing_ranges
 
 RAID = RaidTrials(warheads=6, decoys=4, layers=(Layer(sspk=0.7, shots=2, magazine=14, fire_channels=5),
                                                 Layer(sspk=0.5, shots=1, opportunities=2, doctrine="sls")),
@@ -67,7 +67,7 @@ def test_rows_depend_only_on_seed_and_trial_not_on_chunking(tmp_path):
 KILLED_RUN = """
 import sys, time
 from duel.defence.raid import Layer
-from duel.montecarlo import RaidTrials, run_monte_carlo
+from duel.trials.montecarlo import RaidTrials, run_monte_carlo
 fn = RaidTrials(warheads=6, decoys=4, layers=(Layer(sspk=0.7, shots=2, magazine=14, fire_channels=5),
                 Layer(sspk=0.5, shots=1, opportunities=2, doctrine="sls")), p_track=0.95, p_decoy_engaged=0.6)
 run_monte_carlo(fn, {trials}, {seed}, chunk_trials=250, out=sys.argv[1], on_chunk=lambda a, b: time.sleep(0.05))

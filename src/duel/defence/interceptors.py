@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from duel.catalog import Place
+from duel.catalog.schema import Place
 from duel.defence.radar import R_EARTH_M, Radar
 from duel.errors import InputError
 from duel.physics.earth import earth_model, geodesic_forward

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from duel.catalog import Place
+from duel.catalog.schema import Place
 from duel.defence.interceptors import Battery, parse_battery
 from duel.defence.notice import Notice, ReadinessRules
 from duel.defence.warning import SpaceIR

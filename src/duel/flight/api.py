@@ -14,8 +14,9 @@ from duel.backend import get_backend
 from duel.errors import InputError
 from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, parse_shape
 from duel.flight.dynamics import Physics
-from duel.flight.summary import FlightSummary, summarize
-from duel.flight.trajectory import Trajectory, fly_burnout
+from duel.flight.solved import Comparison, Flight
+from duel.flight.summary import summarize
+from duel.flight.trajectory import fly_burnout
 from duel.flight.vehicles import StagedMissile, staged_missile
 from duel.physics.earth import earth_model
 from duel.scenario.inputs import Inputs
@@ -40,27 +41,6 @@ class FlightRequest:
     atmosphere: bool = True
     j2: bool = True
     backend: str = "numpy"
-
-
-@dataclass
-class Flight:
-    """A solved flight: the recorded trajectory, its summary, a title for tables, the aim (parameters of the
-    flown arc) and the missile flown (None for a burnout-state flight)."""
-
-    trajectory: Trajectory
-    summary: FlightSummary
-    title: str
-    aim: AimResult | None = None
-    missile: StagedMissile | None = None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The same strike on another trajectory shape: its summary, or why it cannot be flown."""
-
-    trajectory: str
-    summary: FlightSummary | None
-    error: str | None = None
 
 
 def compare_shapes(req: FlightRequest, shapes: list[str], inputs: Inputs) -> list[Comparison]:

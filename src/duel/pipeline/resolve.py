@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from duel.catalog import Place
+from duel.catalog.schema import Place
 from duel.defence.setup import DefenceSetup, defence_setup
 from duel.errors import InputError
 from duel.flight.aim import Shape, parse_shape
@@ -69,14 +69,20 @@ def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
     inputs = scenario_inputs(sc, sets)
     th = sc.threat
     missile = keyed("threat.missile", staged_missile, inputs, inputs.missile)
-    launch = keyed("threat.launch", inputs.place, th.launch, "threat.launch")
-    target = keyed("threat.target", inputs.place, th.target, "threat.target")
+    launch = inputs.place(th.launch, "threat.launch")  # its errors already name the key
+    target = inputs.place(th.target, "threat.target")
     shape = keyed("threat.trajectory", parse_shape, th.trajectory)
     for i, other in enumerate(th.compare):
         keyed(f"threat.compare[{i}]", parse_shape, other)
     defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
                             [f"batteries[{i}]" for i in range(len(sc.batteries))])
-    return Setup(sc, inputs, tuple(uncertain_inputs(sc, inputs)), missile, launch, target, shape, defence)
+    uncertain = tuple(uncertain_inputs(sc, inputs))
+    types = {b.type.id for b in defence.batteries}
+    for u in uncertain:
+        parts = u.path.split(".")
+        if parts[0] == "interceptor" and parts[1] not in types:
+            raise InputError(f"uncertain.{u.path}: no battery of type '{parts[1]}' in this scenario")
+    return Setup(sc, inputs, uncertain, missile, launch, target, shape, defence)
 
 
 def check_scenario(sc: Scenario, sets: Sequence[str] = ()) -> Setup:

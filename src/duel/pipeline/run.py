@@ -17,15 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from duel.backend import get_backend
-from duel.defence.engagement import Assessment, assess
+from duel.defence.engagement import assess
+from duel.defence.records import Assessment
 from duel.defence.track import ThreatTrack
 from duel.errors import InputError
-from duel.flight.api import Comparison, Flight, compare_shapes, solve_flight
+from duel.flight.api import compare_shapes, solve_flight
+from duel.flight.solved import Comparison, Flight
 from duel.pipeline.resolve import Setup, keyed, resolve
 from duel.scenario.inputs import recording
 from duel.scenario.schema import Scenario
 from duel.trials.dispersion import DuelTrials, dispersion_of
-from duel.trials.runner import TrialsResult, run_trials, timeline_with_flight
+from duel.trials.results import TrialsResult
+from duel.trials.runner import run_trials, timeline_with_flight
 from duel.verdict.document import assemble
 
 ProgressFn = Callable[[int, int], None]

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from duel.catalog import Place
+from duel.catalog.schema import Place
 from duel.errors import InputError
 from duel.scenario.registry import InputSpec, Registry
 from duel.scenario.schema import Distribution, Scenario
 
-_READS: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("duel_input_reads", default=None)
+_READS: contextvars.ContextVar[tuple[set[str], ...]] = contextvars.ContextVar("duel_input_reads", default=())
 
 SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
     ("threat", "warheads", "missile.{missile}.warheads"),
@@ -64,9 +64,10 @@ RADAR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevati
 
 @contextmanager
 def recording() -> Iterator[set[str]]:
-    """Collect the path of every input read (through any :class:`Inputs`) while the block runs."""
+    """Collect the path of every input read (through any :class:`Inputs`) while the block runs (recordings
+    nest: an outer one sees what inner ones see)."""
     reads: set[str] = set()
-    token = _READS.set(reads)
+    token = _READS.set((*_READS.get(), reads))
     try:
         yield reads
     finally:
@@ -93,8 +94,7 @@ class Inputs:
     def __getitem__(self, path: str) -> Any:
         key = self.registry.canonical(path, self.missile)
         spec = self.registry.spec(key)
-        reads = _READS.get()
-        if reads is not None:
+        for reads in _READS.get():
             reads.add(key)
         return self._values.get(key, spec.nominal)
 

@@ -76,7 +76,7 @@ from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
 from duel.defence.streams import philox_block, salted_key
 from duel.errors import InputError
-from duel.flight.api import Flight
+from duel.flight.solved import Flight
 from duel.flight.dynamics import LaneParams
 from duel.flight.events import IMPACT, EventLog
 from duel.flight.integrate import integrate

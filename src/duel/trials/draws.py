@@ -11,8 +11,6 @@ evaluates every row on the chosen backend: windows, layers and the raid conditio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-
 import numpy as np
 
 from duel.backend import Backend, get_backend
@@ -20,26 +18,13 @@ from duel.defence.raid_rows import leaker_counts
 from duel.defence.setup import DefenceSetup
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
-from duel.flight.api import Flight
+from duel.flight.solved import Flight
 from duel.flight.trajectory import fly_staged
 from duel.scenario.inputs import Inputs
 from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
+from duel.trials.results import DrawOutcomes
 
 ProgressFn = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class DrawOutcomes:
-    """The defence under each row (arrays over rows): ``pmf`` (rows, W + 1) = P(k objects leak),
-    ``p_all_stopped``, ``p_all_leak``, ``expected_leakers``, ``interceptors`` (expected fired) and
-    ``limits_bind`` (a magazine or fire channels can bind, so the realisations answered)."""
-
-    pmf: np.ndarray
-    p_all_stopped: np.ndarray
-    p_all_leak: np.ndarray
-    expected_leakers: np.ndarray
-    interceptors: np.ndarray
-    limits_bind: np.ndarray
 
 
 def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarray | None, rows: int,

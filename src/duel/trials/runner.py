@@ -12,7 +12,6 @@ Everything is seeded from the scenario's seed; the same seed gives the same numb
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,39 +19,17 @@ import numpy as np
 from duel.backend import Backend
 from duel.defence.engagement import Assessment
 from duel.defence.setup import DefenceSetup
-from duel.flight.api import Flight
+from duel.flight.solved import Flight
 from duel.notify.chain import simulate_notice_chain
 from duel.notify.dist import Dist
 from duel.scenario.inputs import Inputs, UncertainInput
-from duel.trials.dispersion import ImpactDispersion, Nominal, dispersion_of, impact_dispersion
-from duel.trials.draws import DrawOutcomes, evaluate_draws
+from duel.trials.dispersion import Nominal, dispersion_of, impact_dispersion
+from duel.trials.draws import evaluate_draws
+from duel.trials.results import Tornado, TrialsResult
 from duel.trials.sampling import sample
 
 ProgressFn = Callable[[int, int], None]
 TORNADO_INNER_FACTOR = 5  # the tornado's few cases get this many times the realisations of a draw
-
-
-@dataclass(frozen=True)
-class Tornado:
-    """One-at-a-time cases: row 0 is every input at its current value, rows 1 + 2k and 2 + 2k input k at its
-    low and high end (:attr:`UncertainInput.low`/``high``)."""
-
-    inputs: tuple[UncertainInput, ...]
-    outcomes: DrawOutcomes
-
-
-@dataclass(frozen=True)
-class TrialsResult:
-    """What the trials stage computed (None where the scenario asked for nothing)."""
-
-    trials: int
-    seed: int
-    inner_trials: int
-    draws: dict[str, np.ndarray]
-    outcomes: DrawOutcomes | None
-    tornado: Tornado | None
-    dispersion: ImpactDispersion | None
-    notice_exchange: dict[str, Any] | None
 
 
 def chain_latencies(inputs: Inputs) -> dict[str, Dist]:

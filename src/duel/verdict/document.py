@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from duel import __version__
-from duel.catalog import Place
-from duel.defence.engagement import Assessment
-from duel.flight.api import Comparison, Flight
+from duel.catalog.schema import Place
+from duel.defence.records import Assessment
+from duel.flight.solved import Comparison, Flight
 from duel.physics.earth import geodesic_inverse
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.scenario.schema import Scenario
-from duel.trials.runner import TrialsResult
+from duel.trials.results import TrialsResult
 from duel.verdict.claims import check_claim
 from duel.verdict.prose import answer
 from duel.verdict.provenance import numbers_used, sources_of

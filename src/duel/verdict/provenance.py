@@ -2,8 +2,8 @@
 
 The rows come from the input registry: one per input the run read (:func:`duel.scenario.inputs.recording`),
 with its label, value (as the scenario or ``--set`` gave it, or the nominal), band, unit, status (reported,
-estimated, notional, user-set) and sources; then the scenario's per-battery overrides and the distribution
-of each uncertain input.
+estimated, notional, user-set), sources and, for an input drawn per Monte Carlo trial, how it is drawn; then
+the scenario's per-battery overrides.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from duel.scenario.schema import Scenario
 
 
 def _value(v: Any) -> Any:
-    """A value for the table: numbers and words as they are, tables as a comma-separated list."""
+    """A value for the table: numbers and words as they are, flags as TOML writes them (the schema's value is
+    a number or a string), tables as a comma-separated list."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     if isinstance(v, tuple):
         return ", ".join(f"{x:g}" for x in v)
     return v
@@ -26,6 +29,7 @@ def numbers_used(inputs: Inputs, read: Iterable[str], sc: Scenario,
                  uncertain: Sequence[UncertainInput]) -> list[dict[str, Any]]:
     """The table rows: path, name (the input's label), value, low, high, unit, status, sources, note."""
     order = {s.path: i for i, s in enumerate(inputs.registry)}
+    drawn = {u.path: _drawn(u) for u in uncertain}
     rows = []
     for path in sorted(set(read), key=lambda p: order.get(p, len(order))):
         spec = inputs.spec(path)
@@ -36,25 +40,24 @@ def numbers_used(inputs: Inputs, read: Iterable[str], sc: Scenario,
         rows.append({"path": path, "name": spec.label, "value": _value(value),
                      "low": None if user else spec.low, "high": None if user else spec.high,
                      "unit": "" if spec.unit == "-" else spec.unit, "status": inputs.status(path),
-                     "sources": list(spec.sources), "note": spec.note})
+                     "sources": list(spec.sources), "note": spec.note, "drawn": drawn.get(path)})
     for i, b in enumerate(sc.batteries):
         for k in ("launchers", "magazine", "sspk"):
             if getattr(b, k) is not None:
                 rows.append({"path": f"batteries[{i}].{k}", "name": f"{b.type} at {b.at}: {k}",
                              "value": getattr(b, k), "low": None, "high": None, "unit": "", "status": "user-set",
-                             "sources": [], "note": "set in the scenario for this battery"})
-    for u in uncertain:
-        spec = {k: v for k, v in sc.uncertain[_given_key(sc, u.path, inputs)].model_dump().items() if v is not None}
-        rows.append({"path": u.path, "name": f"uncertain: {u.spec.label}",
-                     "value": ", ".join(f"{k}={v}" for k, v in spec.items()), "low": u.low, "high": u.high,
-                     "unit": "" if u.spec.unit == "-" else u.spec.unit, "status": "user-set", "sources": [],
-                     "note": "drawn per Monte Carlo trial"})
+                             "sources": [], "note": "set in the scenario for this battery", "drawn": None})
     return rows
 
 
-def _given_key(sc: Scenario, path: str, inputs: Inputs) -> str:
-    """The key of ``[uncertain]`` that names ``path`` (it may use the ``missile.FIELD`` shorthand)."""
-    return next(k for k in sc.uncertain if inputs.registry.canonical(k, inputs.missile) == path)
+def _drawn(u: UncertainInput) -> str:
+    """How an uncertain input is drawn per trial, in words with its numbers."""
+    unit = "" if u.spec.unit in ("", "-") else f" {u.spec.unit}"
+    if u.dist == "normal":
+        return f"normal, mean {u.mean:g}, sd {u.sd:g}{unit}"
+    if u.dist == "uniform":
+        return f"uniform {u.low:g}..{u.high:g}{unit}"
+    return f"triangular {u.low:g}..{u.high:g}{unit}, peak {u.mode:g}"
 
 
 def sources_of(inputs: Inputs, ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from duel.trials.runner import Tornado
+from duel.trials.results import Tornado
 from duel.verdict.quantities import finite
 
 RBD_FAST = {"M": 4, "num_resamples": 50, "seed": 1}  # SALib's interference factor, bootstrap size and its seed

@@ -1,0 +1,1 @@
+"""The Monte Carlo floor: sampling, the batch engine, threat dispersion, the runner, the Parquet store."""

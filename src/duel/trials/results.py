@@ -1,0 +1,52 @@
+"""What the trials stage returns: the defence under each draw, the tornado's cases, and all of a run's trials.
+
+Plain data (arrays over rows), made by :mod:`duel.trials.draws` and :mod:`duel.trials.runner`; the verdict reads
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from duel.scenario.inputs import UncertainInput
+from duel.trials.dispersion import ImpactDispersion
+
+
+@dataclass(frozen=True)
+class DrawOutcomes:
+    """The defence under each row (arrays over rows): ``pmf`` (rows, W + 1) = P(k objects leak),
+    ``p_all_stopped``, ``p_all_leak``, ``expected_leakers``, ``interceptors`` (expected fired) and
+    ``limits_bind`` (a magazine or fire channels can bind, so the realisations answered)."""
+
+    pmf: np.ndarray
+    p_all_stopped: np.ndarray
+    p_all_leak: np.ndarray
+    expected_leakers: np.ndarray
+    interceptors: np.ndarray
+    limits_bind: np.ndarray
+
+
+@dataclass(frozen=True)
+class Tornado:
+    """One-at-a-time cases: row 0 is every input at its current value, rows 1 + 2k and 2 + 2k input k at its
+    low and high end (:attr:`UncertainInput.low`/``high``)."""
+
+    inputs: tuple[UncertainInput, ...]
+    outcomes: DrawOutcomes
+
+
+@dataclass(frozen=True)
+class TrialsResult:
+    """What the trials stage computed (None where the scenario asked for nothing)."""
+
+    trials: int
+    seed: int
+    inner_trials: int
+    draws: dict[str, np.ndarray]
+    outcomes: DrawOutcomes | None
+    tornado: Tornado | None
+    dispersion: ImpactDispersion | None
+    notice_exchange: dict[str, Any] | None

@@ -1,0 +1,1 @@
+"""Independent reference implementations kept only as test oracles (never imported by the package)."""
