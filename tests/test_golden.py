@@ -8,6 +8,11 @@ what 10 ms of flight moves them (50 m, 10 m/s; observed at most 5.5 ms, 4.7 m, 0
 windows of the Belarus scenario, where the fly-out margin curves most between samples). Probabilities,
 leakers, flights, impact points and everything else must agree to 1e-9 relative.
 
+The one-at-a-time (tornado) cases now draw their raid realisations from the run's seed (before: always seed 1);
+where a magazine or fire channels bind (the Kyiv scenarios) those numbers are Monte Carlo estimates of 2,000
+realisations each, compared within 4 standard errors (leakers: 4 x 18 / sqrt(2000) = 1.6 objects at most;
+probabilities 0.045).
+
 Deliberate differences (docs/architecture.md, "What changed in the result"): uncertain inputs are named by
 their canonical registry path (``missile.reentry_beta_kg_m2`` -> ``missile.oreshnik.reentry_beta_kg_m2``);
 events, tornado rows and claim flips carry new keys (``key``, ``label``); the numbers table and the source list
@@ -34,6 +39,10 @@ WINDOW_PARTS = ("batteries", "time_budget", "timeline")  # where the window mode
 
 def _tolerance(path: str) -> tuple[float, float]:
     """(absolute, relative) tolerance for the number at ``path``."""
+    if path.startswith("sensitivity.tornado") or path.startswith("sensitivity.base"):
+        leaf = path.rsplit(".", 1)[-1]
+        if leaf.startswith("output") or leaf.startswith("p_") or leaf.startswith("base"):
+            return (1.6 if "leak" in path or leaf.startswith("output") or leaf == "base" else 0.045), 0.0
     if path.split(".")[0].split("[")[0] in WINDOW_PARTS:
         leaf = path.rsplit(".", 1)[-1].split("[")[0]
         if leaf.endswith("_s") or leaf == "duration_s":
@@ -71,11 +80,19 @@ def _compare(old: Any, new: Any, path: str, out: list[str]) -> None:
         out.append(f"{path}: {new!r}, expected {old!r}")
 
 
+def _in_input_order(doc: dict[str, Any]) -> dict[str, Any]:
+    """Tornado rows and claim flips ordered by input (their ranking may swap inputs within Monte Carlo error)."""
+    doc["sensitivity"]["tornado"].sort(key=lambda r: RENAMED.get(r["input"], r["input"]))
+    for c in doc["claims"]:
+        c["flips"].sort(key=lambda f: (RENAMED.get(f["input"], f["input"]), f["end"]))
+    return doc
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_result_equals_the_pre_refactor_golden(shipped_runs, name: str) -> None:
     doc, _ = shipped_runs[name]
-    golden = json.loads((GOLDEN / f"{name}.result.json").read_text(encoding="utf-8"))
-    doc = json.loads(json.dumps(doc))  # as written to result.json
+    golden = _in_input_order(json.loads((GOLDEN / f"{name}.result.json").read_text(encoding="utf-8")))
+    doc = _in_input_order(json.loads(json.dumps(doc)))  # as written to result.json
     diffs: list[str] = []
     _compare({k: v for k, v in golden.items() if k not in REGENERATED},
              {k: v for k, v in doc.items() if k not in REGENERATED}, "", diffs)

@@ -22,8 +22,8 @@ BAD = [
     ("missing table", "[threat]", "[threatx]", "threat: required key is missing"),
     ("wrong type", "shots = 2 ", 'shots = "two" ',
      "doctrine.shots: Input should be a valid integer, unable to parse string as an integer (got 'two')"),
-    ("negative count", "decoys = 0", "decoys = -1", "threat.decoys: Input should be greater than or equal to 0 (got -1)"),
-    ("probability above 1", "p_decoy_engaged = 1.0", "p_decoy_engaged = 1.5",
+    ("negative count", "# decoys = 0", "decoys = -1", "threat.decoys: Input should be greater than or equal to 0 (got -1)"),
+    ("probability above 1", "# p_decoy_engaged = 1.0", "p_decoy_engaged = 1.5",
      "threat.p_decoy_engaged: Input should be less than or equal to 1 (got 1.5)"),
     ("bad choice", 'mode = "salvo"', 'mode = "barrage"', "doctrine.mode: Input should be 'salvo' or 'sls' (got 'barrage')"),
     ("bad shape", 'trajectory = "min-energy"', 'trajectory = "loftd"',
@@ -33,7 +33,7 @@ BAD = [
      "batteries[0].magazine: Input should be greater than or equal to 0 (got -5)"),
     ("negative notice", "# lead_min = 30 ", "lead_min = -30 ",
      "notice.lead_min: Input should be greater than or equal to 0 (got -30)"),
-    ("bad notice content", 'content = "window"', 'content = "everything"',
+    ("bad notice content", '# content = "window"', 'content = "everything"',
      "notice.content: Input should be 'window', 'launch-area' or 'impact-area' (got 'everything')"),
     ("bad time", '# launch_time_utc = "2024-11-21T03:00:00Z"', 'launch_time_utc = "yesterday"',
      "threat.launch_time_utc: 'yesterday' is not an ISO 8601 time such as 2024-11-21T03:00:00Z"),
@@ -53,7 +53,7 @@ BAD = [
     ("distribution order", '"assumption.rcs_m2" = { dist = "band" }',
      '"assumption.rcs_m2" = { dist = "uniform", low = 0.1, high = 0.01 }',
      "uncertain.assumption.rcs_m2: low (0.1) must be below high (0.01)"),
-    ("not TOML", "[scenario]", "[scenario", "not valid TOML: Expected ']' at the end of a table declaration (at line 7, column 10)"),
+    ("not TOML", "[scenario]", "[scenario", "not valid TOML: Expected ']' at the end of a table declaration (at line 8, column 10)"),
     # catalogue references, checked by 'duel scenario check' without flying
     ("unknown missile", 'missile = "oreshnik"', 'missile = "oreshnk"', "threat.missile: unknown missile 'oreshnk'; did you mean oreshnik?"),
     ("unknown place", 'target = "kyiv"', 'target = "kiev"',
@@ -64,7 +64,7 @@ BAD = [
     ("uncertain type without battery", '"interceptor.thaad.sspk" = { dist = "band" }',
      '"interceptor.arrow-3.sspk" = { dist = "band" }',
      "uncertain.interceptor.arrow-3.sspk: no battery of type 'arrow-3' in this scenario"),
-    ("unknown early warning", 'early_warning = "sbirs"', 'early_warning = "dsp-9"',
+    ("unknown early warning", '# early_warning = "sbirs"', 'early_warning = "dsp-9"',
      "sensors.early_warning: one of sbirs, none, got 'dsp-9'"),
 ]
 

@@ -77,4 +77,4 @@ def fly(
     if fmt == Fmt.json:
         print(json.dumps(flight.summary.to_dict(), indent=2))
     else:
-        print_fly_table(flight.summary.to_dict(), flight.title)
+        print_fly_table(flight.summary, flight.title)

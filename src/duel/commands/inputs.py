@@ -41,9 +41,9 @@ def inputs(
     """List the model's inputs (see HELP)."""
     import json
 
+    from duel.errors import InputError
     from duel.scenario import in_file, load_scenario
     from duel.scenario.inputs import command_inputs, scenario_inputs
-    from duel.errors import InputError
 
     if file is not None:
         sc = load_scenario(file)

@@ -26,9 +26,7 @@ The Monte Carlo over uncertain inputs runs the same window model in the batch en
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -49,7 +49,7 @@ from duel.catalog.schema import Place
 from duel.defence.radar import R_EARTH_M, Radar
 from duel.errors import InputError
 from duel.physics.earth import earth_model, geodesic_forward
-from duel.scenario.inputs import Inputs
+from duel.scenario.inputs import Inputs, Number
 
 __all__ = ["InterceptorType", "Battery", "slant_distance_m", "interceptor_type", "radar_at", "parse_battery"]
 
@@ -86,17 +86,17 @@ class InterceptorType:
 
     id: str
     name: str
-    min_alt_m: Any
-    max_alt_m: Any
-    max_range_m: Any
-    average_speed_mps: Any
-    reaction_time_s: Any
-    sspk: Any
-    missiles_per_launcher: Any
-    launchers_per_battery: Any
-    simultaneous_engagements: Any
-    max_target_speed_mps: Any = None
-    min_range_m: Any = 0.0
+    min_alt_m: Number
+    max_alt_m: Number
+    max_range_m: Number
+    average_speed_mps: Number
+    reaction_time_s: Number
+    sspk: Number
+    missiles_per_launcher: Number
+    launchers_per_battery: Number
+    simultaneous_engagements: Number
+    max_target_speed_mps: Number = None
+    min_range_m: Number = 0.0
     sources: tuple[str, ...] = ()
 
     def flyout_time_s(self, ground_m: Any, alt_m: Any) -> Any:
@@ -125,8 +125,8 @@ class Battery:
     type: InterceptorType
     lat_deg: float
     lon_deg: float
-    launchers: Any
-    magazine: Any
+    launchers: Number
+    magazine: Number
     radar: Radar
     label: str = ""
     place: str = ""

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from duel.scenario.inputs import Number
+
 NONE, ALERT, READY = 0, 1, 2  # readiness levels (codes of :func:`readiness_levels`)
 AREA_CONTENTS = ("launch-area", "impact-area")
 
@@ -37,7 +39,7 @@ class Notice:
     lead_s: float
     content: str
     recipient: str
-    relay_s: Any = 0.0
+    relay_s: Number = 0.0
 
     @property
     def sent_s(self) -> float:
@@ -55,9 +57,9 @@ class ReadinessRules:
     """The notional numbers of the rules (module docstring): decision delay when alerted (s), factor on reaction
     times when ready, and the lead the defender needs to be ready (s). Scalars or arrays over trials."""
 
-    decision_delay_ready_s: Any
-    reaction_factor_ready: Any
-    ready_lead_s: Any
+    decision_delay_ready_s: Number
+    reaction_factor_ready: Number
+    ready_lead_s: Number
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from duel.physics.constants import MEAN_EARTH_RADIUS_M
+
 K_EFFECTIVE = 4.0 / 3.0
 """Effective-Earth factor for standard atmospheric refraction."""
-R_EARTH_M = 6_371_000.0
+R_EARTH_M = MEAN_EARTH_RADIUS_M
 """Mean Earth radius of the 4/3-Earth model and of the fly-out chord (m)."""
 A_EFFECTIVE_M = K_EFFECTIVE * R_EARTH_M
 """Radius of the effective Earth (m)."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from duel.catalog.schema import Place
 from duel.defence.interceptors import Battery, parse_battery
 from duel.defence.notice import Notice, ReadinessRules
 from duel.defence.warning import SpaceIR
-from duel.scenario.inputs import Inputs
+from duel.scenario.inputs import Inputs, Number
 
 
 @dataclass(frozen=True)
@@ -33,12 +32,12 @@ class EngagementParams:
     Values are scalars (one evaluation) or arrays with one value per trial (``doctrine`` excepted).
     """
 
-    rcs_m2: Any
-    track_formation_s: Any
-    shots: Any
+    rcs_m2: Number
+    track_formation_s: Number
+    shots: Number
     doctrine: str
-    kill_assessment_s: Any
-    p_kill_assessment: Any
+    kill_assessment_s: Number
+    p_kill_assessment: Number
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,11 @@ class DefenceSetup:
     space_ir: SpaceIR | None
     notice: Notice | None
     params: EngagementParams
-    decision_delay_s: Any
+    decision_delay_s: Number
     rules: ReadinessRules
     objects: int
     decoys: int
-    p_track: Any
+    p_track: Number
     p_decoy_engaged: float
     common_mode: bool
     raid_trials: int

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from duel.scenario.inputs import Number
+
 
 @dataclass(frozen=True)
 class SpaceIR:
@@ -27,8 +29,8 @@ class SpaceIR:
         id, sources: catalogue id and sources.
     """
 
-    detection_delay_s: Any
-    track_latency_s: Any
+    detection_delay_s: Number
+    track_latency_s: Number
     relay_s: float = 0.0
     id: str = ""
     sources: tuple[str, ...] = ()

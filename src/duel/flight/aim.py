@@ -26,16 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from duel.physics.earth import (
-    ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef, velocity_from_speed_angles,
-)
 from duel.errors import InputError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.flight.integrate import integrate
-from duel.flight.stepping import StepPolicy
 from duel.flight.kepler import kepler_arc
+from duel.flight.stepping import StepPolicy
 from duel.flight.trajectory import Trajectory, fly_burnout, fly_staged
 from duel.flight.vehicles import StagedMissile
+from duel.physics.earth import (
+    ecef_to_geodetic,
+    enu_basis,
+    geodesic_inverse,
+    geodetic_to_ecef,
+    velocity_from_speed_angles,
+)
 
 SHAPES = ("min-energy", "lofted", "depressed", "max-range", "apogee:KM", "flight-time:SECONDS")
 MISS_TOL_M = 5.0

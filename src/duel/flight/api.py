@@ -8,6 +8,7 @@ Every number (places, the missile, the burnout-state defaults) comes from :class
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
 import numpy as np
 
 from duel.backend import get_backend

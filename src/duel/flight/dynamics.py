@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from duel.flight.vehicles import StagedMissile
 from duel.physics.atmosphere import atmosphere_xp
 from duel.physics.earth import EarthModel, gravity_xp, height_xp
-from duel.flight.vehicles import StagedMissile
 
 # phase codes, per trajectory and step
 VERTICAL, KICK, GRAVITY_TURN, COAST = 0, 1, 2, 3

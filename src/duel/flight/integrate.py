@@ -30,10 +30,21 @@ import numpy as np
 
 from duel.backend import Backend, get_backend
 from duel.flight.dynamics import BoostTables, LaneParams, Physics, acceleration, phase_and_stage
-from duel.flight.events import CROSSING_KEYS, CROSSINGS, CRASHED, FLYING, IMPACT, TIMEOUT, Crossing, EventLog
+from duel.flight.events import CRASHED, CROSSING_KEYS, CROSSINGS, FLYING, IMPACT, TIMEOUT, Crossing, EventLog
 from duel.flight.stepping import (
-    Accel, Step, StepPolicy, crossed, event_state, hermite, locate, phase_bounds, python_fori, rk4_step, stage_ends,
-    take_step, vertical_speed,
+    Accel,
+    Step,
+    StepPolicy,
+    crossed,
+    event_state,
+    hermite,
+    locate,
+    phase_bounds,
+    python_fori,
+    rk4_step,
+    stage_ends,
+    take_step,
+    vertical_speed,
 )
 from duel.physics.earth import height_xp
 
@@ -185,9 +196,10 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
     lp = lanes
     bounds = phase_bounds(tables)
     crossings = [c for c in CROSSINGS if c.key in events]
-    at_burnout = lp.cutoff_s <= t  # flights that start at or after cut-off: the burnout event is the initial state
-    log.burnout_t[at_burnout] = t[at_burnout]
-    log.burnout_state[at_burnout] = state0[at_burnout]
+    if "burnout" in events:  # flights that start at or after cut-off: the burnout event is the initial state
+        at_burnout = lp.cutoff_s <= t
+        log.burnout_t[at_burnout] = t[at_burnout]
+        log.burnout_state[at_burnout] = state0[at_burnout]
     if rec is not None:
         rec.add(idx, t, s)
     k = 0

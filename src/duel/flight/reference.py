@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from duel.physics.earth import height_xp
 from duel.flight.dynamics import BoostTables, LaneParams, Physics, acceleration, phase_and_stage
+from duel.physics.earth import height_xp
 
 
 def reference_flight(

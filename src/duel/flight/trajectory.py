@@ -13,17 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from duel.physics.atmosphere import atmosphere_xp
-from duel.physics.earth import (
-    EarthModel, ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef, speed_angles,
-    velocity_from_speed_angles,
-)
 from duel.backend import Backend
 from duel.flight.dynamics import BoostTables, LaneParams, Physics
 from duel.flight.events import IMPACT, STATUS_NAMES, EventLog
 from duel.flight.integrate import integrate
 from duel.flight.stepping import StepPolicy
 from duel.flight.vehicles import StagedMissile
+from duel.physics.atmosphere import atmosphere_xp
+from duel.physics.earth import (
+    EarthModel,
+    ecef_to_geodetic,
+    enu_basis,
+    geodesic_inverse,
+    geodetic_to_ecef,
+    speed_angles,
+    velocity_from_speed_angles,
+)
 
 MACH_CEILING_M = 86_000.0  # above this the speed of sound of the US76 86 km level is used for Mach
 

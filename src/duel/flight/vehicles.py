@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Self
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from duel.errors import InputError

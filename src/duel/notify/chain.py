@@ -20,6 +20,7 @@ from duel.notify.party import Policy
 from duel.notify.sim import SIM_EPOCH, notice_fields, sim_keys, sim_party
 from duel.notify.simnet import Faults, SimNet
 
+
 def _pct(xs: list[float]) -> dict[str, float] | None:
     import numpy as np
 

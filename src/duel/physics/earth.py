@@ -23,12 +23,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from duel.physics.constants import MEAN_EARTH_RADIUS_M
+
 WGS84_A_M = 6_378_137.0
 WGS84_INV_F = 298.257223563
 GM_M3_S2 = 3.986004418e14
 OMEGA_RAD_S = 7.292115e-5
 J2_WGS84 = 1.08262982131e-3
-SPHERE_R_M = 6_371_000.0
+SPHERE_R_M = MEAN_EARTH_RADIUS_M
 
 EarthShape = Literal["wgs84", "sphere"]
 

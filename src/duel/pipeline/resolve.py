@@ -77,12 +77,20 @@ def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
     defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
                             [f"batteries[{i}]" for i in range(len(sc.batteries))])
     uncertain = tuple(uncertain_inputs(sc, inputs))
-    types = {b.type.id for b in defence.batteries}
     for u in uncertain:
-        parts = u.path.split(".")
-        if parts[0] == "interceptor" and parts[1] not in types:
-            raise InputError(f"uncertain.{u.path}: no battery of type '{parts[1]}' in this scenario")
+        _check_used(u.path, defence, missile.id)
     return Setup(sc, inputs, uncertain, missile, launch, target, shape, defence)
+
+
+def _check_used(path: str, defence: DefenceSetup, missile: str) -> None:
+    """An uncertain input must act on this scenario: an interceptor type or a radar of one of its batteries, or
+    its missile (drawing anything else would change nothing)."""
+    kind, eid = path.split(".")[:2]
+    used = {"interceptor": ({b.type.id for b in defence.batteries}, f"no battery of type '{eid}' in this scenario"),
+            "sensor": ({b.radar.id for b in defence.batteries}, f"no battery of this scenario uses the radar '{eid}'"),
+            "missile": ({missile}, f"this scenario flies {missile}, not {eid}")}
+    if kind in used and eid not in used[kind][0]:
+        raise InputError(f"uncertain.{path}: {used[kind][1]}")
 
 
 def check_scenario(sc: Scenario, sets: Sequence[str] = ()) -> Setup:

@@ -21,10 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from duel.catalog.schema import Place
 from duel.errors import InputError
 from duel.scenario.registry import InputSpec, Registry
 from duel.scenario.schema import Distribution, Scenario
+
+Number = float | np.ndarray
+"""A numeric input's value: a scalar for one evaluation, or an array with one value per Monte Carlo trial."""
 
 _READS: contextvars.ContextVar[tuple[set[str], ...]] = contextvars.ContextVar("duel_input_reads", default=())
 

@@ -76,14 +76,18 @@ from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
 from duel.defence.streams import philox_block, salted_key
 from duel.errors import InputError
-from duel.flight.solved import Flight
 from duel.flight.dynamics import LaneParams
 from duel.flight.events import IMPACT, EventLog
 from duel.flight.integrate import integrate
 from duel.flight.resample import grid_with_impacts
+from duel.flight.solved import Flight
 from duel.flight.stepping import StepPolicy
 from duel.physics.earth import (
-    ecef_to_geodetic, enu_basis, geodesic_inverse, speed_angles, velocity_from_speed_angles,
+    ecef_to_geodetic,
+    enu_basis,
+    geodesic_inverse,
+    speed_angles,
+    velocity_from_speed_angles,
 )
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
@@ -408,7 +412,7 @@ class DuelTrials:
         self._t_end = 1.05 * float(self.flight.trajectory.log.impact_t[0]) + 30.0
 
     def fingerprint(self) -> dict[str, Any]:
-        return {"function": "duel.dispersion.DuelTrials", **self.identity,
+        return {"function": "duel.trials.dispersion.DuelTrials", **self.identity,
                 "dispersion": self.dispersion.to_dict(), "track_dt_s": self.track_dt_s, "backend": self.backend,
                 "policy": {k: getattr(self.policy, k) for k in vars(self.policy)}, "stream": "philox4x64/2"}
 

@@ -11,6 +11,7 @@ evaluates every row on the chosen backend: windows, layers and the raid conditio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+
 import numpy as np
 
 from duel.backend import Backend, get_backend

@@ -27,8 +27,8 @@ and with the same uniforms (:func:`raid_program` fed the same blocks) they agree
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -46,7 +46,7 @@ from duel.defence.setup import DefenceSetup
 from duel.defence.streams import philox_block, salted_key
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
-from duel.defence.windows import BatteryArrays, Timing, stack_batteries, battery_arrays, window_table
+from duel.defence.windows import BatteryArrays, Timing, battery_arrays, stack_batteries, window_table
 from duel.physics.earth import EarthModel
 
 __all__ = ["DefenceRows", "TrackArrays", "defence_rows", "layers_of_rows", "uniform_blocks", "windows_program",

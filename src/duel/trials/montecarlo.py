@@ -279,7 +279,7 @@ class RaidTrials:
         import dataclasses
 
         layers = (self.layers,) if not isinstance(self.layers, (list, tuple)) else self.layers
-        return {"function": "duel.montecarlo.RaidTrials", "warheads": self.warheads, "decoys": self.decoys,
+        return {"function": "duel.trials.montecarlo.RaidTrials", "warheads": self.warheads, "decoys": self.decoys,
                 "layers": [dataclasses.asdict(ly) for ly in layers], "p_track": self.p_track,
                 "p_decoy_engaged": self.p_decoy_engaged, "common_mode": self.common_mode,
                 "p_warhead_engaged": self.p_warhead_engaged, "stream": "philox4x64/1"}

@@ -29,7 +29,6 @@ from duel.trials.results import Tornado, TrialsResult
 from duel.trials.sampling import sample
 
 ProgressFn = Callable[[int, int], None]
-TORNADO_INNER_FACTOR = 5  # the tornado's few cases get this many times the realisations of a draw
 
 
 def chain_latencies(inputs: Inputs) -> dict[str, Dist]:
@@ -81,8 +80,8 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     if draws:
         outcomes = evaluate_draws(flight, defence, inputs, draws, trials, seed, backend, inner, progress)
         tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, tornado_cases(uncertain),
-                                                           1 + 2 * len(uncertain), 1, backend,
-                                                           TORNADO_INNER_FACTOR * inner))
+                                                           1 + 2 * len(uncertain), seed, backend,
+                                                           int(inputs["montecarlo.tornado_inner_trials"])))
     disp = None
     if dispersion_trials is not None:
         target = defence.defended

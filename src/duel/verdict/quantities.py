@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-Z95 = 1.959964  # two-sided 95 % standard-normal quantile
+from duel.defence.raid import Z95
 
 
 def finite(x: Any) -> float | None:
