@@ -228,7 +228,7 @@ def test_battery_defaults_radar_map_and_offsets():
 
 
 # --------------------------------------------------------------------------------- windows
-def _brute_window(bat: Battery, t_launch: float, h0=300e3, v=2000.0, gamma=40.0, miss=0.0, t0=400.0):
+def _brute_window(bat, t_launch: float, h0=300e3, v=2000.0, gamma=40.0, miss=0.0, t0=400.0):
     """Feasible intercept times on a 0.01 s grid from the analytic descent (conditions re-written here)."""
     t_fall = h0 / (v * math.sin(math.radians(gamma)))
     t = np.arange(t0, t0 + t_fall, 0.01)

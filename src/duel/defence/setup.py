@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from duel.catalog.schema import Place
 from duel.defence.interceptors import Battery, parse_battery
 from duel.defence.notice import Notice, ReadinessRules
@@ -110,8 +112,6 @@ def readiness_rules(inputs: Inputs) -> ReadinessRules:
 
 def engagement_params(inputs: Inputs) -> EngagementParams:
     """The engagement parameters (``assumption.*``, ``doctrine.*``); shots rounded to whole interceptors."""
-    import numpy as np
-
     shots = inputs["assumption.shots_per_opportunity"]
     shots = int(round(shots)) if np.ndim(shots) == 0 else np.maximum(1, np.round(shots)).astype(np.int64)
     return EngagementParams(inputs["assumption.rcs_m2"], inputs["assumption.track_formation_s"], shots,

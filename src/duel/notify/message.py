@@ -30,6 +30,7 @@ from typing import Any
 
 from duel.errors import InputError
 from duel.notify.canonical import canonical, parse_time
+from duel.notify.regime import REGIMES
 
 FORMAT = "duel-notify/1"
 MAX_MESSAGE_BYTES = 16_384
@@ -161,8 +162,6 @@ def _area(v: Any, field: str) -> None:
 
 def validate(m: Any) -> dict[str, Any]:
     """Check a parsed message against the schema; return it unchanged or raise :class:`SchemaError`."""
-    from duel.notify.regime import REGIMES
-
     if not isinstance(m, dict):
         raise SchemaError("message", "must be a JSON object")
     if "type" not in m:

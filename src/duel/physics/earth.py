@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from duel.errors import InputError
 from duel.physics.constants import MEAN_EARTH_RADIUS_M
 
 WGS84_A_M = 6_378_137.0
@@ -84,8 +85,6 @@ def earth_model(shape: EarthShape = "wgs84", rotation: bool = True, j2: bool = T
             shape="sphere", a_m=SPHERE_R_M, b_m=SPHERE_R_M, j2=J2_WGS84 if j2 else 0.0,
             omega=OMEGA_RAD_S if rotation else 0.0,
         )
-    from duel.errors import InputError
-
     raise InputError(f"--earth: unknown figure '{shape}' (use wgs84 or sphere)")
 
 

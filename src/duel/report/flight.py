@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from duel.errors import InputError
 from duel.flight.summary import FlightSummary
 from duel.flight.trajectory import Trajectory
 
@@ -62,8 +63,6 @@ def print_fly_table(s: FlightSummary, title: str) -> None:
 
 def write_track(tr: Trajectory, path: Path) -> None:
     """Write trajectory 0's time series to ``path`` (.csv, or .parquet through DuckDB)."""
-    from duel.errors import InputError
-
     ser = tr.series(0)
     cols = ["time_s", "lat_deg", "lon_deg", "altitude_m", "speed_mps", "mach", "gamma_deg"]
     suffix = path.suffix.lower()

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from duel.catalog import Catalog, load_catalog
 from duel.catalog.schema import MissileEntry, Value
-from duel.errors import InputError
+from duel.errors import InputError, suggest
 
 INPUTS_DIR = Path(__file__).resolve().parent / "inputs"
 MODEL_PREFIXES = ("assumption", "doctrine", "threat", "sensors", "notice", "flight", "dispersion", "verdict",
@@ -254,8 +254,6 @@ class Registry:
         table = {k: v for k, v in self.catalog.records("sensors").items() if v.kind == kind}
         key = name.strip().lower()
         if key not in table:
-            from duel.errors import suggest
-
             raise InputError(f"{option}: {suggest(name, table, 'radar' if kind == 'radar' else 'space-based IR sensor')}")
         return key
 

@@ -76,12 +76,13 @@ from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
 from duel.defence.streams import philox_block, salted_key
 from duel.errors import InputError
-from duel.flight.dynamics import LaneParams
+from duel.flight.dynamics import LaneParams, Physics
 from duel.flight.events import IMPACT, EventLog
 from duel.flight.integrate import integrate
 from duel.flight.resample import grid_with_impacts
 from duel.flight.solved import Flight
 from duel.flight.stepping import StepPolicy
+from duel.flight.trajectory import Trajectory
 from duel.physics.earth import (
     ecef_to_geodetic,
     enu_basis,
@@ -150,7 +151,7 @@ class Nominal:
     (prefix of the threat tracks); ``target_lat``/``target_lon`` (deg): the aim point.
     """
 
-    physics: Any
+    physics: Physics
     burnout_t: float
     burnout_state: np.ndarray
     beta_kg_m2: float
@@ -165,7 +166,7 @@ class Nominal:
     boost_state: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
 
     @classmethod
-    def from_trajectory(cls, tr: Any, target_lat: float, target_lon: float, objects: int = 1,
+    def from_trajectory(cls, tr: Trajectory, target_lat: float, target_lon: float, objects: int = 1,
                         beta_kg_m2: float | None = None) -> Nominal:
         """From a flown (nominal) trajectory batch of one: its burnout, impact and boost samples."""
         if not np.isfinite(tr.log.burnout_t[0]):
