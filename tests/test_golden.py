@@ -126,3 +126,27 @@ def test_numbers_table_keeps_every_catalogue_value_the_model_reads(shipped_runs,
         checked += 1
     assert checked >= 15  # the missile's stages and reentry objects at least
     assert {s["id"] for s in golden["sources"]} <= {s["id"] for s in doc["sources"]}
+
+
+@pytest.fixture(scope="module")
+def listed_paths() -> set[str]:
+    from duel.scenario.registry import Registry
+
+    return {s.path for s in Registry.default()}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_number_a_run_reads_comes_through_the_registry(shipped_runs, listed_paths, name) -> None:
+    """The pipeline reads every model number through :class:`Inputs` (recorded while the scenario ran): each
+    is an input ``duel inputs`` lists, the numbers table shows exactly those, and the catalogue and data files
+    are read nowhere else (tests/test_architecture.py checks the imports)."""
+    doc, reads = shipped_runs[name]
+    paths = listed_paths  # what duel inputs lists (tests/test_inputs.py checks the command against the registry)
+    assert reads and reads <= paths, sorted(reads - paths)
+    prefixes = {p.split(".")[0] for p in reads}
+    assert {"missile", "interceptor", "sensor", "place", "assumption", "doctrine", "verdict", "montecarlo"} <= prefixes \
+        or name == "dnipro-2024"  # Dnipro has no battery: no interceptor is read
+    shown = {r["path"] for r in doc["numbers"] if not r["name"].startswith("uncertain:")}
+    assert shown <= reads and len(shown) >= 0.8 * len(reads)  # absent optional inputs (no notice) are not shown
+
+
