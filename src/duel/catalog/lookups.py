@@ -45,13 +45,6 @@ class Catalog:
 
     # -- lookups ------------------------------------------------------------------------------------
 
-    def _resolve(self, kind: str, name: str, what: str) -> str:
-        table = self._records[kind]
-        key = _key(name)
-        if key in table:
-            return key
-        raise suggest(name, table, what)
-
     def record(self, kind: str, eid: str) -> Any:
         """The validated record (a pydantic entry of :mod:`duel.catalog.schema`) ``eid`` of ``kind``."""
         return self._records[kind][eid]

@@ -96,7 +96,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         key = sens.get("output_key", "p_all_stopped")
         figs["fig-convergence"] = plots.convergence_plot(conv["trials"], conv[key], sens["output"])
     if sens["tornado"]:
-        figs["fig-tornado"] = plots.tornado([r["input"] for r in sens["tornado"]],
+        figs["fig-tornado"] = plots.tornado([r["label"] for r in sens["tornado"]],
                                             [r["output_low"] for r in sens["tornado"]],
                                             [r["output_high"] for r in sens["tornado"]], sens["base"],
                                             sens["output"])
@@ -124,7 +124,7 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         extra.append({"label": "decision time left", "value": round(tb["decision_time_left_s"]), "unit": "s"})
     claims = [{"claim": f"“{c['text']}”" + (f" ({c['who']})" if c["who"] else ""),
                "verdict": c["explanation"], "status": CLAIM_STATUS[c["verdict"]],
-               "flip": "; ".join(f"{f['input']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
+               "flip": "; ".join(f"{f['label']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
                                  for f in c["flips"]) or "no single input band flips it"} for c in result["claims"]]
     comparisons = [
         {"label": f"{c['trajectory']} arc: flight time", "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
@@ -172,9 +172,10 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                         (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."
                          if sens["tornado"] else ""),
                         "figures": fig("fig-tornado", "Tornado chart of the uncertain inputs"),
-                        "rows": [{"name": r["input"], "low": r["output_low"], "high": r["output_high"]}
+                        "rows": [{"name": r["label"], "low": r["output_low"], "high": r["output_high"]}
                                  for r in sens["tornado"]], "output": sens["output"]},
-        "numbers": {"rows": [{**r, "note": ""} for r in result["numbers"]], "sources": sources},
+        "numbers": {"rows": [{**r, "note": f"drawn per trial: {r['drawn']}" if r.get("drawn") else ""}
+                             for r in result["numbers"]], "sources": sources},
         "method": {"notes": [
             "Trajectory: staged boost, ballistic flight and reentry with drag on a rotating WGS84 Earth (J2, US "
             "Standard Atmosphere 1976), batch RK4; see docs/physics.md.",

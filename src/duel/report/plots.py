@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import textwrap
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -453,7 +454,7 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
     order = np.argsort(-np.abs(hi - lo), kind="stable")
     n = len(names)
     with _style():
-        fig = _figure(8.0, 1.3 + 0.42 * max(n, 1))
+        fig = _figure(8.0, 1.3 + 0.5 * max(n, 1))
         ax = fig.add_subplot()
         y = np.arange(n)
         ax.barh(y, lo[order] - base, left=base, color=PALETTE[0], height=0.6, label="input at its low end",
@@ -461,7 +462,7 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
         ax.barh(y, hi[order] - base, left=base, color=PALETTE[1], height=0.6, label="input at its high end",
                 gid="high")
         ax.axvline(base, color=INK, lw=1.0)
-        ax.set_yticks(y, [str(names[i]) for i in order])
+        ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
         ax.tick_params(axis="y", length=0)
@@ -492,7 +493,7 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
         ax.barh(y - 0.18, b[order], height=0.34, color=PALETTE[1], label="total effect (ST, with interactions)",
                 gid="st")
         ax.barh(y + 0.18, a[order], height=0.34, color=PALETTE[0], label="alone (first-order S1)", gid="s1")
-        ax.set_yticks(y, [str(names[i]) for i in order])
+        ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, max(1.0, float(b.max(initial=0)) * 1.05))
         ax.set_xlabel("fraction of the output's variance")

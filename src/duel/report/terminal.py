@@ -53,7 +53,7 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
         for col in ("claim", "verdict", "why", "what flips it"):
             c.add_column(col)
         for cl in result["claims"]:
-            flips = "; ".join(f"{f['input']} {f['end']} → {f['verdict']}" for f in cl["flips"]) or "—"
+            flips = "; ".join(f"{f['label']} {f['end']} → {f['verdict']}" for f in cl["flips"]) or "—"
             c.add_row(cl["text"], cl["verdict"], cl["explanation"], flips)
         con.print(c)
     run = result["run"]

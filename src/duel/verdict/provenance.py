@@ -17,11 +17,11 @@ from duel.scenario.schema import Scenario
 
 def _value(v: Any) -> Any:
     """A value for the table: numbers and words as they are, flags as TOML writes them (the schema's value is
-    a number or a string), tables as a comma-separated list."""
+    a number or a string), a table as its size and range."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, tuple):
-        return ", ".join(f"{x:g}" for x in v)
+        return f"{len(v)} values from {min(v):g} to {max(v):g}"
     return v
 
 
