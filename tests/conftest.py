@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -11,10 +12,25 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
 # CI: property tests draw the same examples every run (a failure there is reproducible, never luck)
 settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
+if IN_CI:
     settings.load_profile("ci")
+
+
+def optional_module(name: str) -> Any:
+    """Import a test extra's module; skipped where it is missing, except in CI (``CI=true``), where a missing
+    tool is a failure, never a silent skip."""
+    if IN_CI:
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
+
+
+def unless_in_ci(missing: bool, reason: str) -> pytest.MarkDecorator:
+    """skipif(missing), except in CI, where the test runs (and fails on what is missing)."""
+    return pytest.mark.skipif(missing and not IN_CI, reason=reason)
 
 
 class CliResult:

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from duel.physics.atmosphere import R0_M, atmosphere_xp
 
+from conftest import optional_module
+
 Z_86 = 86_000.0
 Z_TOP = 1_000_000.0
 # the nodes of src/duel/physics/us76_upper.csv, as written by scripts/make_us76_table.py
@@ -54,7 +56,7 @@ LAYER_BASES_Z = R0_M * _H_BASES / (R0_M - _H_BASES)
 
 
 def _compare_ambiance(z: np.ndarray) -> None:
-    ambiance = pytest.importorskip("ambiance")
+    ambiance = optional_module("ambiance")
     ref = ambiance.Atmosphere(z)
     rho, p, t, a = atmosphere_xp(z)
     np.testing.assert_allclose(rho, ref.density, rtol=2e-5, atol=0)
@@ -78,7 +80,7 @@ def test_ambiance_property(z: list[float]) -> None:
 
 def test_ussa1976_below_86_km() -> None:
     """The seven layers against ussa1976 (full USSA76); measured: density 1.0e-5, T 6e-14 K."""
-    ussa1976 = pytest.importorskip("ussa1976")
+    ussa1976 = optional_module("ussa1976")
     z = np.linspace(0.0, Z_86, 4_001)
     ref = ussa1976.compute(z=z, variables=["rho", "p", "t", "cs"])
     rho, p, t, a = atmosphere_xp(z)
@@ -90,7 +92,7 @@ def test_ussa1976_below_86_km() -> None:
 
 def test_ussa1976_table_nodes() -> None:
     """The shipped table holds what ussa1976 computes at its nodes (not stale, not hand-edited)."""
-    ussa1976 = pytest.importorskip("ussa1976")
+    ussa1976 = optional_module("ussa1976")
     z = TABLE_NODES_M[1:]  # 86 km itself comes from the layers, tested for continuity below
     ref = ussa1976.compute(z=z, variables=["rho", "p", "t"])
     rho, p, t, _ = atmosphere_xp(z)
@@ -101,7 +103,7 @@ def test_ussa1976_table_nodes() -> None:
 
 def test_ussa1976_between_nodes() -> None:
     """Interpolation error midway between nodes and at random points; measured: 6.9e-4, 4.6e-4, 0.154 K."""
-    ussa1976 = pytest.importorskip("ussa1976")
+    ussa1976 = optional_module("ussa1976")
     mid = 0.5 * (TABLE_NODES_M[1:] + TABLE_NODES_M[:-1])
     z = np.sort(np.concatenate([mid, np.random.default_rng(7).uniform(Z_86, Z_TOP, 2_000)]))
     ref = ussa1976.compute(z=z, variables=["rho", "p", "t"])
@@ -197,8 +199,8 @@ def test_no_warnings_and_nan_propagates() -> None:
 
 def test_jax_matches_numpy() -> None:
     """Runs where the GPU extra (JAX) is installed: same numbers under jit, finite gradient."""
-    jax = pytest.importorskip("jax")
-    jnp = pytest.importorskip("jax.numpy")
+    jax = optional_module("jax")
+    jnp = optional_module("jax.numpy")
     x64 = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", True)
     try:

@@ -29,6 +29,8 @@ from duel.physics.earth import (
 from duel.scenario.inputs import Inputs
 from duel.scenario.registry import Registry
 
+from conftest import unless_in_ci
+
 HAS_JAX = bk.jax_available()
 integrate_module = importlib.import_module("duel.flight.integrate")  # the module (RECORD_STEPS), not the function
 NOMINAL = Inputs(Registry.default())
@@ -99,7 +101,7 @@ def test_gpu_without_jax_says_how_to_install(monkeypatch):
         bk.get_backend("gpu")
 
 
-@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+@unless_in_ci(not HAS_JAX, "JAX not installed")
 def test_gpu_without_device_is_a_clear_error():
     import jax
 
@@ -180,7 +182,7 @@ def test_recording_on_the_array_path_equals_the_numpy_recording(make, monkeypatc
 
 
 # -------------------------------------------------------------------------- the GPU program on the CPU
-@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install jax): the jax-cpu check is skipped")
+@unless_in_ci(not HAS_JAX, "JAX not installed (pip install jax): the jax-cpu check is skipped")
 @pytest.mark.parametrize("make", [staged_batch, burnout_batch], ids=["staged", "burnout"])
 def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
     """The program `--backend gpu` runs, compiled for the CPU: impact points within 1 m of NumPy (float64)."""
@@ -198,7 +200,7 @@ def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
         assert np.abs(log.burnout_state - ref.burnout_state).max() < 1e-3
 
 
-@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+@unless_in_ci(not HAS_JAX, "JAX not installed")
 def test_jax_recording_agrees_with_numpy(monkeypatch):
     state0, lanes, tables, physics = burnout_batch(5, seed=2)
     ref = integrate(state0, np.zeros(5), lanes, tables, physics, record=True)
@@ -211,7 +213,7 @@ def test_jax_recording_agrees_with_numpy(monkeypatch):
     assert np.nanmax(np.abs(s[..., :3] - s_ref[..., :3])) < 1.0
 
 
-@pytest.mark.skipif(not HAS_JAX, reason="JAX not installed")
+@unless_in_ci(not HAS_JAX, "JAX not installed")
 def test_jax_chunks_pad_without_changing_results():
     """Chunks of 8 (the shape compiled above: no recompile) with a padded last chunk: same impacts."""
     state0, lanes, tables, physics = burnout_batch(19, seed=11)

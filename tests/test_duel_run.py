@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import small_scenario
+from conftest import optional_module, small_scenario, unless_in_ci
 
 
 def write(tmp_path: Path, name: str = "s.toml", shots: int = 2, p_track: float = 0.9, trials: int = 40,
@@ -172,13 +172,13 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no system Chromium (CI installs Debian's chromium)")
+@unless_in_ci(_chromium() is None, "no system Chromium (.ci/run installs Debian's chromium)")
 def test_report_renders_in_a_real_browser(run_dir) -> None:
     """Open report.html headless with Playwright driving the system Chromium; every chart and the map draw."""
-    playwright = pytest.importorskip("playwright.sync_api")
+    playwright = optional_module("playwright.sync_api")
     shot = run_dir / "out" / "report-screenshot.png"
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=[
+        browser = p.chromium.launch(executable_path=_chromium() or "chromium", args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         try:

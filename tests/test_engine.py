@@ -14,11 +14,11 @@ from duel import backend as bk
 from duel.defence.raid import Layer, closed_form_raid, leakers_lower_bound, simulate_raid
 from duel.defence.raid_rows import RowLayers, closed_form_rows, limits_can_bind_rows, simulate_rows
 
-from conftest import small_scenario
+from conftest import small_scenario, unless_in_ci
 from setups import resolved
 
 HAS_JAX = bk.jax_available()
-needs_jax = pytest.mark.skipif(not HAS_JAX, reason="JAX not installed (pip install -e .[test])")
+needs_jax = unless_in_ci(not HAS_JAX, "JAX not installed (pip install -e .[test])")
 
 
 @pytest.fixture(scope="module")
