@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,6 +82,7 @@ p_track = {p_track}
 [montecarlo]
 trials = {trials}
 seed = 5
+draw = "{draw}"
 
 [[claims]]
 text = "There is no chance of shooting down these missiles"
@@ -89,21 +91,32 @@ test = "no-chance"
 
 
 def small_scenario(shots: int = 2, p_track: float = 0.9, trials: int = 40, uncertain: str = "",
-                   dispersion: str = "") -> str:
-    """The tests' small scenario (one warhead, one THAAD battery east of Kyiv) as TOML text."""
+                   dispersion: str = "", draw: str = "listed") -> str:
+    """The tests' small scenario (one warhead, one THAAD battery east of Kyiv) as TOML text; ``draw`` "listed"
+    draws only ``uncertain`` (the scenario's [uncertain] text), "every" every input with a band."""
     return SMALL_SCENARIO.format(shots=shots, p_track=p_track, trials=trials, uncertain=uncertain,
-                                 dispersion=dispersion)
+                                 dispersion=dispersion, draw=draw)
 
 
 SHIPPED = ("kyiv-duel", "kyiv-duel-belarus", "dnipro-2024", "lviv-2026")
 
 
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+
+def as_before_the_verdict_issue(sc: Any, name: str) -> Any:
+    """A shipped scenario with the assumptions of the golden fixtures (tests/golden, made before every input
+    was drawn by default): only its [uncertain] inputs drawn, the fixtures' number of draws."""
+    golden = json.loads((GOLDEN_DIR / f"{name}.result.json").read_text(encoding="utf-8"))
+    mc = sc.montecarlo.model_copy(update={"draw": "listed", "trials": golden["run"]["trials"]})
+    return sc.model_copy(update={"montecarlo": mc})
+
+
 @pytest.fixture(scope="session")
 def shipped_runs():
-    """Each shipped scenario run once (default trials and seed) while recording every input read:
-    name -> (result document, the paths read). Shared by the golden and the registry tests."""
-    from pathlib import Path
-
+    """Each shipped scenario run once as the golden fixtures were made (:func:`as_before_the_verdict_issue`;
+    the scenario's seed) while recording every input read: name -> (result document, the paths read). Shared
+    by the golden and the registry tests."""
     from duel.pipeline import run_scenario
     from duel.scenario import load_scenario
     from duel.scenario.inputs import recording
@@ -112,6 +125,6 @@ def shipped_runs():
     out = {}
     for name in SHIPPED:
         with recording() as reads:
-            doc = run_scenario(load_scenario(root / f"{name}.toml")).document
+            doc = run_scenario(as_before_the_verdict_issue(load_scenario(root / f"{name}.toml"), name)).document
         out[name] = (doc, frozenset(reads))
     return out

@@ -85,8 +85,10 @@ def test_uncertain_inputs_reach_the_result(run_dir) -> None:
     assert torn["interceptor.thaad.sspk"]["output_high"] > torn["interceptor.thaad.sspk"]["output_low"]
     assert res["sensitivity"]["indices"], "RBD-FAST indices are computed for 40 trials"
     assert res["sensitivity"]["indices"][0]["input"] == "interceptor.thaad.sspk"
-    lo, hi = res["verdict"]["p_all_stopped"]["ci95"]
-    assert 0.0 <= lo <= res["verdict"]["p_all_stopped"]["value"] <= hi <= 1.0
+    p = res["verdict"]["p_all_stopped"]
+    lo, hi = p["mc_ci95"]
+    assert 0.0 <= lo <= p["value"] <= hi <= 1.0
+    assert 0.0 <= p["range90"][0] <= p["median"] <= p["range90"][1] <= 1.0
     assert res["convergence"]["trials"][-1] == 40
     statuses = {row["status"] for row in res["numbers"]}
     assert statuses <= {"reported", "estimated", "notional", "user-set"} and {"notional", "user-set"} <= statuses

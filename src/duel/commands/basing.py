@@ -12,13 +12,18 @@ import typer
 HELP = """Compare launch sites: distance, flight time, apogee, reentry speed and warning time for each target.
 
 A --claim TARGET=TIME is checked against the fastest arc duel can fly from each site; a claim shorter than it
-is flagged as physically impossible.
+is flagged as physically impossible. Every arc is labelled flyable or not against the flight limits (dynamic
+pressure and nose heating of the boosting and coasting missile: duel inputs --grep flight.max); an arc that
+breaks one (the full-burn depressed arc, which stays inside the atmosphere) is left out of the fastest arc
+unless --allow-unflyable is given.
 
 Examples:
 
   duel basing --sites kapustin-yar,krichev --targets kyiv,lviv,warsaw,vilnius,riga,berlin
 
   duel basing --sites krichev --targets kyiv,vilnius --claim kyiv=111s --claim vilnius=1m04s --format json
+
+  duel basing --sites krichev --targets kyiv --claim kyiv=4min --allow-unflyable
 """
 
 
@@ -35,6 +40,7 @@ def basing(
     out: Annotated[Path, typer.Option("--out", help="Folder for basing.json and the chart basing.svg.")] = Path("out/basing"),
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
+    allow_unflyable: Annotated[bool, typer.Option("--allow-unflyable", help="Count arcs that break the flight limits (e.g. the full-burn depressed arc) as the fastest arc.")] = False,
 ) -> None:
     """Compare launch sites (see HELP)."""
     from duel.commands.progress import with_progress
@@ -46,7 +52,7 @@ def basing(
     claims = [parse_claim(c) for c in claim or []]
     inputs = command_inputs(set_ or (), missile)
     result = with_progress(lambda progress: compare_basing(split(sites), split(targets), missile, inputs, claims,
-                                                           progress), "flights")
+                                                           progress, allow_unflyable), "flights")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -64,15 +70,35 @@ def basing(
 
     con = Console()
     t = Table(title=f"{result['missile']}: minimum-energy flights", title_justify="left")
-    for c in ("from", "to", "km", "flight", "apogee km", "reentry m/s", "Mach", "IR warning", "fastest arc"):
+    for c in ("from", "to", "km", "flight", "apogee km", "reentry m/s", "peak Mach", "Mach 30 km", "IR warning",
+              "fastest arc"):
         t.add_column(c, justify="left" if c in ("from", "to") else "right")
     for r in result["rows"]:
-        t.add_row(r["site"], r["target"], f"{r['distance_km']:,.0f}", f"{r['flight_time_s'] / 60:.1f} min",
-                  f"{r['apogee_km']:,.0f}", f"{r['reentry_speed_mps'] or 0:,.0f}", f"{r['max_mach']:.0f}",
-                  f"{r['warning_from_ir_s'] / 60:.1f} min", f"{r['fastest_time_s'] / 60:.1f} min ({r['fastest_arc']})")
+        peak = f"{r['max_mach']:.0f} at {r['max_mach_altitude_km']:.0f} km" if r["max_mach"] is not None else "—"
+        m30 = f"{r['mach_30km']:.1f}" if r["mach_30km"] is not None else "—"
+        fastest = ("none flyable" if r["fastest_time_s"] is None else
+                   f"{r['fastest_time_s'] / 60:.1f} min ({r['fastest_arc']}"
+                   + ("" if r["fastest_flyable"] is not False else ", not flyable") + ")")
+        flight = f"{r['flight_time_s'] / 60:.1f} min" + ("" if r["flyable"] is not False else " (not flyable)")
+        t.add_row(r["site"], r["target"], f"{r['distance_km']:,.0f}", flight,
+                  f"{r['apogee_km']:,.0f}", f"{r['reentry_speed_mps'] or 0:,.0f}", peak, m30,
+                  f"{r['warning_from_ir_s'] / 60:.1f} min", fastest)
     con.print(t)
+    for r in result["rows"]:
+        for a in r["arcs"]:
+            if a.get("flyable") is False:
+                used = a["trajectory"] == r["fastest_arc"]
+                con.print(f"[yellow]{r['site']} → {r['target']}, {a['trajectory']} arc "
+                          f"({a['flight_time_s'] / 60:.1f} min): not flyable, {a['limit_broken']}"
+                          + (" (counted as the fastest: --allow-unflyable)" if used else
+                             " (left out of the fastest arc; --allow-unflyable counts it)") + "[/yellow]")
     for c in result["claims"]:
-        style = "bold red" if c["physically_impossible"] else "green"
+        style = ("yellow" if c["physically_impossible"] is None else
+                 "bold red" if c["physically_impossible"] else "green")
         con.print(f"[{style}]claim {c['claim']} from {c['site']}: {c['verdict']}[/{style}]")
+    lim = result["flight_limits"]
     con.print(f"[dim]IR warning = flight time - {result['ir_detection_delay_s']:.0f} s detection delay (notional). "
+              f"Flight limits (notional): dynamic pressure {lim['max_dynamic_pressure_kpa']:g} kPa, heat flux "
+              f"{lim['max_heat_flux_mw_m2']:g} MW/m^2 (nose radius {lim['nose_radius_m']:g} m) before the final "
+              f"descent through {lim['reentry_interface_km']:g} km. "
               f"Wrote {out / 'basing.json'} and {out / 'basing.svg'}.[/dim]")

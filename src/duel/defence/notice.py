@@ -78,34 +78,36 @@ class Readiness:
                 "note": self.note}
 
 
-def readiness_levels(notice: Notice | None, ready_lead_s: Any) -> tuple[np.ndarray, Any]:
+def readiness_levels(notice: Notice | None, rules: ReadinessRules | None) -> tuple[np.ndarray, Any]:
     """The readiness level (NONE, ALERT or READY, an int array broadcast over the inputs) and the time the
-    notice reaches the defender (s from launch; None without a notice)."""
-    rl = np.asarray(ready_lead_s, float)
-    if notice is None:
-        return np.full(rl.shape, NONE), None
+    notice reaches the defender (s from launch; None without a notice, when there are no rules either)."""
+    if notice is None or rules is None:
+        return np.full((), NONE), None
+    rl = np.asarray(rules.ready_lead_s, float)
     rec = np.asarray(notice.received_s, float)
     before = rec <= 0.0
     ready = before & (-rec >= rl) & (notice.content in AREA_CONTENTS)
     return np.where(ready, READY, np.where(before, ALERT, NONE)), notice.received_s
 
 
-def readiness_arrays(notice: Notice | None, decision_delay_s: Any, rules: ReadinessRules
+def readiness_arrays(notice: Notice | None, decision_delay_s: Any, rules: ReadinessRules | None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Decision delay (s) and reaction factor by the rules, broadcast over the inputs' common shape (arrays
     over trials, or 0-d for one evaluation): alert or ready -> min(decision delay, ready delay); ready ->
-    reaction times x the ready factor."""
+    reaction times x the ready factor. Without a notice (``rules`` None) the delay as given and factor 1."""
     dd = np.asarray(decision_delay_s, float)
-    level, _ = readiness_levels(notice, rules.ready_lead_s)
+    if notice is None or rules is None:
+        return dd.copy(), np.ones(dd.shape)
+    level, _ = readiness_levels(notice, rules)
     dec = np.where(level >= ALERT, np.minimum(dd, np.asarray(rules.decision_delay_ready_s, float)), dd)
     fac = np.where(level == READY, np.asarray(rules.reaction_factor_ready, float), 1.0)
     shape = np.broadcast_shapes(dec.shape, fac.shape)
     return np.broadcast_to(dec, shape).astype(float), np.broadcast_to(fac, shape).astype(float)
 
 
-def readiness(notice: Notice | None, decision_delay_s: float, rules: ReadinessRules) -> Readiness:
+def readiness(notice: Notice | None, decision_delay_s: float, rules: ReadinessRules | None) -> Readiness:
     """Readiness level, decision delay and reaction factor of one evaluation, with a note for the report."""
-    level, rec = readiness_levels(notice, rules.ready_lead_s)
+    level, rec = readiness_levels(notice, rules)
     dec, fac = (float(x) for x in readiness_arrays(notice, decision_delay_s, rules))
     level = int(level)
     if level == NONE:

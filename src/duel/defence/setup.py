@@ -52,7 +52,7 @@ class DefenceSetup:
         notice: the advance notice, or None.
         params: the engagement parameters.
         decision_delay_s: decision delay without notice (s).
-        rules: the readiness rules' notional numbers.
+        rules: the readiness rules' notional numbers (None without a notice: nothing to be ready for).
         objects: threat objects that count as warheads (warheads x submunitions).
         decoys: decoys flying with them.
         p_track, p_decoy_engaged, common_mode: the raid's engagement-chain probability, the chance a decoy is
@@ -67,7 +67,7 @@ class DefenceSetup:
     notice: Notice | None
     params: EngagementParams
     decision_delay_s: Number
-    rules: ReadinessRules
+    rules: ReadinessRules | None
     objects: int
     decoys: int
     p_track: Number
@@ -111,12 +111,15 @@ def readiness_rules(inputs: Inputs) -> ReadinessRules:
 
 
 def engagement_params(inputs: Inputs) -> EngagementParams:
-    """The engagement parameters (``assumption.*``, ``doctrine.*``); shots rounded to whole interceptors."""
+    """The engagement parameters (``assumption.*``, ``doctrine.*``); shots rounded to whole interceptors. The
+    kill-assessment inputs are read only under shoot-look-shoot (salvo fire never looks: 0 s, probability 1)."""
     shots = inputs["assumption.shots_per_opportunity"]
     shots = int(round(shots)) if np.ndim(shots) == 0 else np.maximum(1, np.round(shots)).astype(np.int64)
-    return EngagementParams(inputs["assumption.rcs_m2"], inputs["assumption.track_formation_s"], shots,
-                            inputs["doctrine.mode"], inputs["assumption.kill_assessment_s"],
-                            inputs["doctrine.p_kill_assessment"])
+    mode = inputs["doctrine.mode"]
+    sls = mode == "sls"
+    return EngagementParams(inputs["assumption.rcs_m2"], inputs["assumption.track_formation_s"], shots, mode,
+                            inputs["assumption.kill_assessment_s"] if sls else 0.0,
+                            inputs["doctrine.p_kill_assessment"] if sls else 1.0)
 
 
 def defence_setup(inputs: Inputs, battery_specs: Sequence[str], defended: Place | None, objects: int,
@@ -125,10 +128,14 @@ def defence_setup(inputs: Inputs, battery_specs: Sequence[str], defended: Place 
     ``objects`` threat objects, every number from ``inputs``. ``where`` names each battery in errors."""
     names = list(where) or ["--battery"] * len(battery_specs)
     batteries = tuple(parse_battery(spec, inputs, defended, name) for spec, name in zip(battery_specs, names))
+    the_notice = notice(inputs)
+    decoys = int(inputs["threat.decoys"])
     return DefenceSetup(
-        batteries=batteries, space_ir=space_ir(inputs), notice=notice(inputs), params=engagement_params(inputs),
-        decision_delay_s=inputs["assumption.decision_delay_s"], rules=readiness_rules(inputs), objects=int(objects),
-        decoys=int(inputs["threat.decoys"]), p_track=inputs["doctrine.p_track"],
-        p_decoy_engaged=float(inputs["threat.p_decoy_engaged"]), common_mode=bool(inputs["doctrine.common_mode"]),
+        batteries=batteries, space_ir=space_ir(inputs), notice=the_notice, params=engagement_params(inputs),
+        decision_delay_s=inputs["assumption.decision_delay_s"],
+        rules=readiness_rules(inputs) if the_notice is not None else None, objects=int(objects),
+        decoys=decoys, p_track=inputs["doctrine.p_track"],
+        p_decoy_engaged=float(inputs["threat.p_decoy_engaged"]) if decoys else 1.0,
+        common_mode=bool(inputs["doctrine.common_mode"]),
         raid_trials=int(inputs["montecarlo.nominal_raid_trials"]), battery_specs=tuple(battery_specs),
         defended=defended, where=tuple(names))

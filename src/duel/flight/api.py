@@ -15,13 +15,17 @@ from duel.backend import get_backend
 from duel.errors import InputError
 from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, parse_shape
 from duel.flight.dynamics import Physics
+from duel.flight.flyability import FlightLimits
 from duel.flight.solved import Comparison, Flight
-from duel.flight.summary import summarize
+from duel.flight.summary import summarize, thin_track
 from duel.flight.trajectory import fly_burnout
 from duel.flight.vehicles import StagedMissile, staged_missile
 from duel.physics.earth import earth_model
 from duel.scenario.inputs import Inputs
 from duel.scenario.registry import Registry
+
+
+COMPARISON_TRACK_POINTS = 200  # samples of each comparison arc kept for the altitude chart
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,18 @@ class FlightRequest:
     backend: str = "numpy"
 
 
-def compare_shapes(req: FlightRequest, shapes: list[str], inputs: Inputs) -> list[Comparison]:
-    """``req`` flown again on each of ``shapes`` (e.g. ``lofted``, ``depressed``)."""
+def compare_shapes(req: FlightRequest, shapes: list[str], inputs: Inputs,
+                   track_points: int = COMPARISON_TRACK_POINTS) -> list[Comparison]:
+    """``req`` flown again on each of ``shapes`` (e.g. ``lofted``, ``depressed``): each arc's summary (with its
+    flyability) and its altitude track thinned to ``track_points`` samples."""
     out = []
     for shape in shapes:
         try:
-            out.append(Comparison(shape, solve_flight(replace(req, shape=shape), inputs).summary))
+            f = solve_flight(replace(req, shape=shape), inputs)
         except InputError as exc:
             out.append(Comparison(shape, None, str(exc)))
+            continue
+        out.append(Comparison(shape, f.summary, track=thin_track(f.trajectory, 0, track_points)))
     return out
 
 
@@ -82,6 +90,7 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
     nominals); raises :class:`InputError` naming the bad option."""
     _check(req)
     inputs = inputs if inputs is not None else Inputs(Registry.default())
+    limits = FlightLimits.from_inputs(inputs)
     backend = get_backend(req.backend)
     physics = Physics(earth_model(req.earth, rotation=req.rotation, j2=req.j2), atmosphere=req.atmosphere)  # type: ignore[arg-type]
     launch = inputs.place(req.launch, "--from")
@@ -97,7 +106,7 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
         tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
         res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2, backend=backend)
         sources += inputs.registry.entry_sources("missile", m.id)
-        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params, m)
+        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params, limits, m)
 
     beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else float(inputs["flight.burnout_beta_kg_m2"])
     h_b = (req.burnout_altitude_km if req.burnout_altitude_km is not None
@@ -112,20 +121,20 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
         if not tr.landed[0]:
             raise InputError(f"--burnout-speed: {req.burnout_speed_mps:,.0f} m/s at {req.burnout_angle_deg:g} deg "
                              "does not come down (orbit or escape)")
-        summary = summarize(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta})
+        summary = summarize(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta}, limits)
         return Flight(tr, summary, f"free flight from {where}")
     if req.burnout_angle_deg is not None:
         raise InputError("--burnout-angle: with --to the solver finds the angle; drop --burnout-angle "
                          "(or drop --to and give --azimuth)")
     tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
     res = aim_burnout(tg, shape, physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b, backend=backend)
-    return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta})
+    return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta}, limits)
 
 
 def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dict[str, float],
-          missile: StagedMissile | None = None) -> Flight:
-    summary = summarize(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra)
+          limits: FlightLimits, missile: StagedMissile | None = None) -> Flight:
+    summary = summarize(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra, limits)
     return Flight(res.trajectory, summary, title, res, missile)
 
 
-__all__ = ["Comparison", "Flight", "FlightRequest", "compare_shapes", "solve_flight"]
+__all__ = ["Comparison", "Flight", "FlightLimits", "FlightRequest", "compare_shapes", "solve_flight"]

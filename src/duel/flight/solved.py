@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from duel.flight.aim import AimResult
 from duel.flight.summary import FlightSummary
@@ -24,8 +24,10 @@ class Flight:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The same strike on another trajectory shape: its summary, or why it cannot be flown."""
+    """The same strike on another trajectory shape: its summary (with its flyability) and its altitude track
+    (:func:`duel.flight.summary.thin_track`: time s, altitude km, downrange km), or why it cannot be flown."""
 
     trajectory: str
     summary: FlightSummary | None
     error: str | None = None
+    track: dict[str, list[float]] | None = field(default=None, compare=False)

@@ -1,10 +1,13 @@
 """A flight in numbers: :class:`FlightSummary`, derived from a recorded :class:`~duel.flight.trajectory.Trajectory`.
 
-The model side of ``duel fly`` and of every report: range, time, apogee, speeds and Mach, the burnout and
-impact states and the named events in time order, each event under a typed key (``launch``,
-``stage1_burnout``, ``cutoff``, ``apogee``, ``down_100km``, ``down_30km``, ``impact``). Presentation code
-formats it; :meth:`FlightSummary.to_dict` is the ``duel fly --format json`` document (its keys are a
-contract, see the README). Units are in the names: km, s, m/s, deg (edge units).
+The model side of ``duel fly`` and of every report: range, time, apogee, speeds and Mach (each Mach with its
+height: the peak and where, at the descending 30 km crossing, at impact), the burnout and impact states, the
+named events in time order, each event under a typed key (``launch``, ``stage1_burnout``, ``cutoff``,
+``apogee``, ``down_100km``, ``down_30km``, ``impact``), and whether the arc is flyable
+(:mod:`duel.flight.flyability`). Presentation code formats it; :meth:`FlightSummary.to_dict` is the
+``duel fly --format json`` document (its keys are a contract, see the README; keys are only ever added).
+:func:`thin_track` is a flight's altitude against time and downrange, thinned for charts. Units are in the
+names: km, s, m/s, deg (edge units).
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from typing import Any
 import numpy as np
 
 from duel.flight.events import CROSSINGS
-from duel.flight.trajectory import MACH_CEILING_M, Trajectory
+from duel.flight.flyability import FlightLimits, Flyability, check_flyability
+from duel.flight.trajectory import MACH_CEILING_M, Trajectory, mach_number
+from duel.physics.earth import geodesic_inverse
+
+DOWN_30KM_M = 30_000.0  # the height of the ``down_30km`` crossing (duel.flight.events.CROSSINGS)
 
 
 def _f(x: Any) -> float | None:
@@ -73,6 +80,9 @@ class FlightSummary:
     earth: str
     atmosphere: bool
     parameters: dict[str, float] = field(default_factory=dict)
+    max_mach_altitude_km: float | None = None
+    mach_30km: float | None = None
+    flyability: Flyability | None = None
 
     def event(self, key: str) -> FlightEvent | None:
         """The event with typed key ``key``, or None if the flight has none."""
@@ -99,6 +109,8 @@ class FlightSummary:
             "sources": list(self.sources),
             "status": self.status,
             "physics": {"earth": self.earth, "atmosphere": self.atmosphere},
+            "max_mach_altitude_km": self.max_mach_altitude_km, "mach_30km": self.mach_30km,
+            "flyability": None if self.flyability is None else self.flyability.to_dict(),
             **self.parameters,
         }
 
@@ -133,21 +145,24 @@ def flight_events(tr: Trajectory, i: int = 0) -> tuple[FlightEvent, ...]:
 
 
 def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float | None, sources: list[str],
-              parameters: dict[str, float] | None = None) -> FlightSummary:
-    """The :class:`FlightSummary` of trajectory 0 of a recorded batch."""
+              parameters: dict[str, float] | None = None, limits: FlightLimits | None = None) -> FlightSummary:
+    """The :class:`FlightSummary` of trajectory 0 of a recorded batch; with ``limits``, checked for flyability."""
     ser = tr.series(0)
     h_b, v_b, g_b = tr.burnout_speed_angle()
     lat, lon = tr.impact_geodetic()
     speed_i, gamma_i = tr.impact_speed_angle()
     mach = ser["mach"]
+    # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
+    mach_low = np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan)
+    i_peak = int(np.nanargmax(mach_low)) if np.isfinite(mach_low).any() else None
+    v30 = float(tr.log.crossing_v["down_30km"][0])
     return FlightSummary(
         trajectory=trajectory,
         ground_range_km=_f(tr.ground_range_m()[0] / 1e3),
         flight_time_s=_f(tr.flight_time_s()[0]),
         apogee_km=_f(np.nanmax(ser["altitude_m"]) / 1e3),
         max_speed_mps=_f(np.nanmax(ser["speed_mps"])),
-        # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
-        max_mach=_f(np.nanmax(np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan))),
+        max_mach=None if i_peak is None else _f(mach_low[i_peak]),
         miss_distance_km=None if miss_m is None else _f(miss_m / 1e3),
         azimuth_deg=_f(azimuth_deg % 360.0),
         burnout=EndState(_f(tr.log.burnout_t[0]), _f(h_b[0] / 1e3), _f(v_b[0]), _f(g_b[0])),
@@ -159,4 +174,20 @@ def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float
         earth=tr.earth.label(),
         atmosphere=tr.physics.atmosphere,
         parameters=dict(parameters or {}),
+        max_mach_altitude_km=None if i_peak is None else _f(ser["altitude_m"][i_peak] / 1e3),
+        mach_30km=_f(mach_number(np.array([v30]), np.array([DOWN_30KM_M]))[0]),
+        flyability=None if limits is None else check_flyability(tr, limits),
     )
+
+
+def thin_track(tr: Trajectory, i: int = 0, max_points: int = 200) -> dict[str, list[float]]:
+    """Trajectory i's time (s), altitude (km) and downrange distance from its launch point (km, geodesic),
+    thinned to at most ``max_points`` samples (first and last kept), for charts."""
+    ser = tr.series(i)
+    n = len(ser["time_s"])
+    keep = np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(int))
+    _, down = geodesic_inverse(np.full(keep.size, tr.launch_lat[i]), np.full(keep.size, tr.launch_lon[i]),
+                               ser["lat_deg"][keep], ser["lon_deg"][keep], tr.earth)
+    return {"time_s": [float(x) for x in ser["time_s"][keep]],
+            "altitude_km": [float(x) / 1e3 for x in ser["altitude_m"][keep]],
+            "downrange_km": [float(x) / 1e3 for x in down]}

@@ -17,7 +17,7 @@ from duel.errors import InputError
 from duel.flight.aim import Shape, parse_shape
 from duel.flight.api import FlightRequest
 from duel.flight.vehicles import StagedMissile, staged_missile
-from duel.scenario.inputs import Inputs, UncertainInput, scenario_inputs, uncertain_inputs
+from duel.scenario.inputs import Inputs, UncertainInput, recording, scenario_inputs, uncertain_inputs
 from duel.scenario.schema import Scenario
 
 T = TypeVar("T")
@@ -65,18 +65,21 @@ def keyed(key: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
-    """The scenario's inputs (with ``sets``, ``PATH=VALUE``) and everything built from them."""
+    """The scenario's inputs (with ``sets``, ``PATH=VALUE``) and everything built from them. The inputs drawn
+    per trial are those of ``[uncertain]`` and every other input with a band that building this scenario's
+    threat and defence read (:func:`duel.scenario.inputs.uncertain_inputs`)."""
     inputs = scenario_inputs(sc, sets)
     th = sc.threat
-    missile = keyed("threat.missile", staged_missile, inputs, inputs.missile)
     launch = inputs.place(th.launch, "threat.launch")  # its errors already name the key
     target = inputs.place(th.target, "threat.target")
     shape = keyed("threat.trajectory", parse_shape, th.trajectory)
     for i, other in enumerate(th.compare):
         keyed(f"threat.compare[{i}]", parse_shape, other)
-    defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
-                            [f"batteries[{i}]" for i in range(len(sc.batteries))])
-    uncertain = tuple(uncertain_inputs(sc, inputs))
+    with recording() as acting:  # the inputs that act on this scenario's threat and defence
+        missile = keyed("threat.missile", staged_missile, inputs, inputs.missile)
+        defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
+                                [f"batteries[{i}]" for i in range(len(sc.batteries))])
+    uncertain = tuple(uncertain_inputs(sc, inputs, acting))
     for u in uncertain:
         _check_used(u.path, defence, missile.id)
     return Setup(sc, inputs, uncertain, missile, launch, target, shape, defence)

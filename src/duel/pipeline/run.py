@@ -51,12 +51,14 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
                  progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = ()) -> RunResult:
     """Run a scenario end to end (module docstring).
 
-    ``trials``/``seed`` default to the scenario's; ``sets`` are ``PATH=VALUE`` overrides of model inputs;
+    ``trials``/``seed`` default to the scenario's (``trials`` "auto": as many draws as the precision wants);
+    ``sets`` are ``PATH=VALUE`` overrides of model inputs;
     ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial.
     """
-    trials = sc.montecarlo.trials if trials is None else trials
+    if trials is None and sc.montecarlo.trials != "auto":
+        trials = int(sc.montecarlo.trials)
     seed = sc.montecarlo.seed if seed is None else seed
-    if trials < 1:
+    if trials is not None and trials < 1:
         raise InputError(f"--trials: must be >= 1, got {trials}")
     if seed < 0:
         raise InputError(f"--seed: must be >= 0, got {seed}")

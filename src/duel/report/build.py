@@ -22,15 +22,8 @@ EVENT_NAMES = {  # timeline key -> the words in the report's event table (IR giv
     "first_fire_control_track_s": "first fire-control track", "first_launch_s": "first interceptor launch possible",
     "apogee_s": "apogee", "reentry_100km_s": "reentry (100 km)", "impact_s": "impact",
 }
-CLAIM_STATUS = {"holds": "supported", "fails": "contradicted", "undecided": "uncertain"}
-
-
-def _tone(p_all: float, p_one: float) -> str:
-    if p_all >= 0.95:
-        return "good"
-    if p_one < 0.05 or p_all < 0.05:
-        return "bad"
-    return "mixed"
+CLAIM_STATUS = {"holds": "supported", "fails": "contradicted", "depends": "uncertain"}
+TONES = {"yes": "good", "no": "bad", "not-all": "bad", "depends": "mixed", "partly": "mixed"}
 
 
 def _dispersion_text(d: dict[str, Any] | None) -> str:
@@ -78,7 +71,8 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     figs = {
         "fig-timeline": plots.timeline_chart(events, windows, tl.get("notice_received_s"), tl["impact_s"]),
         "fig-altitude": plots.altitude_downrange(np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3,
-                                                 bands),
+                                                 bands, comparisons=result.get("comparisons", ()),
+                                                 nominal_label=f"{t['trajectory']} (the scenario's arc)"),
         "fig-speed": plots.speed_mach(np.asarray(tr["time_s"]), np.asarray(tr["speed_mps"]), mach),
         "fig-map": plots.world_map(
             np.asarray(tr["lat_deg"]), np.asarray(tr["lon_deg"]),
@@ -124,8 +118,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         extra.append({"label": "decision time left", "value": round(tb["decision_time_left_s"]), "unit": "s"})
     claims = [{"claim": f"“{c['text']}”" + (f" ({c['who']})" if c["who"] else ""),
                "verdict": c["explanation"], "status": CLAIM_STATUS[c["verdict"]],
-               "flip": "; ".join(f"{f['label']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
-                                 for f in c["flips"]) or "no single input band flips it"} for c in result["claims"]]
+               "flip": "; ".join(f.get("text") or f"{f['label']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
+                                 for f in c["flips"]) or "no condition on one or two inputs flips it"}
+              for c in result["claims"]]
     comparisons = [
         {"label": f"{c['trajectory']} arc: flight time", "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
         for c in result["comparisons"] if "error" not in c
@@ -144,7 +139,7 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "meta": [{"label": "scenario", "value": sc["name"]}, {"label": "seed", "value": str(result["run"]["seed"])},
                  {"label": "Monte Carlo draws", "value": str(result["run"]["trials"])},
                  {"label": "duel", "value": result["duel_version"]}],
-        "verdict": {"headline": v["headline"], "answer": v["answer"], "tone": _tone(p_all["value"], p_one["value"]),
+        "verdict": {"headline": v["headline"], "answer": v["answer"], "tone": TONES[v["answer_kind"]],
                     "objects": v["objects"], "p_all_stopped": p_all, "p_any_stopped": p_one,
                     "expected_leakers": v["expected_leakers"], "extra": extra},
         "claims": claims,

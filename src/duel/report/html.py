@@ -28,9 +28,11 @@ as percentages), distances in km where the key says so. Plain strings are escape
     ``tone``: "good" (defence stops the raid), "bad" (warheads get through), "mixed" or "neutral" — the
     box's colour;
     ``objects``: int — attacking objects (warheads) in the raid;
-    ``p_all_stopped``, ``p_any_stopped``: ``{"value": float, "ci95": [lo, hi] | None}`` — P(no leaker),
-    P(at least one object intercepted), fractions;
-    ``expected_leakers``: ``{"value": float, "ci95": [lo, hi] | None}`` — mean number of leakers;
+    ``p_all_stopped``, ``p_any_stopped``: ``{"value": float, "median": float | None, "range90": [lo, hi] |
+    None, "mc_ci95": [lo, hi] | None}`` — P(no leaker), P(at least one object intercepted), fractions: the
+    mean over the assumption draws, their median, the 5-95 % range across the draws and the Monte Carlo
+    precision of the mean;
+    ``expected_leakers``: the same for the number of leakers;
     ``extra``: list of ``{"label": str, "value": float | str, "unit": str}`` — more key numbers (flight
     time, warning time...).
 ``claims``: list of ``{"claim": str, "verdict": str, "status": "supported" | "contradicted" | "uncertain",
@@ -230,13 +232,13 @@ def external_resources(html: str) -> list[str]:
 
 # --- context normalisation --------------------------------------------------------------------------
 
-def _ci(x: Any) -> dict[str, Any] | None:
+def _spread(x: Any) -> dict[str, Any] | None:
     if x is None:
         return None
     if isinstance(x, (int, float)):
-        return {"value": float(x), "ci95": None}
-    ci = x.get("ci95")
-    return {"value": x.get("value"), "ci95": list(ci) if ci is not None else None}
+        return {"value": float(x), "median": None, "range90": None, "mc_ci95": None}
+    pair = lambda k: list(x[k]) if x.get(k) is not None else None  # noqa: E731
+    return {"value": x.get("value"), "median": x.get("median"), "range90": pair("range90"), "mc_ci95": pair("mc_ci95")}
 
 
 def _figures(sec: dict[str, Any], name: str, seen: set[str]) -> list[dict[str, Any]]:
@@ -283,8 +285,8 @@ def _normalise(context: dict[str, Any]) -> dict[str, Any]:
         c["verdict"] = {
             "headline": v.get("headline", ""), "answer": v.get("answer", ""), "tone": tone,
             "objects": v.get("objects"),
-            "p_all_stopped": _ci(v.get("p_all_stopped")), "p_any_stopped": _ci(v.get("p_any_stopped")),
-            "expected_leakers": _ci(v.get("expected_leakers")), "extra": list(v.get("extra") or []),
+            "p_all_stopped": _spread(v.get("p_all_stopped")), "p_any_stopped": _spread(v.get("p_any_stopped")),
+            "expected_leakers": _spread(v.get("expected_leakers")), "extra": list(v.get("extra") or []),
         }
     else:
         c["verdict"] = None

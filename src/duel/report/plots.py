@@ -13,7 +13,7 @@ deterministic (no dates, fixed SVG id salt, ids prefixed per figure so several S
 Signatures (units in the names; times in seconds from launch, shown in minutes):
 
 - ``timeline_chart(events, windows, notice_s, impact_s)``
-- ``altitude_downrange(downrange_km, altitude_km, bands)``
+- ``altitude_downrange(downrange_km, altitude_km, bands, comparisons=())``
 - ``speed_mach(time_s, speed_mps, mach)``
 - ``world_map(track_lat, track_lon, launch, target, batteries)``
 - ``leaker_distribution(counts, objects)``
@@ -223,44 +223,106 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
 # --- trajectory ---------------------------------------------------------------------------------------
 
 def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict[str, Any]],
-                       title: str = "Altitude along the flight") -> Any:
-    """The trajectory's altitude (km) against downrange distance (km), with interceptor altitude bands shaded.
+                       title: str = "Altitude along the flight", comparisons: Sequence[dict[str, Any]] = (),
+                       nominal_label: str = "missile trajectory") -> Any:
+    """The trajectory's altitude (km) against downrange distance (km), with interceptor altitude bands shaded
+    and the comparison arcs beside it.
 
     downrange_km, altitude_km: arrays of equal length (ground distance from the launch point; altitude above
         the ellipsoid), one trajectory.
     bands: ``[{"label": str, "min_km": float, "max_km": float}]`` — each interceptor's intercept altitudes.
+    comparisons: ``result.json``'s ``comparisons[]`` entries — ``{"trajectory": str, "track": {"downrange_km":
+        [...], "altitude_km": [...]}, "flyable": bool, "limit_broken_short": str | None}``; entries without a
+        track (an arc that could not be flown) are skipped. Each is a thin dashed line labelled with its shape,
+        red and marked "not flyable" where it breaks the flight limits; an arc far above the nominal one runs off
+        the top of the chart, its apogee written where it leaves.
 
-    Axes content (for tests): one Rectangle patch per band (gid ``band-<i>``) and one trajectory line.
+    Axes content (for tests): one Rectangle patch per band (gid ``band-<i>``), one trajectory line (gid
+    ``trajectory``) and one dashed line per comparison arc (gid ``comparison-<i>``).
     """
     x = np.asarray(downrange_km, dtype=float)
     y = np.asarray(altitude_km, dtype=float)
+    arcs = []
+    for c in comparisons:
+        tr = c.get("track")
+        if not tr:
+            continue
+        arcs.append((c, np.asarray(tr["downrange_km"], dtype=float), np.asarray(tr["altitude_km"], dtype=float)))
     with _style():
-        fig = _figure(8.0, 3.8)
+        fig = _figure(8.0, 4.4 if arcs else 3.8)
         ax = fig.add_subplot()
         top = float(np.nanmax(y)) if y.size else 1.0
         for i, b in enumerate(bands):
             top = max(top, float(b["max_km"]))
         xmax = float(np.nanmax(x)) if x.size else 1.0
+        # a comparison arc up to 2 x the nominal chart's height widens the chart; a higher one runs off the top
+        for _, cx, cy in arcs:
+            if cy.size and np.nanmax(cy) <= 2.0 * top:
+                top = max(top, float(np.nanmax(cy)))
+            xmax = max(xmax, float(np.nanmax(cx)) if cx.size else 0.0)
+        ceiling = top * 1.12
+        same: dict[tuple[float, float], list[str]] = {}  # bands with the same altitudes share one label
+        for b in bands:
+            same.setdefault((float(b["min_km"]), float(b["max_km"])), []).append(str(b["label"]))
+        tags = []  # (height, text, colour): written right of the axes, beside each band, apart from each other
         for i, b in enumerate(bands):
             c = PALETTE[i % len(PALETTE)]
             lo, hi = float(b["min_km"]), float(b["max_km"])
             ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, gid=f"band-{i}",
                        label=f"{b['label']}: {lo:g}–{hi:g} km")
-            ax.text(0.5 * xmax, hi, f"{b['label']}", ha="center", va="top", fontsize=8, color=c, zorder=2,
-                    fontweight="bold")
-        ax.plot(x, y, color=INK, lw=2.0, zorder=3, label="missile trajectory", gid="trajectory")
+            names = same[(lo, hi)]
+            if names[0] == b["label"]:
+                tags.append((0.5 * (lo + min(hi, ceiling)), "\n".join(names), c))
+        line, below = 0.06 * ceiling, -np.inf  # a text line's height (km of the axis); the top of the tag below
+        for y_tag, text, c in sorted(tags):
+            half = 0.5 * line * (1 + text.count("\n"))
+            y_tag = max(y_tag, below + half)
+            below = y_tag + half
+            ax.text(1.01, y_tag, text, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=8,
+                    color=c, fontweight="bold", clip_on=False)
+        ax.plot(x, y, color=INK, lw=2.0, zorder=3, label=nominal_label, gid="trajectory")
         i_top = int(np.nanargmax(y)) if y.size else 0
         if y.size:
             ax.annotate(f"apogee {y[i_top]:,.0f} km", (x[i_top], y[i_top]), xytext=(0, 6),
                         textcoords="offset points", ha="center", va="bottom", fontsize=8, color=INK)
+        shades = ["#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
+        off_top = 0
+        for i, (c, cx, cy) in enumerate(arcs):
+            bad = c.get("flyable") is False
+            colour = RED if bad else shades[i % len(shades)]
+            name = str(c["trajectory"])
+            why = str(c.get("limit_broken_short") or "").replace("^2", "²")
+            legend = textwrap.fill(f"{name} arc" + ((f" — not flyable: {why}" if why else " — not flyable") if bad
+                                                    else ""), 60)
+            ax.plot(cx, cy, color=colour, lw=1.1, ls=(0, (5, 3)), zorder=2.5, label=legend, gid=f"comparison-{i}")
+            if not cy.size:
+                continue
+            j = int(np.nanargmax(cy))
+            tag = name + (" (not flyable)" if bad else "")
+            if cy[j] > ceiling:  # runs off the top: write its apogee where it leaves the chart
+                k = int(np.argmax(cy > ceiling))
+                ax.annotate(f"{tag} ↑ apogee {cy[j]:,.0f} km", (cx[k], ceiling), xytext=(4, -4 - 11 * off_top),
+                            textcoords="offset points", ha="left", va="top", fontsize=7.5, color=colour,
+                            annotation_clip=False)
+                off_top += 1
+            elif cy[j] < 0.25 * top:  # a low arc: label it above its middle
+                k = len(cy) // 2
+                ax.annotate(tag, (cx[k], cy[k]), xytext=(0, 4), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=7.5, color=colour)
+            else:
+                ax.annotate(f"{tag}, {cy[j]:,.0f} km", (cx[j], cy[j]), xytext=(0, 4), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=7.5, color=colour)
         ax.set_xlim(0, xmax * 1.02)
-        ax.set_ylim(0, top * 1.12)
+        ax.set_ylim(0, ceiling)
         ax.set_xlabel("distance along the ground from the launch site (km)")
         ax.set_ylabel("altitude (km)")
         ax.set_title(title)
         ax.yaxis.grid(True)
         ax.set_axisbelow(True)
-        ax.legend(loc="upper right", fontsize=8)
+        if arcs:
+            fig.legend(loc="outside lower center", ncols=2, fontsize=7.5)
+        else:
+            ax.legend(loc="upper right", fontsize=8)
     return fig
 
 
@@ -556,8 +618,9 @@ def figure_to_png_base64(fig: Any, dpi: int = 144) -> str:
 def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by launch site") -> Any:
     """Grouped horizontal bars: minimum-energy flight time (min) per target, one colour per launch site.
 
-    rows: ``[{"site": str, "target": str, "flight_time_s": float, "fastest_time_s": float}]``; a tick marks
-    the fastest arc the missile can fly. Axes content (for tests): one bar per row.
+    rows: ``[{"site": str, "target": str, "flight_time_s": float, "fastest_time_s": float | None,
+    "fastest_flyable": bool}]``; a tick marks the fastest arc the missile can fly (none where no arc is
+    flyable). Axes content (for tests): one bar per row.
     """
     import numpy as np
 
@@ -573,8 +636,11 @@ def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by la
             y = np.array([targets.index(r["target"]) for r in sub]) + (i - (len(sites) - 1) / 2) * h
             ax.barh(y, [r["flight_time_s"] / 60 for r in sub], height=h * 0.9, color=colours[i % len(colours)],
                     label=f"from {s} (minimum energy)")
-            ax.plot([r["fastest_time_s"] / 60 for r in sub], y, "|", color="black", markersize=10)
-        ax.plot([], [], "|", color="black", label="fastest arc")
+            fast = [(r["fastest_time_s"] / 60, yi) for r, yi in zip(sub, y) if r.get("fastest_time_s") is not None]
+            if fast:
+                ax.plot([f[0] for f in fast], [f[1] for f in fast], "|", color="black", markersize=10)
+        within = all(r.get("fastest_flyable", True) is not False for r in rows)
+        ax.plot([], [], "|", color="black", label="fastest flyable arc" if within else "fastest arc (flyable or not)")
         ax.set_yticks(range(len(targets)), targets)
         ax.invert_yaxis()
         ax.set_xlabel("minutes from launch to impact")

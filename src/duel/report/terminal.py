@@ -7,8 +7,8 @@ from typing import Any
 
 
 def _pct(x: dict[str, Any]) -> str:
-    lo, hi = x["ci95"]
-    return f"{x['value']:.1%}  (95 % interval {lo:.1%}–{hi:.1%})"
+    lo, hi = x["range90"]
+    return f"{lo:.0%}–{hi:.0%}  (median {x['median']:.0%})"
 
 
 def _t(x: float | None) -> str:
@@ -26,13 +26,15 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
     sc = result["scenario"]
     con.print(Panel(f"[bold]{v['headline']}[/bold]\n\n{v['answer']}", title=sc["title"] or sc["name"],
                     title_align="left"))
-    k = Table(show_header=False, title="verdict", title_justify="left")
+    k = Table(show_header=False, title="verdict across the plausible assumptions (90 % of the draws)",
+              title_justify="left")
     k.add_column(style="bold")
     k.add_column(justify="right")
     k.add_row("P(all objects stopped)", _pct(v["p_all_stopped"]))
     k.add_row("P(at least one stopped)", _pct(v["p_at_least_one_stopped"]))
     el = v["expected_leakers"]
-    k.add_row("expected leakers", f"{el['value']:.2f} of {v['objects']}  ({el['ci95'][0]:.2f}–{el['ci95'][1]:.2f})")
+    k.add_row("objects getting through", f"{el['range90'][0]:.1f}–{el['range90'][1]:.1f} of {v['objects']}  "
+                                         f"(median {el['median']:.1f})")
     k.add_row("flight time", _t(t["flight_time_s"]))
     k.add_row("warning time before impact", _t(tb["warning_time_s"]))
     k.add_row("notice at the defender before launch", _t(tb["notice_lead_s"]))
@@ -50,13 +52,17 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
     con.print(w)
     if result["claims"]:
         c = Table(title="claims checked", title_justify="left")
-        for col in ("claim", "verdict", "why", "what flips it"):
+        for col in ("claim", "verdict", "holds in", "why", "what flips it"):
             c.add_column(col)
         for cl in result["claims"]:
-            flips = "; ".join(f"{f['label']} {f['end']} → {f['verdict']}" for f in cl["flips"]) or "—"
-            c.add_row(cl["text"], cl["verdict"], cl["explanation"], flips)
+            flips = "; ".join(f.get("text") or f"{f['label']} {f['end']} → {f['verdict']}" for f in cl["flips"]) or "—"
+            c.add_row(cl["text"], cl["verdict"], f"{cl['holds_share']:.0%} of the draws", cl["explanation"], flips)
         con.print(c)
     run = result["run"]
-    con.print(f"[dim]{run['trials']} draws of {len(run['uncertain_inputs'])} uncertain inputs, seed {run['seed']}. "
+    mc = v["p_all_stopped"]["mc_ci95"]
+    con.print(f"[dim]{run['trials']} draws of {len(run['uncertain_inputs'])} uncertain inputs, seed {run['seed']}; "
+              f"Monte Carlo precision of the mean P(all stopped) {v['p_all_stopped']['value']:.1%} "
+              f"({mc[0]:.1%}–{mc[1]:.1%}, 95 %)" + (" — the draws hit their cap" if run.get("draws_capped") else "")
+              + ". "
               f"Files: {paths['result']}"
               + (f", {paths['report']}" if "report" in paths else "") + "[/dim]")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +64,8 @@ SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
 
 PER_TRIAL_PREFIXES = ("interceptor.", "assumption.")
 PER_TRIAL_PATHS = ("doctrine.p_track", "doctrine.p_kill_assessment")
-RADAR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevation_mask_deg")
+PER_TRIAL_CHOICES: tuple[str, ...] = ()
+SENSOR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevation_mask_deg")
 
 
 @contextmanager
@@ -161,6 +162,9 @@ def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry |
     if sc.notice.relay_delay_min is not None and (sc.notice.recipient or "defender") == "defender":
         raise InputError("notice.relay_delay_min: only a third-party recipient relays the notice "
                          "(set recipient = \"third-party\")")
+    for path, given in sc.fixed.items():
+        spec = reg.spec(path, f"fixed.{path}", mid)
+        values[spec.path] = spec.check(given, f"fixed.{spec.path}")
     for text in sets:
         path, value = parse_set(reg, text, mid)
         values[path] = value
@@ -192,17 +196,23 @@ class UncertainInput:
     """An input drawn per trial: its spec, the distribution and its parameters in the input's unit.
 
     ``low``/``high`` are the ends (for ``normal``, mean -/+ 1.96 sd: the tornado's ends), ``mode`` the peak of
-    a triangular draw (the current value for ``band``); draws are clipped to the input's physical range.
+    a triangular draw (the current value for ``band``); draws are clipped to the input's physical range. A
+    ``choice`` input draws one of ``choices`` with probabilities ``weights`` (its ``nominal`` is the current
+    choice; ``low``/``high`` are unused). ``listed``: the scenario's ``[uncertain]`` named it (else it is
+    drawn by default, from its band).
     """
 
     spec: InputSpec
-    dist: Literal["triangular", "uniform", "normal"]
+    dist: Literal["triangular", "uniform", "normal", "choice"]
     low: float
     high: float
     mode: float | None = None
     mean: float | None = None
     sd: float | None = None
-    nominal: float = math.nan
+    nominal: float | str = math.nan
+    choices: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()
+    listed: bool = True
 
     @property
     def path(self) -> str:
@@ -212,15 +222,38 @@ class UncertainInput:
 def drawable(spec: InputSpec) -> bool:
     """True for the inputs a Monte Carlo trial can draw: numbers that act on the defence (interceptors,
     radars, the notional timeline, P_track, P_kill-assessment) and the reentry objects' beta (each trial's
-    threat re-flown). Inputs that change the aimed flight or the raid's structure are pinned instead."""
+    threat re-flown), and the choices the engine takes per trial (:data:`PER_TRIAL_CHOICES`). Inputs that
+    change the aimed flight or the raid's structure are pinned instead."""
     p = spec.path
+    if spec.kind == "choice":
+        return p in PER_TRIAL_CHOICES
     return spec.numeric and (
         p.startswith(PER_TRIAL_PREFIXES) or p in PER_TRIAL_PATHS or p.endswith(".reentry_beta_kg_m2")
-        or (p.startswith("sensor.") and p.rsplit(".", 1)[1] in RADAR_FIELDS))
+        or (p.startswith("sensor.") and p.rsplit(".", 1)[1] in SENSOR_FIELDS))
 
 
-def uncertain_inputs(sc: Scenario, inputs: Inputs) -> list[UncertainInput]:
-    """The scenario's ``[uncertain]`` inputs, in file order, with their distributions resolved."""
+def drawn_by_default(spec: InputSpec) -> bool:
+    """True for an input drawn per trial unless the scenario pins it: drawable, with a band (or weights over
+    its choices), and no stated reason to pin it (:attr:`InputSpec.pinned`)."""
+    return drawable(spec) and spec.banded and not spec.pinned
+
+
+def pinned_reason(spec: InputSpec, inputs: Inputs) -> str:
+    """Why an input the run read is not drawn, in words."""
+    if inputs.status(spec.path) == "user-set":
+        return "set by the scenario or --set"
+    if spec.pinned:
+        return spec.pinned
+    if not drawable(spec):
+        return "acts before the trials (the aimed flight, a check or the scenario's structure)"
+    return "no band is known" if spec.status != "notional" else "notional, but no band is known"
+
+
+def uncertain_inputs(sc: Scenario, inputs: Inputs, read: Iterable[str] = ()) -> list[UncertainInput]:
+    """The inputs drawn per trial: the scenario's ``[uncertain]`` (in file order, with the distributions it
+    gives), then, unless ``[montecarlo] draw = "listed"``, every other input in ``read`` (the inputs this
+    scenario's defence and threat read) that is :func:`drawn_by_default` and not set by the scenario or
+    ``--set`` (registry order, from its band)."""
     out = []
     for path, d in sc.uncertain.items():
         where = f"uncertain.{path}"
@@ -228,16 +261,44 @@ def uncertain_inputs(sc: Scenario, inputs: Inputs) -> list[UncertainInput]:
         if not drawable(spec):
             raise InputError(f"{where}: cannot be drawn per trial (it changes the aimed flight or the raid's "
                              "structure); pin it with --set instead")
-        out.append(_resolve(spec, d, float(inputs[spec.path]), where))
+        out.append(_resolve(spec, d, inputs[spec.path], where))
+    if sc.montecarlo.draw == "every":
+        listed = {u.path for u in out}
+        read = set(read)
+        for spec in inputs.registry:
+            if spec.path in read and spec.path not in listed and spec.path not in inputs.user_set \
+                    and drawn_by_default(spec):
+                out.append(band_input(spec, inputs[spec.path]))
     return out
 
 
-def _resolve(spec: InputSpec, d: Distribution, current: float, where: str) -> UncertainInput:
+def band_input(spec: InputSpec, current: Any, low: float | None = None, high: float | None = None,
+               listed: bool = False) -> UncertainInput:
+    """The input drawn over its band: triangular over [low, high] peaking at the current value (clamped into
+    the band), or its weights over the choices; ``low``/``high`` replace the registry's band."""
+    if spec.kind == "choice":
+        return UncertainInput(spec, "choice", math.nan, math.nan, nominal=current, choices=spec.choices,
+                              weights=spec.weights, listed=listed)
+    lo, hi = (spec.low, spec.high) if low is None else (low, high)
+    cur = float(current)
+    return UncertainInput(spec, "triangular", lo, hi, min(max(cur, lo), hi), nominal=cur,  # type: ignore[arg-type,type-var]
+                          listed=listed)
+
+
+def _resolve(spec: InputSpec, d: Distribution, current: Any, where: str) -> UncertainInput:
     if d.dist == "band":
-        if spec.low is None or spec.high is None or spec.low == spec.high:
+        if d.low is not None:
+            if spec.kind == "choice":
+                raise InputError(f"{where}: a choice has no numeric band; its weights are in the registry")
+            spec.check(d.low, f"{where}.low")
+            spec.check(d.high, f"{where}.high")
+            return band_input(spec, current, d.low, d.high, listed=True)
+        if not spec.banded:
             raise InputError(f"{where}: no low/high band is known for it; use uniform or triangular")
-        lo, hi = spec.low, spec.high
-        return UncertainInput(spec, "triangular", lo, hi, min(max(current, lo), hi), nominal=current)
+        return band_input(spec, current, listed=True)
+    if spec.kind == "choice":
+        raise InputError(f"{where}: a choice is drawn with dist = \"band\" (its weights), not '{d.dist}'")
+    current = float(current)
     if d.dist == "normal":
         return UncertainInput(spec, "normal", d.mean - 1.96 * d.sd, d.mean + 1.96 * d.sd,  # type: ignore[operator]
                               mean=d.mean, sd=d.sd, nominal=current)

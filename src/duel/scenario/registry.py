@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from duel.catalog import Catalog, load_catalog
 from duel.catalog.schema import MissileEntry, Value
@@ -49,7 +49,12 @@ _TINY = 1e-9  # the smallest value a draw of a positive input is clipped to
 
 class InputSpec(BaseModel):
     """One model input (see the module docstring). ``nominal`` is None for an optional input that is absent
-    unless given (e.g. ``notice.lead_min``: no notice); a ``table`` input holds a list of numbers."""
+    unless given (e.g. ``notice.lead_min``: no notice); a ``table`` input holds a list of numbers.
+
+    ``weights`` (a choice input): how likely each of ``choices`` is when the input is drawn. ``pinned``: why the
+    input is not drawn by default although it is notional or has a band (a numerical setting, a fact of the
+    scenario, a choice the defender makes, an input that changes the aimed flight...); empty otherwise.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -66,6 +71,22 @@ class InputSpec(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()
+    pinned: str = ""
+
+    @model_validator(mode="after")
+    def _weights(self) -> InputSpec:
+        if self.weights and (len(self.weights) != len(self.choices) or min(self.weights) < 0
+                             or not math.isclose(sum(self.weights), 1.0, abs_tol=1e-9)):
+            raise ValueError(f"{self.path}: weights must be one probability per choice, summing to 1")
+        return self
+
+    @property
+    def banded(self) -> bool:
+        """True where a band is known: low < high for a number, weights over the choices for a choice."""
+        if self.kind == "choice":
+            return bool(self.weights)
+        return self.low is not None and self.high is not None and self.low < self.high
 
     @property
     def numeric(self) -> bool:
@@ -156,7 +177,8 @@ class InputSpec(BaseModel):
         nominal = ", ".join(f"{x:g}" for x in self.nominal) if isinstance(self.nominal, tuple) else self.nominal
         return {"path": self.path, "label": self.label, "unit": self.unit, "nominal": nominal, "low": self.low,
                 "high": self.high, "status": self.status, "sources": list(self.sources), "kind": self.kind,
-                "note": self.note}
+                "note": self.note, "choices": list(self.choices), "weights": list(self.weights),
+                "pinned": self.pinned or None}
 
 
 class Registry:
@@ -290,7 +312,7 @@ def _fields() -> dict[str, dict[str, Any]]:
 def _value_spec(path: str, label: str, v: Value, desc: dict[str, Any]) -> InputSpec:
     return InputSpec(path=path, label=label, unit=desc["unit"], nominal=v.nominal, low=v.low, high=v.high,
                      status=v.status, sources=tuple(v.sources), note=v.note or "", kind=desc["kind"],
-                     minimum=desc.get("minimum"), maximum=desc.get("maximum"))
+                     minimum=desc.get("minimum"), maximum=desc.get("maximum"), pinned=desc.get("pinned", ""))
 
 
 def _missile_specs(mid: str, e: MissileEntry, fields: dict[str, dict[str, Any]]) -> dict[str, InputSpec]:
@@ -300,7 +322,8 @@ def _missile_specs(mid: str, e: MissileEntry, fields: dict[str, dict[str, Any]])
         if desc["kind"] == "table":
             out[path] = InputSpec(path=path, label=f"{e.name}: {desc['label']}", unit=desc["unit"],
                                   nominal=tuple(getattr(e, name)), status=e.drag_status,
-                                  sources=tuple(e.drag_sources), note=e.drag_note or "", kind="table")
+                                  sources=tuple(e.drag_sources), note=e.drag_note or "", kind="table",
+                                  pinned=desc.get("pinned", ""))
         else:
             out[path] = _value_spec(path, f"{e.name}: {desc['label']}", getattr(e, name), desc)
     for k, st in enumerate(e.stages, start=1):
@@ -321,6 +344,8 @@ def _catalogue_specs(catalog: Catalog) -> dict[str, InputSpec]:
         for eid, e in catalog.records(CATALOGUE_KINDS[prefix]).items():
             for name, desc in fields[prefix].items():
                 v = getattr(e, name, None)
+                if v is None and "default" in desc:  # a field the entry leaves out takes the type-wide default
+                    v = Value(**desc["default"])
                 if isinstance(v, Value):
                     out[f"{prefix}.{eid}.{name}"] = _value_spec(f"{prefix}.{eid}.{name}", f"{e.name}: {desc['label']}",
                                                                 v, desc)
@@ -329,7 +354,8 @@ def _catalogue_specs(catalog: Catalog) -> dict[str, InputSpec]:
             out[f"place.{pid}.{name}"] = InputSpec(
                 path=f"place.{pid}.{name}", label=f"{e.name}: {desc['label']}", unit=desc["unit"],
                 nominal=getattr(e, name), status=e.status, sources=tuple(e.sources), note=e.note,
-                kind=desc["kind"], minimum=desc.get("minimum"), maximum=desc.get("maximum"))
+                kind=desc["kind"], minimum=desc.get("minimum"), maximum=desc.get("maximum"),
+                pinned=desc.get("pinned", ""))
     return out
 
 
@@ -351,10 +377,12 @@ def _model_specs(catalog: Catalog) -> dict[str, InputSpec]:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:  # pragma: no cover - a broken install
             raise InputError(f"data file {path.name}: {exc}") from None
+        pinned = raw.pop("pinned", "")  # the file's reason not to draw its inputs (an input may say its own)
         for p, t in _walk(prefix, raw):
             t = dict(t)
-            t["choices"] = tuple(t.get("choices", ()))
-            t["sources"] = tuple(t.get("sources", ()))
+            t.setdefault("pinned", pinned)
+            for key in ("choices", "sources", "weights"):
+                t[key] = tuple(t.get(key, ()))
             out[p] = InputSpec(path=p, nominal=t.pop("nominal", None), **t)
     ew = out["sensors.early_warning"]
     ir = tuple(k for k, v in catalog.records("sensors").items() if v.kind == "space-ir")

@@ -8,10 +8,15 @@ A scenario says what flies (``[threat]``), what warning there is (``[notice]``, 
 (``duel inputs``); a value given is a user-set input (:mod:`duel.scenario.inputs` maps each key to its input
 path). ``duel scenario new`` writes a commented template; ``duel scenario check FILE`` validates one.
 
+Every input that has a band (or, for a choice, weights) and acts on the defence in a trial is drawn per Monte
+Carlo trial by default (``duel inputs`` says which are pinned and why). ``[fixed]`` pins inputs by path at a
+value (``"interceptor.thaad.simultaneous_engagements" = 8``), as ``--set`` does on the command line.
 ``[uncertain]`` maps input paths (``duel inputs``; ``missile.FIELD`` is short for the scenario's missile) to
-distributions: ``{ dist = "band" }`` (triangular over the input's low/nominal/high), ``{ dist = "uniform",
-low, high }``, ``{ dist = "normal", mean, sd }`` (clipped to the input's physical range) and
-``{ dist = "triangular", low, mode, high }``.
+distributions that replace the default: ``{ dist = "band" }`` (triangular over the input's low/nominal/high;
+with ``low``/``high`` to widen or narrow the band), ``{ dist = "uniform", low, high }``, ``{ dist = "normal",
+mean, sd }`` (clipped to the input's physical range) and ``{ dist = "triangular", low, mode, high }``.
+``[montecarlo] draw = "listed"`` draws only the inputs of ``[uncertain]``; ``trials = "auto"`` (the default)
+adds draws until the Monte Carlo precision is small against the spread across the assumptions.
 """
 
 from __future__ import annotations
@@ -131,10 +136,13 @@ class Distribution(_Strict):
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"dist = '{self.dist}' needs {', '.join(missing)}")
-        extra = [k for k in ("low", "high", "mode", "mean", "sd") if getattr(self, k) is not None and k not in need]
+        takes = need + (("low", "high") if self.dist == "band" else ())
+        extra = [k for k in ("low", "high", "mode", "mean", "sd") if getattr(self, k) is not None and k not in takes]
         if extra:
             raise ValueError(f"dist = '{self.dist}' takes no {', '.join(extra)}")
-        if self.dist in ("uniform", "triangular") and not self.low < self.high:  # type: ignore[operator]
+        if self.dist == "band" and (self.low is None) != (self.high is None):
+            raise ValueError("dist = 'band' takes both low and high (a new band) or neither (the input's band)")
+        if self.dist in ("uniform", "triangular", "band") and self.low is not None and not self.low < self.high:  # type: ignore[operator]
             raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
         if self.dist == "triangular" and not self.low <= self.mode <= self.high:  # type: ignore[operator]
             raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
@@ -153,10 +161,24 @@ class DispersionSpec(_Strict):
 
 
 class MonteCarlo(_Strict):
-    """Trials over the uncertain inputs and the seed (same seed, same results)."""
+    """Draws of the uncertain inputs and the seed (same seed, same results).
 
-    trials: int = Field(default=400, ge=1, le=1_000_000)
+    ``trials``: a number of draws, or "auto" (the default: start with ``montecarlo.initial_trials`` and double
+    until the Monte Carlo precision is small against the spread, at most ``montecarlo.max_trials``).
+    ``draw``: "every" (the default: every uncertain input of the registry that acts on this scenario) or
+    "listed" (only the inputs of ``[uncertain]``).
+    """
+
+    trials: int | Literal["auto"] = "auto"
     seed: int = Field(default=1, ge=0)
+    draw: Literal["every", "listed"] = "every"
+
+    @field_validator("trials")
+    @classmethod
+    def _trials(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 1 <= v <= 1_000_000:
+            raise ValueError(f"must be \"auto\" or a whole number from 1 to 1,000,000, got {v}")
+        return v
 
 
 class Claim(_Strict):
@@ -190,6 +212,7 @@ class Scenario(_Strict):
     sensors: Sensors = Sensors()
     batteries: list[BatterySpec] = Field(default_factory=list, max_length=50)
     doctrine: Doctrine = Doctrine()
+    fixed: dict[str, float | int | bool | str] = Field(default_factory=dict)
     uncertain: dict[str, Distribution] = Field(default_factory=dict)
     dispersion: DispersionSpec = DispersionSpec()
     montecarlo: MonteCarlo = MonteCarlo()

@@ -43,10 +43,11 @@ def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarr
 
 def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Mapping[str, np.ndarray], rows: int,
                    seed: int, backend: Backend | str = "numpy", inner: int = 0,
-                   progress: ProgressFn | None = None) -> DrawOutcomes:
+                   progress: ProgressFn | None = None, row_offset: int = 0) -> DrawOutcomes:
     """The defence under each row of ``draws`` (path -> (rows,) values in the inputs' units), all rows at once.
 
-    ``inner``: realisations per row where limits can bind (module docstring).
+    ``inner``: realisations per row where limits can bind (module docstring); ``row_offset``: the global index
+    of the first row (its raid realisations are those of that row, whatever the batch).
     """
     be = get_backend(backend) if isinstance(backend, str) else backend
     drawn = inputs.with_values(draws)
@@ -54,7 +55,7 @@ def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws:
     beta_path = f"missile.{inputs.missile}.reentry_beta_kg_m2"
     tracks = threat_tracks(flight, d.space_ir, draws.get(beta_path), rows, be)
     res = evaluate_rows(d, flight.trajectory.earth, tracks, defence_rows(d, rows), be, seed, inner=inner,
-                        inner_only_where_limits_bind=True, progress=progress)
+                        inner_only_where_limits_bind=True, row_offset=row_offset, progress=progress)
     w = d.objects
     pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
     if "mc_leakers" in res:

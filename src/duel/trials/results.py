@@ -28,6 +28,17 @@ class DrawOutcomes:
     interceptors: np.ndarray
     limits_bind: np.ndarray
 
+    @property
+    def p_at_least_one_stopped(self) -> np.ndarray:
+        """P(at least one object stopped) per row."""
+        return 1.0 - self.p_all_leak
+
+    @classmethod
+    def concat(cls, parts: list[DrawOutcomes]) -> DrawOutcomes:
+        """The rows of ``parts`` one after the other."""
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                     ("pmf", "p_all_stopped", "p_all_leak", "expected_leakers", "interceptors", "limits_bind")))
+
 
 @dataclass(frozen=True)
 class Tornado:
@@ -40,7 +51,8 @@ class Tornado:
 
 @dataclass(frozen=True)
 class TrialsResult:
-    """What the trials stage computed (None where the scenario asked for nothing)."""
+    """What the trials stage computed (None where the scenario asked for nothing). ``capped``: the automatic
+    number of draws reached ``montecarlo.max_trials`` before the precision it wanted."""
 
     trials: int
     seed: int
@@ -50,3 +62,4 @@ class TrialsResult:
     tornado: Tornado | None
     dispersion: ImpactDispersion | None
     notice_exchange: dict[str, Any] | None
+    capped: bool = False

@@ -25,8 +25,9 @@ from duel.notify.dist import Dist
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.trials.dispersion import Nominal, dispersion_of, impact_dispersion
 from duel.trials.draws import evaluate_draws
-from duel.trials.results import Tornado, TrialsResult
+from duel.trials.results import DrawOutcomes, Tornado, TrialsResult
 from duel.trials.sampling import sample
+from duel.trials.spread import precise_enough, spread
 
 ProgressFn = Callable[[int, int], None]
 
@@ -68,17 +69,55 @@ def tornado_cases(uncertain: Sequence[UncertainInput]) -> dict[str, np.ndarray]:
     return cases
 
 
+def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],
+                       trials: int | None, seed: int, backend: Backend, inner: int,
+                       progress: ProgressFn | None = None) -> tuple[dict[str, np.ndarray], DrawOutcomes, bool]:
+    """The draws and the defence under each: ``trials`` of them, or (``trials`` None) ``montecarlo.initial_trials``
+    doubled until every verdict quantity is :func:`~duel.trials.spread.precise_enough`
+    (``montecarlo.precision_ratio`` of its 90 % range, or ``montecarlo.precision_floor``; times the number of
+    objects for the expected leakers), at most ``montecarlo.max_trials``. Draw i is the same whatever the
+    total (streams per (seed, i)). Returns (draws, outcomes, capped)."""
+    n = int(inputs["montecarlo.initial_trials"]) if trials is None else trials
+    cap = n if trials is not None else max(n, int(inputs["montecarlo.max_trials"]))
+    ratio, floor = float(inputs["montecarlo.precision_ratio"]), float(inputs["montecarlo.precision_floor"])
+    objects = defence.objects
+
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress(done, total)
+
+    draws = sample(uncertain, n, seed)
+    parts = [evaluate_draws(flight, defence, inputs, draws, n, seed, backend, inner, step)]
+    while True:
+        out = DrawOutcomes.concat(parts)
+        precise = all(precise_enough(spread(y), ratio, f) for y, f in (
+            (out.p_all_stopped, floor), (out.p_at_least_one_stopped, floor), (out.expected_leakers, floor * objects)))
+        if precise or n >= cap:
+            return draws, out, not precise and trials is None
+        more = min(n, cap - n)
+        extra = sample(uncertain, more, seed, start=n)
+        parts.append(evaluate_draws(flight, defence, inputs, extra, more, seed, backend, inner,
+                                    lambda done, total, a=n: step(a + done, a + total), row_offset=n))
+        draws = {k: np.concatenate([draws[k], extra[k]]) for k in draws}
+        n += more
+
+
 def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, inputs: Inputs,
-               uncertain: Sequence[UncertainInput], trials: int, seed: int, backend: Backend, *,
+               uncertain: Sequence[UncertainInput], trials: int | None, seed: int, backend: Backend, *,
                dispersion_trials: int | None = None, exchange_trials: int | None = None,
                progress: ProgressFn | None = None) -> TrialsResult:
-    """Every Monte Carlo of a duel (module docstring). ``dispersion_trials`` / ``exchange_trials``: None skips
+    """Every Monte Carlo of a duel (module docstring). ``trials``: the number of draws, or None for as many as
+    the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange."""
     inner = int(inputs["montecarlo.inner_trials"])
-    draws = sample(uncertain, trials, seed)
     outcomes = tornado = None
-    if draws:
-        outcomes = evaluate_draws(flight, defence, inputs, draws, trials, seed, backend, inner, progress)
+    draws: dict[str, np.ndarray] = {}
+    capped = False
+    n = 0
+    if uncertain:
+        draws, outcomes, capped = draw_until_precise(flight, defence, inputs, uncertain, trials, seed, backend, inner,
+                                                     progress)
+        n = len(outcomes.p_all_stopped)
         tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, tornado_cases(uncertain),
                                                            1 + 2 * len(uncertain), seed, backend,
                                                            int(inputs["montecarlo.tornado_inner_trials"])))
@@ -90,7 +129,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     exchange = None
     if exchange_trials is not None:
         exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
-    return TrialsResult(trials if draws else 0, seed, inner, draws, outcomes, tornado, disp, exchange)
+    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped)
 
 
 def timeline_with_flight(assessment: Assessment, flight: Flight) -> dict[str, Any]:

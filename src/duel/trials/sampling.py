@@ -3,8 +3,9 @@
 Each :class:`~duel.scenario.inputs.UncertainInput` k takes column k of the uniforms of trial i
 (:func:`duel.defence.streams.philox_block`, keyed by the seed, or by (seed, salt) for callers that draw other
 numbers from the same seed) and maps it through its inverse CDF: uniform, normal (``scipy.special.ndtri``)
-or triangular; draws are kept inside the input's physical range (whole-number inputs rounded). Results never
-depend on the number of trials or the chunking.
+or triangular; draws are kept inside the input's physical range (whole-number inputs rounded). A choice
+input takes the choice whose cumulative weight first exceeds the uniform (an array of the choices' names).
+Results never depend on the number of trials or the chunking.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def sample(uncertain: Sequence[UncertainInput], trials: int, seed: int, start: i
     out: dict[str, np.ndarray] = {}
     for k, ui in enumerate(uncertain):
         x = u[:, k]
+        if ui.dist == "choice":
+            edges = np.cumsum(ui.weights)
+            out[ui.path] = np.asarray(ui.choices)[np.minimum(np.searchsorted(edges, x, side="right"),
+                                                             len(ui.choices) - 1)]
+            continue
         if ui.dist == "uniform":
             v = ui.low + x * (ui.high - ui.low)
         elif ui.dist == "normal":

@@ -24,7 +24,8 @@ from duel.trials.results import TrialsResult
 from duel.verdict.claims import check_claim
 from duel.verdict.prose import answer
 from duel.verdict.provenance import numbers_used, sources_of
-from duel.verdict.quantities import convergence, interval
+from duel.trials.spread import spread
+from duel.verdict.quantities import convergence
 from duel.verdict.sensitivity import no_sensitivity, sensitivity
 
 TRACK_POINTS = 400  # samples of the nominal flight kept for the report's charts
@@ -48,14 +49,15 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
         p0, pall = np.array([nominal_pmf[0]]), np.array([nominal_pmf[-1]])
         leak = np.array([float(np.dot(np.arange(w + 1), nominal_pmf))])
         used, pmf = np.array([raid.interceptors_used_mean]), nominal_pmf.copy()
-    p_all = interval(p0, 0.0, 1.0)
-    p_one = interval(1.0 - pall, 0.0, 1.0)
-    e_leak = interval(leak, 0.0, float(w))
+    p_one_draws = 1.0 - pall
+    p_all = spread(p0, 0.0, 1.0).to_dict()
+    p_one = spread(p_one_draws, 0.0, 1.0).to_dict()
+    e_leak = spread(leak, 0.0, float(w)).to_dict()
     negligible = float(inputs["verdict.negligible_p"])
     sens = (sensitivity(trials.draws, p0, leak, trials.tornado) if trials.tornado is not None
             else no_sensitivity(p_all["value"], p_one["value"]))
     summary = flight.summary
-    claims = [check_claim(c, p_all, p_one, summary.flight_time_s, sens, negligible) for c in sc.claims]
+    claims = [check_claim(c, p0, p_one_draws, summary.flight_time_s, sens, negligible) for c in sc.claims]
     threat = summary.to_dict()
     threat.update({"missile": flight.missile.id, "missile_name": flight.missile.name, "objects": w,  # type: ignore[union-attr]
                    "decoys": raid.decoys, "launch": _place(launch), "target": _place(target)})
@@ -64,7 +66,7 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
         "duel_version": __version__,
         "scenario": {"name": sc.scenario.name, "title": sc.scenario.title, "description": sc.scenario.description},
         "run": {"trials": trials.trials, "seed": trials.seed, "inner_trials": trials.inner_trials,
-                "uncertain_inputs": list(trials.draws), "backend": backend},
+                "uncertain_inputs": list(trials.draws), "backend": backend, "draws_capped": trials.capped},
         "threat": threat,
         "comparisons": [_comparison(c) for c in comparisons],
         "timeline": timeline,
@@ -77,8 +79,7 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
         },
         "verdict": {
             "p_all_stopped": p_all, "p_at_least_one_stopped": p_one, "expected_leakers": e_leak,
-            "interceptors_used": interval(used), "leaker_distribution": [float(x) for x in pmf],
-            "p_all_stopped_spread": [float(np.percentile(p0, 5)), float(np.percentile(p0, 95))],
+            "interceptors_used": spread(used, 0.0).to_dict(), "leaker_distribution": [float(x) for x in pmf],
             "objects": w,
         },
         "time_budget": time_budget(assessment, timeline),
@@ -90,7 +91,7 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
         "notice_exchange": trials.notice_exchange,
         "dispersion": _dispersion(trials),
     }
-    doc["verdict"]["headline"], doc["verdict"]["answer"] = answer(doc, negligible)
+    doc["verdict"]["answer_kind"], doc["verdict"]["headline"], doc["verdict"]["answer"] = answer(doc, negligible)
     ids = {s for row in numbers for s in row["sources"]} | set(threat.get("sources", []))
     doc["sources"] = sources_of(inputs, ids)
     return doc
@@ -101,13 +102,24 @@ def _place(p: Place) -> dict[str, Any]:
 
 
 def _comparison(c: Comparison) -> dict[str, Any]:
-    """One row of ``comparisons``: the arc's times, heights and speeds (or why it cannot be flown)."""
+    """One row of ``comparisons``: the arc's times, heights and speeds (each Mach with its height), whether it is
+    flyable (the limit it breaks, the largest dynamic pressure and heat flux of boost and coast) and its thinned
+    altitude track (or why it cannot be flown)."""
     s = c.summary
     if s is None:
         return {"trajectory": c.trajectory, "error": c.error}
+    f = s.flyability
     return {"trajectory": c.trajectory, "flight_time_s": s.flight_time_s, "apogee_km": s.apogee_km,
             "max_speed_mps": s.max_speed_mps, "max_mach": s.max_mach, "impact_speed_mps": s.impact.speed_mps,
-            "impact_mach": s.impact.mach, "speed_30km_mps": s.speed_at("down_30km")}
+            "impact_mach": s.impact.mach, "speed_30km_mps": s.speed_at("down_30km"),
+            "max_mach_altitude_km": s.max_mach_altitude_km, "mach_30km": s.mach_30km,
+            "flyable": None if f is None else f.flyable, "limit_broken": None if f is None else f.limit_broken,
+            "limit_broken_short": None if f is None else f.limit_broken_short,
+            "max_dynamic_pressure_kpa": None if f is None else f.max_dynamic_pressure_kpa,
+            "max_dynamic_pressure_altitude_km": None if f is None else f.max_dynamic_pressure_altitude_km,
+            "max_heat_flux_mw_m2": None if f is None else f.max_heat_flux_mw_m2,
+            "max_heat_flux_altitude_km": None if f is None else f.max_heat_flux_altitude_km,
+            "track": c.track}
 
 
 def _dispersion(trials: TrialsResult, points: int = 300) -> dict[str, Any] | None:

@@ -5,26 +5,43 @@ from __future__ import annotations
 from typing import Any
 
 
-def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str]:
-    """A one-line headline and a one-paragraph plain-language answer to "could it be stopped in time?" from the
-    result document; ``negligible`` is the probability counted as no chance (``verdict.negligible_p``)."""
+def _speeds(t: dict[str, Any]) -> str:
+    """The missile's speeds, each with its altitude: peak Mach and where, Mach at 30 km, Mach at impact."""
+    parts = []
+    if t.get("max_mach") is not None:
+        where = t.get("max_mach_altitude_km")
+        parts.append(f"Its peak speed is Mach {t['max_mach']:.1f}" + (f" at {where:.0f} km" if where is not None else ""))
+    if t.get("mach_30km") is not None:
+        parts.append(f"Mach {t['mach_30km']:.1f} descending through 30 km")
+    if t["impact"].get("mach") is not None:
+        parts.append(f"Mach {t['impact']['mach']:.1f} at impact")
+    return (", ".join(parts) + ".") if parts else ""
+
+
+def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
+    """The kind of answer (yes, no, not-all, depends, partly), a one-line headline and a one-paragraph
+    plain-language answer to "could it be stopped in time?", judged on the 90 % range across the assumption
+    draws; ``negligible`` is the probability counted as no chance (``verdict.negligible_p``)."""
     t, v, tb = doc["threat"], doc["verdict"], doc["time_budget"]
     pa, po = v["p_all_stopped"], v["p_at_least_one_stopped"]
     n = v["objects"]
-    if pa["value"] >= 1 - negligible:
-        head = "Yes: in this model the defence stops every object"
-    elif po["value"] < negligible:
-        head = "No: in this model the defence cannot stop any object"
-    elif pa["value"] < negligible:
-        head = "Not all of it: some objects are stopped, but almost surely not all"
+    (pa_lo, pa_hi), (po_lo, po_hi) = pa["range90"], po["range90"]
+    if pa_lo >= 1 - negligible:
+        kind, head = "yes", "Yes: across the plausible assumptions the defence stops every object"
+    elif po_hi < negligible:
+        kind, head = "no", "No: across the plausible assumptions the defence cannot stop any object"
+    elif pa_hi < negligible:
+        kind, head = "not-all", "Not all of it: some objects are stopped, but almost surely not all, whatever the assumptions"
+    elif pa_lo < negligible and pa_hi >= 1 - negligible:
+        kind, head = "depends", "It depends on the assumptions: from no chance to near certainty of stopping every object"
     else:
-        head = "Partly: whether every object is stopped is a matter of chance"
+        kind, head = "partly", "Partly, depending on the assumptions: whether every object is stopped is a matter of chance"
     windows = [ly for ly in tb["layers"] if ly["t_first_s"] is not None]
     none = [ly for ly in tb["layers"] if ly["t_first_s"] is None]
     parts = [
         f"An {t['missile_name']} launched from {t['launch']['name']} reaches {t['target']['name']} "
         f"({t['ground_range_km']:,.0f} km) after {t['flight_time_s'] / 60:.1f} minutes on a {t['trajectory']} "
-        f"arc, with {n} object{'s' if n != 1 else ''} arriving at up to Mach {t['max_mach']:.0f}.",
+        f"arc with {n} object{'s' if n != 1 else ''}. {_speeds(t)}",
     ]
     if tb["warning_time_s"] is not None:
         parts.append(f"Sensors give about {tb['warning_time_s'] / 60:.1f} minutes of warning before impact.")
@@ -36,14 +53,23 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str]:
         parts.append("No battery gets an engagement window, so every object leaks.")
     if none:
         parts.append("No window for " + ", ".join(ly["battery"] for ly in none) + ".")
-    parts.append(
-        (f"Over {doc['run']['trials']} draws of the uncertain inputs, t" if doc["run"]["trials"] else "T") +
-        f"he chance that {'all ' + str(n) + ' objects are' if n != 1 else 'the object is'} stopped is {pa['value']:.1%} (95 % interval {pa['ci95'][0]:.1%}-{pa['ci95'][1]:.1%}); "
-        + (f"the chance that at least one is stopped is {po['value']:.1%}; " if n != 1 else "")
-        + f"on average {v['expected_leakers']['value']:.1f} get{'s' if n == 1 else ''} through.")
+    el = v["expected_leakers"]
+    who = "all " + str(n) + " objects are" if n != 1 else "the object is"
+    if doc["run"]["trials"]:
+        parts.append(
+            f"Across {doc['run']['trials']} draws of the uncertain assumptions, the chance that {who} stopped lies "
+            f"between {pa_lo:.0%} and {pa_hi:.0%} (90 % of the draws; median {pa['median']:.0%})"
+            + (f"; the chance that at least one is stopped between {po_lo:.0%} and {po_hi:.0%}" if n != 1 else "")
+            + f"; between {el['range90'][0]:.1f} and {el['range90'][1]:.1f} of {n} get through (median "
+              f"{el['median']:.1f}).")
+    else:
+        parts.append(f"The chance that {who} stopped is {pa['value']:.1%}"
+                     + (f"; at least one is stopped with {po['value']:.1%}" if n != 1 else "")
+                     + f"; on average {el['value']:.1f} get{'s' if n == 1 else ''} through. Nothing was drawn: "
+                       "the answer is for one set of assumptions.")
     if doc["time_budget"]["notice_lead_s"] is not None:
         parts.append(f"The advance notice ({doc['time_budget']['notice_lead_s'] / 60:.0f} min before launch at the "
                      "defender) only raises readiness: it creates no track.")
     parts.append("These are kinematic envelopes and notional kill probabilities from public estimates, "
                  "not a prediction of a real engagement.")
-    return head, " ".join(parts)
+    return kind, head, " ".join(parts)

@@ -1,5 +1,5 @@
-"""The answer's numbers from the per-draw outcomes: means with the 95 % interval of the mean, the spread, and
-running estimates against the number of draws."""
+"""Small helpers of the answer's numbers: finite floats for JSON and the running estimates against the number
+of draws (the spread and the precision are :mod:`duel.trials.spread`'s)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from duel.defence.raid import Z95
-
 
 def finite(x: Any) -> float | None:
     """A finite float, or None (JSON null)."""
@@ -17,13 +15,6 @@ def finite(x: Any) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def interval(samples: np.ndarray, lo: float = 0.0, hi: float = math.inf) -> dict[str, Any]:
-    """Mean of per-draw values with a normal 95 % interval of the mean, clipped to [lo, hi]."""
-    m = float(np.mean(samples))
-    half = Z95 * float(np.std(samples, ddof=1)) / math.sqrt(len(samples)) if len(samples) > 1 else 0.0
-    return {"value": m, "ci95": [max(lo, m - half), min(hi, m + half)]}
 
 
 def convergence(p0: np.ndarray, leak: np.ndarray) -> dict[str, list[float]]:
