@@ -104,12 +104,27 @@ SHIPPED = ("kyiv-duel", "kyiv-duel-belarus", "dnipro-2024", "lviv-2026")
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 
+GOLDEN_RENAMED = {"missile.reentry_beta_kg_m2": "missile.oreshnik.reentry_beta_kg_m2",
+                  "assumption.decision_delay_s": "interceptor.*.decision_delay_s"}
+"""Inputs of the golden fixtures under their paths now (one decision delay for every interceptor type)."""
+
+
 def as_before_the_verdict_issue(sc: Any, name: str) -> Any:
     """A shipped scenario with the assumptions of the golden fixtures (tests/golden, made before every input
-    was drawn by default): only its [uncertain] inputs drawn, the fixtures' number of draws."""
+    was drawn by default, before warheads released submunitions and batteries could fire on remote tracks):
+    only the fixtures' uncertain inputs drawn (each over its band, as the shipped scenario draws it where it
+    gives a distribution), the fixtures' number of draws, the submunitions separate above every flight (36
+    objects throughout) and every battery fires on its own track."""
+    from duel.scenario.schema import Distribution
+
     golden = json.loads((GOLDEN_DIR / f"{name}.result.json").read_text(encoding="utf-8"))
+    paths = [GOLDEN_RENAMED.get(p, p) for p in golden["run"]["uncertain_inputs"]]
+    given = {k.replace("missile.reentry", "missile.oreshnik.reentry"): v for k, v in sc.uncertain.items()}
+    uncertain = {p: given.get(p, Distribution(dist="band")) for p in paths}
     mc = sc.montecarlo.model_copy(update={"draw": "listed", "trials": golden["run"]["trials"]})
-    return sc.model_copy(update={"montecarlo": mc})
+    fixed = {**sc.fixed, "threat.separation_altitude_km": 1.0e5, "doctrine.fire_control": "own-track",
+             "montecarlo.tornado_inner_trials": 2000, "montecarlo.sobol_inputs": 0}
+    return sc.model_copy(update={"montecarlo": mc, "uncertain": uncertain, "fixed": fixed})
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,8 @@ def nominal(path: str) -> Any:
 
 
 def params(**changes: Any) -> EngagementParams:
-    """The nominal engagement parameters, with ``changes``."""
-    return replace(engagement_params(NOMINAL), **changes)
+    """The nominal engagement parameters (one object per warhead, own-track fire control), with ``changes``."""
+    return replace(engagement_params(NOMINAL, 1, 1), **changes)
 
 
 def rules() -> ReadinessRules:
@@ -54,17 +54,21 @@ def battery(kind: str, lat: float, lon: float, radar: Radar, **kw: Any) -> Batte
 
 def engagement(track: ThreatTrack, bat: Battery, p: EngagementParams | None = None, cue_s: Any = np.nan,
                decision_delay_s: float = 5.0, reaction_factor: float = 1.0) -> BatteryEngagement:
-    """One battery's windows against ``track`` by the model (:func:`battery_engagements`)."""
-    return battery_engagements(track, [bat], cue_s, decision_delay_s, reaction_factor, p or params(),
-                               earth_model())[0]
+    """One battery's windows against ``track`` by the model (:func:`battery_engagements`), with its type's
+    decision delay and reaction time x ``reaction_factor`` as given."""
+    t = bat.type.with_values(decision_delay_s=decision_delay_s, reaction_time_s=bat.type.reaction_time_s * reaction_factor)
+    return battery_engagements(track, defence([replace(bat, type=t)], 1, p=p), cue_s, earth_model())[0]
 
 
 def defence(batteries: list[Battery], objects: int, *, notice: Notice | None = None, space_ir: SpaceIR | None = None,
-            p: EngagementParams | None = None, decision_delay_s: float = 5.0, p_track: float = 1.0,
-            decoys: int = 0, raid_trials: int = 20_000) -> DefenceSetup:
-    """A hand-built defence (nominal rules)."""
-    return DefenceSetup(tuple(batteries), space_ir, notice, p or params(), decision_delay_s, rules(), objects, decoys,
-                        p_track, 1.0, False, raid_trials)
+            p: EngagementParams | None = None, decision_delay_s: float | None = None, p_track: float = 1.0,
+            decoys: int = 0, raid_trials: int = 20_000, submunitions: int = 1) -> DefenceSetup:
+    """A hand-built defence (nominal rules): ``objects`` warheads of ``submunitions`` each; every battery's
+    decision delay ``decision_delay_s`` where given."""
+    if decision_delay_s is not None:
+        batteries = [replace(b, type=b.type.with_values(decision_delay_s=decision_delay_s)) for b in batteries]
+    return DefenceSetup(tuple(batteries), space_ir, notice, p or params(), rules() if notice else None, objects,
+                        submunitions, decoys, p_track, 1.0, False, raid_trials)
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ def test_launch_is_track_or_cue_plus_decision_and_reaction():
 
 
 def test_readiness_levels():
-    dd = nominal("assumption.decision_delay_s")
+    dd = nominal("interceptor.thaad.decision_delay_s")
     none = readiness(None, dd, rules())
     assert (none.level, none.decision_delay_s, none.reaction_factor) == ("none", dd, 1.0)
     alert = readiness(Notice(30 * 60.0, "window", "defender"), dd, rules())
@@ -299,7 +299,7 @@ def test_no_radar_track_no_window_whatever_the_notice():
 def _window_span(notice):
     tr = descent()
     bat = battery("pac-3-mse", *BAT, radar=radar(range_km=150.0))
-    a = assess(tr, defence([bat], 1, notice=notice, decision_delay_s=nominal("assumption.decision_delay_s")),
+    a = assess(tr, defence([bat], 1, notice=notice, decision_delay_s=nominal("interceptor.thaad.decision_delay_s")),
                earth_model())
     w = a.engagements[0].windows
     return (w[0].t_first_s, w[0].t_last_s, w[0].opportunities) if w else None
@@ -379,13 +379,13 @@ def test_raid_monte_carlo_when_channels_bind():
     tr = descent(h0=300e3)
     bat = battery("thaad", *BAT, radar=radar(range_km=2000.0, rcs_ref=0.05))
     e = engagement(tr, bat, decision_delay_s=5.0)
-    out = raid_outcome([e], 36, 0, params(), seed=1)
+    out = raid_outcome([e], defence([bat], 36), seed=1)
     assert out.limits_can_bind and out.method == "monte carlo"
     # 4 channels, one opportunity: at most 4 of 36 objects are engaged
     assert out.expected_leakers >= 32.0 and out.p_zero_leakers == 0.0
     assert out.closed_form.expected_leakers < 5.0  # the closed form ignores the limits
     far = battery("thaad", 0.0, 0.0, radar=radar(at=(0.0, 0.0)))
-    none = raid_outcome([engagement(tr, far, decision_delay_s=5.0)], 6, 0, params())
+    none = raid_outcome([engagement(tr, far, decision_delay_s=5.0)], defence([far], 6))
     assert none.method == "no defence" and none.expected_leakers == 6.0
 
 

@@ -51,14 +51,15 @@ def _nominal_pmf(r, defence=None, track=None):
 
 # ------------------------------------------------------------------------------------------ windows
 def _ring(r, doctrine: str):
-    """Batteries of every type around the target at 0-300 km, 3 azimuths (144); the nominal track."""
+    """Batteries of every type around the target at 0-300 km, 3 azimuths (144); the nominal track; the objects
+    are submunitions throughout (one RCS: the oracle's model)."""
     from duel.defence.interceptors import parse_battery
 
     setup = r.setup
     types = sorted(setup.inputs.registry.catalog.records("interceptors"))
     specs = [f"{t}@+{d}km@{az}" for t in types for d in (0, 40, 150, 300) for az in (0, 135, 270)]
     bats = [parse_battery(s, setup.inputs, setup.target) for s in specs]
-    return bats, _nominal_track(r), replace(setup.defence.params, doctrine=doctrine)
+    return bats, _nominal_track(r), replace(setup.defence.params, doctrine=doctrine, separation_alt_m=np.inf)
 
 
 @pytest.mark.parametrize("doctrine", ["salvo", "sls"])
@@ -67,20 +68,17 @@ def test_windows_equal_the_bisection_oracle(kyiv, doctrine) -> None:
     and as the report's records) against the pre-refactor bisection path kept as an oracle: the same
     opportunities, first window start, last window end and first detection to 0.05 s."""
     from duel.defence.engagement import battery_engagements
-    from duel.defence.notice import readiness
-    from duel.defence.windows import Timing, battery_arrays, window_table
+    from duel.defence.windows import window_table
     from oracles.engagement_reference import battery_windows
 
-    d = kyiv.setup.defence
     bats, track, params = _ring(kyiv, doctrine)
-    ready = readiness(d.notice, d.decision_delay_s, d.rules)
+    d = replace(kyiv.setup.defence, batteries=tuple(bats), params=params)
+    decision, factor = d.readiness()
     cue = d.space_ir.warning(track.burnout_s)[2]
-    ref = [battery_windows(track, b, params, cue, ready.decision_delay_s,
-                           b.type.reaction_time_s * ready.reaction_factor) for b in bats]
-    arr = battery_arrays(bats, params.rcs_m2, ready.reaction_factor)
+    ref = [battery_windows(track, b, params, cue, float(dec), b.type.reaction_time_s * float(factor))
+           for b, dec in zip(bats, decision)]
     wt = window_table(track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :], track.alt_m[:, None, :],
-                      track.speed_mps[:, None, :], arr,
-                      Timing(cue[:, None], ready.decision_delay_s, params.track_formation_s, params.kill_assessment_s),
+                      track.speed_mps[:, None, :], d.battery_arrays(), d.timing(cue[:, None]),
                       kyiv.flight.trajectory.earth, sls=doctrine == "sls")
     want_opp = np.array([e.opportunities()[0] for e in ref])
     assert np.array_equal(wt.opportunities[0], want_opp)
@@ -96,8 +94,7 @@ def test_windows_equal_the_bisection_oracle(kyiv, doctrine) -> None:
     seen = np.isfinite(want_det)
     assert np.abs(wt.detection_s[0][seen] - want_det[seen]).max() < 0.05
     # the records of the report: every window, both edges, fly-out and opportunities
-    recs = battery_engagements(track, bats, cue, ready.decision_delay_s, ready.reaction_factor, params,
-                               kyiv.flight.trajectory.earth)
+    recs = battery_engagements(track, d, cue, kyiv.flight.trajectory.earth)
     for got, want in zip(recs, ref):
         assert len(got.windows) == len(want.windows)
         assert [bool(r) for r in got.reasons] == [bool(r) for r in want.reasons]
@@ -121,10 +118,11 @@ def test_a_larger_envelope_never_opens_a_window_later(kyiv, type_id, dist_km, az
     track = _nominal_track(kyiv)
     setup = kyiv.setup
     b = battery_arrays([parse_battery(f"{type_id}@+{dist_km:.3f}km@{az:.3f}", setup.inputs, setup.target)], 0.05)
+    b = b._replace(decision_delay_s=np.full(1, 20.0), track_formation_s=np.full(1, 10.0))
     wide = b._replace(max_range_m=b.max_range_m * widen, max_alt_m=b.max_alt_m * widen,
                       min_alt_m=b.min_alt_m * lower, average_speed_mps=b.average_speed_mps * faster,
                       reaction_time_s=b.reaction_time_s * quicker)
-    tim = Timing(np.nan, 20.0, 10.0, 10.0)
+    tim = Timing(np.nan, 10.0, 0.0, np.inf)
     args = (track.time_s, track.lat_deg[:, None, :], track.lon_deg[:, None, :], track.alt_m[:, None, :],
             track.speed_mps[:, None, :])
     _, first, det, *_ = window_table(*args, b, tim, kyiv.flight.trajectory.earth, sls)
@@ -158,7 +156,8 @@ def test_closed_form_rows_equal_the_closed_form(layers, shots, sls, p_ka, p_trac
                for s, o in layers if o > 0]
     n = len(layers)
     rl = RowLayers(np.array([[s for s, _ in layers]]), np.array([[o for _, o in layers]]), np.full((1, n), shots),
-                   np.full((1, n), np.inf), np.full((1, n), np.inf), np.full((1, n), p_track), np.full((1, n), p_ka))
+                   np.full((1, n), np.inf), np.full((1, n), np.inf), np.full((1, n), p_track), np.full((1, n), p_ka),
+                   np.zeros((1, n), bool))
     got = closed_form_rows(rl, w, d, p_dw, sls, 4, common)
     if not present:  # no layer: every warhead leaks
         assert got["pmf"][0, w] == pytest.approx(1.0) and got["interceptors"][0] == 0.0
@@ -169,11 +168,12 @@ def test_closed_form_rows_equal_the_closed_form(layers, shots, sls, p_ka, p_trac
     assert got["interceptors"][0] == pytest.approx(ref.interceptors_used_mean, rel=1e-12, abs=1e-12)
 
 
-def _rows(sspk, opp, shots, mag, ch, pt, pka, r):
+def _rows(sspk, opp, shots, mag, ch, pt, pka, r, upper=None):
     rep = lambda a: np.repeat(np.asarray(a, float)[None], r, axis=0)  # noqa: E731
     n = len(sspk)
+    up = np.zeros((r, n), bool) if upper is None else np.repeat(np.asarray(upper, bool)[None], r, axis=0)
     return RowLayers(rep(sspk), np.repeat(np.asarray(opp)[None], r, axis=0), np.full((r, n), shots), rep(mag),
-                     rep(ch), np.full((r, n), pt), np.full((r, n), pka))
+                     rep(ch), np.full((r, n), pt), np.full((r, n), pka), up)
 
 
 def _uniforms(seed, r, n, n_layers, k):
@@ -257,10 +257,10 @@ def test_readiness_per_trial_equals_one_readiness_per_trial(lead, content, recip
 
     rules = ReadinessRules(dr, rf, rl)
     base = None if lead is None else Notice(lead, content, recipient, np.array(relays))
-    dec, fac = readiness_arrays(base, np.full(len(relays), dd), rules)
+    dec, fac = readiness_arrays(base, np.full((len(relays), 1), dd), rules)  # one battery
     for i, relay in enumerate(relays):
         want = readiness(None if lead is None else Notice(lead, content, recipient, relay), dd, rules)
-        assert (dec[i], fac[i]) == (want.decision_delay_s, want.reaction_factor)
+        assert (dec[i, 0], fac[i]) == (want.decision_delay_s, want.reaction_factor)
 
 
 def test_rows_are_independent_of_the_other_rows(small) -> None:

@@ -108,10 +108,17 @@ def _leakers(path: Path, *sets: str) -> float:
 
 
 def test_more_fire_channels_cannot_raise_the_leakers(raid_file) -> None:
-    four = _leakers(raid_file, "interceptor.thaad.simultaneous_engagements=4")
-    eight = _leakers(raid_file, "interceptor.thaad.simultaneous_engagements=8")
+    """36 submunitions released before any intercept (separation at 1,000 km): 4 more channels engage 4 more
+    objects; released late (the battery faces the 6 warheads), 4 channels leave 2 warheads unengaged."""
+    subs = "threat.separation_altitude_km=1000"
+    four = _leakers(raid_file, subs, "interceptor.thaad.simultaneous_engagements=4")
+    eight = _leakers(raid_file, subs, "interceptor.thaad.simultaneous_engagements=8")
     assert eight < four - 2.0  # the channels bind: 4 more engaged objects, about 0.8 kills each
     assert four > 30.0
+    whole = "threat.separation_altitude_km=0"
+    four_w = _leakers(raid_file, whole, "interceptor.thaad.simultaneous_engagements=4")
+    eight_w = _leakers(raid_file, whole, "interceptor.thaad.simultaneous_engagements=8")
+    assert eight_w < four_w and 12.0 <= four_w < four
 
 
 def test_a_better_sspk_cannot_raise_the_leakers(tmp_path) -> None:
@@ -133,7 +140,7 @@ def test_set_overrides_the_scenario_and_is_user_set(tmp_path) -> None:
     s = resolve(load_scenario(p), ("doctrine.p_track=0.7", "assumption.rcs_m2=0.1"))
     assert s.defence.p_track == 0.7 and s.defence.params.rcs_m2 == 0.1
     assert s.inputs.status("assumption.rcs_m2") == "user-set"
-    assert s.inputs.status("assumption.track_formation_s") == "notional"
+    assert s.inputs.status("interceptor.thaad.track_formation_s") == "notional"
 
 
 BAD_SETS = [

@@ -44,7 +44,7 @@ BAD = [
      "fixed.interceptor.thaad.simultaneous_engagements: a whole number >= 1, got 2.5"),
     ("bad fixed path", '# "interceptor.thaad.simultaneous_engagements" = 8', '"interceptor.thaad.colour" = 8',
      "fixed.interceptor.thaad.colour: unknown input 'interceptor.thaad.colour'; closest: interceptor.thaad.sspk, "
-     "interceptor.thaad.max_ground_range_km, interceptor.thaad.reaction_time_s"),
+     "interceptor.thaad.decision_delay_s, interceptor.thaad.max_ground_range_km"),
     ("narrow band outside the range", '# "interceptor.pac-3-mse.sspk" = { dist = "band", low = 0.5, high = 0.9 }',
      '"interceptor.pac-3-mse.sspk" = { dist = "band", low = 0.5, high = 1.5 }',
      "uncertain.interceptor.pac-3-mse.sspk.high: a probability within [0, 1], got 1.5"),
@@ -53,7 +53,7 @@ BAD = [
     ("uncertain path", '"assumption.rcs_m2" = { dist = "band" }', '"interceptor.thaad.colour" = { dist = "band" }',
      # [uncertain] keys are checked against the input registry when the scenario is resolved
      "uncertain.interceptor.thaad.colour: unknown input 'interceptor.thaad.colour'; closest: "
-     "interceptor.thaad.sspk, interceptor.thaad.max_ground_range_km, interceptor.thaad.reaction_time_s"),
+     "interceptor.thaad.sspk, interceptor.thaad.decision_delay_s, interceptor.thaad.max_ground_range_km"),
     ("uncertain input not drawable", '"assumption.rcs_m2" = { dist = "band" }', '"threat.decoys" = { dist = "band" }',
      "uncertain.threat.decoys: cannot be drawn per trial (it changes the aimed flight or the raid's structure); "
      "pin it with --set instead"),

@@ -156,7 +156,7 @@ def battery_windows(
     rcs = params.rcs_m2
 
     det = first_detection_s(radar, track, rcs)
-    trk = det + params.track_formation_s
+    trk = det + t_type.track_formation_s
     cue = np.broadcast_to(np.asarray(cue_s, float), (n,))
     t_l = launch_earliest(trk, cue, decision_delay_s, react)
 

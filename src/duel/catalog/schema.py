@@ -314,7 +314,8 @@ class InterceptorEntry(_Entry):
 
     ``radar`` is the sensor id of the type's organic fire-control radar (``radar_note`` says where it is a
     stand-in). Optional fields beyond the core schema: ``max_target_speed_mps``, ``min_ground_range_km``,
-    ``burnout_speed_mps`` (value tables) and ``flyout_table`` (:class:`FlyoutTable`).
+    ``track_formation_s``, ``decision_delay_s`` (the type-wide notional defaults of the input registry where
+    absent), ``burnout_speed_mps`` (value tables) and ``flyout_table`` (:class:`FlyoutTable`).
     """
 
     name: str
@@ -334,6 +335,8 @@ class InterceptorEntry(_Entry):
     simultaneous_engagements: CountValue
     max_target_speed_mps: PositiveValue | None = None
     min_ground_range_km: NonNegativeValue | None = None
+    track_formation_s: NonNegativeValue | None = None
+    decision_delay_s: NonNegativeValue | None = None
     burnout_speed_mps: PositiveValue | None = None
     flyout_table: FlyoutTable | None = None
 

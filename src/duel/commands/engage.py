@@ -80,6 +80,7 @@ def engage(
     rcs: Annotated[Optional[float], typer.Option("--rcs", help="Radar cross-section of each object, m^2 (notional default 0.05).")] = None,
     track_delay: Annotated[Optional[float], typer.Option("--track-delay", help="Radar detection to fire-control track, s (notional 5).")] = None,
     decision_delay: Annotated[Optional[float], typer.Option("--decision-delay", help="Track and cue to engagement order, s (notional 5).")] = None,
+    fire_control: Annotated[Optional[str], typer.Option("--fire-control", help="own-track (default) | launch-on-remote | engage-on-remote: may a battery launch on, or engage with, another battery's radar track?")] = None,
     no_early_warning: Annotated[bool, typer.Option("--no-early-warning", help="No space-based IR warning (no cue).")] = False,
     trials: Annotated[Optional[int], typer.Option("--trials", help="Monte Carlo trials (run anyway when limits can bind: 20,000).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed (>= 0).")] = 0,
@@ -113,8 +114,9 @@ def engage(
         "doctrine.p_kill_assessment": (p_kill_assessment, "--p-kill-assessment"), "doctrine.p_track": (p_track, "--p-track"),
         "doctrine.common_mode": (common_mode or None, "--common-mode"), "threat.decoys": (decoys, "--decoys"),
         "threat.p_decoy_engaged": (p_decoy_engaged, "--p-decoy-engaged"), "assumption.rcs_m2": (rcs, "--rcs"),
-        "assumption.track_formation_s": (track_delay, "--track-delay"),
-        "assumption.decision_delay_s": (decision_delay, "--decision-delay"),
+        "interceptor.*.track_formation_s": (track_delay, "--track-delay"),
+        "interceptor.*.decision_delay_s": (decision_delay, "--decision-delay"),
+        "doctrine.fire_control": (fire_control, "--fire-control"),
         "sensors.early_warning": ("none" if no_early_warning else None, "--no-early-warning"),
         "montecarlo.nominal_raid_trials": (trials, "--trials"),
         "missile.{missile}.warheads": (objects, "--objects"),
@@ -136,7 +138,7 @@ def engage(
     specs = [b if sspk is None or ":sspk=" in b.replace(" ", "") else f"{b}:sspk={sspk}" for b in battery]
     m = staged_missile(inputs, inputs.missile)
     defended = inputs.place(to, "--to")
-    defence = defence_setup(inputs, specs, defended, m.objects)
+    defence = defence_setup(inputs, specs, defended, m.warheads, m.submunitions_per_warhead)
     flight = solve_flight(FlightRequest(launch=from_, target=to, missile=missile, shape=trajectory), inputs)
     t_imp = float(flight.trajectory.log.impact_t[0])
     if kill_assessment is not None and kill_assessment >= t_imp:
@@ -168,8 +170,11 @@ def engage(
         "batteries": d["batteries"],
         "raid": d["raid"],
         "parameters": {
-            "rcs_m2": params.rcs_m2, "track_formation_s": params.track_formation_s,
+            "rcs_m2": params.rcs_m2, "rcs_warhead_m2": params.rcs_warhead_m2,
+            "separation_altitude_km": params.separation_alt_m / 1e3 if math.isfinite(params.separation_alt_m) else None,
+            "track_formation_s": min((float(b.type.track_formation_s) for b in defence.batteries), default=None),
             "decision_delay_s": a.readiness.decision_delay_s, "shots": params.shots, "doctrine": params.doctrine,
+            "fire_control": params.fire_control,
             "kill_assessment_s": params.kill_assessment_s, "p_kill_assessment": params.p_kill_assessment,
             "p_track": defence.p_track, "common_mode": defence.common_mode, "early_warning": ir.id if ir else None,
             "sspk_override": sspk,
@@ -281,6 +286,7 @@ def _render(out: dict[str, Any], title: str) -> None:
     con.print(
         f"[dim]Notional: RCS {p['rcs_m2']:g} m^2 (band {a['rcs_m2']['low']:g}-{a['rcs_m2']['high']:g}), "
         f"track formation {p['track_formation_s']:g} s, decision delay {p['decision_delay_s']:g} s, "
-        f"{p['shots']} shot(s) per opportunity; all SSPKs are notional. Kinematic envelopes only: no guidance, "
-        "no damage model.[/dim]"
+        f"{p['shots']} shot(s) per opportunity, fire control {p['fire_control']}"
+        + (f", submunitions released at {p['separation_altitude_km']:g} km" if p["separation_altitude_km"] else "")
+        + "; all SSPKs are notional. Kinematic envelopes only: no guidance, no damage model.[/dim]"
     )

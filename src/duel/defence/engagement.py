@@ -5,10 +5,12 @@ and no damage model.
 
 Windows. :func:`battery_engagements` runs the one window model (:func:`duel.defence.windows.window_table`,
 ``detail=True``) for every battery against every object of a :class:`~duel.defence.track.ThreatTrack` and
-turns the table into records: per battery the first radar detection, fire-control track and earliest launch
-of each object, and per window its edges (time; altitude, ground range and speed of the object there), the
+turns the table into records: per battery the first radar detection, the fire-control track its launch
+waits for (its own, or another radar's under launch-on-remote or engage-on-remote) and earliest launch of
+each object, and per window its edges (time; altitude, ground range and speed of the object there), the
 longest fly-out and the shot opportunities (salvo: 1; shoot-look-shoot: 1 + floor(L / (F + T_ka))); for an
-object without a window, the reason in words. Records exist for the first
+object without a window, the reason in words; and whether the battery engages warheads (its windows start
+above the separation altitude) or submunitions. Records exist for the first
 :data:`~duel.defence.windows.REFINED_RUNS` windows of an object; later ones count in its opportunities.
 
 The raid. :func:`raid_outcome` turns windows into :class:`duel.defence.raid.Layer` s, one per battery that
@@ -16,8 +18,10 @@ has a window for every object, ordered by t_first: SSPK, ``shots`` per opportuni
 the battery's magazine, fire channels = ``simultaneous_engagements``. (Objects with different windows in one
 battery get the smallest count; an object without a window drops the layer: conservative.) The closed form
 (Wilkening 1999, limits dropped) is always given; when a magazine or the fire channels can bind it is only an
-upper bound on the defence, and the seeded Monte Carlo, which applies them, is the answer. All threat objects
-count as warheads (W); decoys (D) fly the same trajectory and absorb interceptors and channels.
+upper bound on the defence, and the seeded Monte Carlo, which applies them, is the answer. A layer that
+engages warheads faces the W warheads, and a kill removes a warhead's m submunitions; the others face the
+W m submunitions (:mod:`duel.defence.raid_rows`). Decoys (D) fly the same trajectory and absorb interceptors
+and channels.
 
 :func:`assess` is the whole nominal evaluation: sensors + notice -> readiness -> windows -> raid -> timeline.
 The Monte Carlo over uncertain inputs runs the same window model in the batch engine
@@ -37,32 +41,30 @@ from duel.defence.raid import Layer, closed_form_raid, simulate_raid
 from duel.defence.records import Assessment, BatteryEngagement, RaidOutcome, Window
 from duel.defence.setup import DefenceSetup, EngagementParams
 from duel.defence.track import ThreatTrack
-from duel.defence.windows import Timing, WindowTable, battery_arrays, window_table
+from duel.defence.windows import FIRE_CONTROL, LOR, OWN, BatteryArrays, WindowTable, window_table
 from duel.errors import InputError
 from duel.physics.earth import EarthModel
 
 
-def battery_engagements(track: ThreatTrack, batteries: Sequence[Battery], cue_s: Any, decision_delay_s: float,
-                        reaction_factor: float, params: EngagementParams, earth: EarthModel
+def battery_engagements(track: ThreatTrack, defence: DefenceSetup, cue_s: Any, earth: EarthModel
                         ) -> tuple[BatteryEngagement, ...]:
     """Every battery's timeline and windows against every object of ``track`` (one evaluation, scalars).
 
-    ``cue_s``: the IR cue per object (s from launch; NaN = none); ``reaction_factor`` multiplies the
-    catalogue reaction times (the readiness the notice buys).
+    ``cue_s``: the IR cue per object (s from launch; NaN = none). The decision delays and reaction times are
+    the batteries' after the readiness the notice buys (:meth:`DefenceSetup.readiness`).
     """
     n = track.n
-    bat = battery_arrays(batteries, params.rcs_m2, reaction_factor)
+    p = defence.params
+    bat = defence.battery_arrays()
     cue = np.broadcast_to(np.asarray(cue_s, float), (n,))[:, None]
-    timing = Timing(cue, decision_delay_s, params.track_formation_s, params.kill_assessment_s)
     ex = lambda a: a[:, None, :]  # noqa: E731  (objects, 1, samples) against batteries (B,)
     wt = window_table(track.time_s, ex(track.lat_deg), ex(track.lon_deg), ex(track.alt_m), ex(track.speed_mps), bat,
-                      timing, earth, params.doctrine == "sls", detail=True)
-    return tuple(_engagement(track, b, j, wt, decision_delay_s, reaction_factor, params)
-                 for j, b in enumerate(batteries))
+                      defence.timing(cue), earth, p.doctrine == "sls", detail=True, network=defence.networked)
+    return tuple(_engagement(track, b, j, wt, bat, p) for j, b in enumerate(defence.batteries))
 
 
-def _engagement(track: ThreatTrack, battery: Battery, j: int, wt: WindowTable, decision_delay_s: float,
-                reaction_factor: float, params: EngagementParams) -> BatteryEngagement:
+def _engagement(track: ThreatTrack, battery: Battery, j: int, wt: WindowTable, bat: BatteryArrays,
+                params: EngagementParams) -> BatteryEngagement:
     """The records of battery ``j`` of a detailed window table."""
     det = np.asarray(wt.detection_s)[:, j]
     t_l = np.asarray(wt.launch_s)[:, j]
@@ -80,19 +82,27 @@ def _engagement(track: ThreatTrack, battery: Battery, j: int, wt: WindowTable, d
                 speed_first_mps=float(v[0]), speed_last_mps=float(v[1]), flyout_max_s=float(wt.flyout_max_s[r, o, j]),
                 launch_earliest_s=float(t_l[o]), opportunities=int(wt.run_opportunities[r, o, j]),
                 shots_per_opportunity=int(params.shots)))
-        reasons.append(None if runs else _why_not(battery, params, wt, o, j))
-    return BatteryEngagement(battery, det, det + params.track_formation_s, t_l, float(decision_delay_s),
-                             float(battery.type.reaction_time_s) * float(reaction_factor), tuple(windows),
-                             tuple(reasons), track.n)
+        reasons.append(None if runs else _why_not(battery, params, wt, o, j, int(bat.fire_control[j])))
+    first_alt = np.asarray(wt.alt_first_m)[:, j]
+    seen = np.isfinite(first_alt)
+    engages = ("objects" if not np.isfinite(params.separation_alt_m) else
+               "warheads" if seen.any() and np.all(first_alt[seen] >= params.separation_alt_m) else "submunitions")
+    return BatteryEngagement(battery, det, det + float(bat.track_formation_s[j]), t_l,
+                             float(bat.decision_delay_s[j]), float(bat.reaction_time_s[j]), tuple(windows),
+                             tuple(reasons), track.n, FIRE_CONTROL[int(bat.fire_control[j])],
+                             np.asarray(wt.track_s)[:, j], np.asarray(wt.remote)[:, j], engages)
 
 
-def _why_not(battery: Battery, params: EngagementParams, wt: WindowTable, o: int, j: int) -> str:
-    """Why object ``o`` has no window with battery ``j``, in words."""
+def _why_not(battery: Battery, params: EngagementParams, wt: WindowTable, o: int, j: int, mode: int) -> str:
+    """Why object ``o`` has no window with battery ``j`` (fire-control ``mode``), in words."""
     radar = battery.radar
-    if not np.isfinite(wt.detection_s[o, j]):
+    if not np.isfinite(wt.track_s[o, j]):
         rng = float(radar.max_range_m(params.rcs_m2)) / 1e3
         return (f"radar {radar.id or 'of the battery'} never sees the object (range {rng:,.0f} km for RCS "
-                f"{float(params.rcs_m2):g} m^2, horizon, mask)")
+                f"{float(params.rcs_m2):g} m^2, horizon, mask)"
+                + (", and no other radar's track reaches it" if mode != OWN else ""))
+    if mode == LOR and not np.isfinite(wt.detection_s[o, j]):
+        return "launch on remote needs the battery's own radar to guide the interceptor, and it never sees the object"
     if not wt.in_envelope[o, j]:
         return "no point of the flight is inside the envelope (altitude band, ground range, target speed)"
     if not wt.seen_in_envelope[o, j]:
@@ -103,11 +113,14 @@ def _why_not(battery: Battery, params: EngagementParams, wt: WindowTable, o: int
 
 
 # ------------------------------------------------------------------------------------------- raid
-def raid_layers(engagements: Sequence[BatteryEngagement], params: EngagementParams) -> tuple[list[Any], list[int]]:
-    """One :class:`~duel.defence.raid.Layer` per battery with a window for every object, ordered by t_first.
+def raid_layers(engagements: Sequence[BatteryEngagement], defence: DefenceSetup) -> tuple[list[Layer], list[int]]:
+    """One :class:`~duel.defence.raid.Layer` per battery with a window for every object, ordered by t_first:
+    it engages the warheads when its windows start above the separation altitude, and a battery that launches
+    on another radar's track has P_track x the remote-track quality.
 
     Returns (layers, indices of the engagements they came from).
     """
+    params = defence.params
     usable = []
     for i, e in enumerate(engagements):
         opp = e.opportunities()
@@ -116,57 +129,46 @@ def raid_layers(engagements: Sequence[BatteryEngagement], params: EngagementPara
     usable.sort()
     layers = []
     for _, i, opp in usable:
-        b = engagements[i].battery
+        e = engagements[i]
+        b = e.battery
         layers.append(Layer(
             sspk=float(b.type.sspk), shots=int(params.shots), opportunities=opp, doctrine=params.doctrine,  # type: ignore[arg-type]
             p_kill_assessment=float(params.p_kill_assessment), magazine=int(b.magazine),
-            fire_channels=int(b.type.simultaneous_engagements), name=b.label,
+            fire_channels=int(b.type.simultaneous_engagements),
+            p_track=float(defence.p_track) * float(params.remote_track_quality) if e.remote.any() else None,
+            engages_warheads=e.engages == "warheads", name=b.label,
         ))
     return layers, [i for _, i, _ in usable]
 
 
-def raid_outcome(
-    engagements: Sequence[BatteryEngagement],
-    warheads: int,
-    decoys: int,
-    params: EngagementParams,
-    p_track: float = 1.0,
-    p_decoy_engaged: float = 1.0,
-    common_mode: bool = False,
-    trials: int = 20_000,
-    seed: int = 0,
-    always_simulate: bool = False,
-) -> RaidOutcome:
-    """Leakers of ``warheads`` (+ ``decoys``) through the layers the windows allow.
+def raid_outcome(engagements: Sequence[BatteryEngagement], defence: DefenceSetup, seed: int = 0,
+                 always_simulate: bool = False) -> RaidOutcome:
+    """Leakers of the defence's objects (+ decoys) through the layers the windows allow.
 
-    Closed form (limits dropped) always; ``trials`` seeded realisations when a magazine or fire channels can
-    bind (then they are the answer) or when ``always_simulate``.
+    Closed form (limits dropped) always; ``defence.raid_trials`` seeded realisations when a magazine or fire
+    channels can bind (then they are the answer) or when ``always_simulate``.
     """
-    if isinstance(warheads, bool) or int(warheads) != warheads or warheads < 1:
-        raise InputError(f"warheads: must be a whole number >= 1, got {warheads}")
-    if isinstance(decoys, bool) or int(decoys) != decoys or decoys < 0:
-        raise InputError(f"--decoys: must be a whole number >= 0, got {decoys}")
-    if not (0.0 <= p_track <= 1.0):
-        raise InputError(f"--p-track: must be a probability in [0, 1], got {p_track:g}")
-    if not (0.0 <= p_decoy_engaged <= 1.0):
-        raise InputError(f"--p-decoy-engaged: must be a probability in [0, 1], got {p_decoy_engaged:g}")
-    layers, idx = raid_layers(engagements, params)
-    w, d = int(warheads), int(decoys)
+    if not (0.0 <= float(defence.p_track) <= 1.0):
+        raise InputError(f"--p-track: must be a probability in [0, 1], got {float(defence.p_track):g}")
+    layers, idx = raid_layers(engagements, defence)
+    w, m, d = defence.warheads, defence.submunitions, defence.decoys
+    n = w * m
     if not layers:
-        return RaidOutcome(w, d, (), (), False, None, None, "no defence", 0.0, float(w), 0.0,
+        return RaidOutcome(n, d, (), (), False, None, None, "no defence", 0.0, float(n), 0.0,
                            "no battery has an engagement window: every object leaks")
-    binds = any(ly.limits_can_bind(w + d) for ly in layers)
-    cf = closed_form_raid(w, d, layers, p_track, p_decoy_engaged, common_mode, ignore_limits=True)
+    binds = any(ly.limits_can_bind((w if ly.engages_warheads else n) + d) for ly in layers)
+    args = (w, d, layers, float(defence.p_track), defence.p_decoy_engaged)
+    cf = closed_form_raid(*args, defence.common_mode, ignore_limits=True, submunitions_per_warhead=m)
     mc = None
     if always_simulate or binds:
-        mc = simulate_raid(w, d, layers, p_track, p_decoy_engaged, trials, seed, common_mode)
+        mc = simulate_raid(*args, defence.raid_trials, seed, defence.common_mode, submunitions_per_warhead=m)
     main = mc if binds else cf
     note = (
         "magazine or fire channels can bind: the Monte Carlo (which applies them) is the answer; the closed "
         "form drops them and is an upper bound on the defence"
         if binds else "limits cannot bind: the closed form (Wilkening 1999) is exact"
     )
-    return RaidOutcome(w, d, tuple(layers), tuple(idx), binds, cf, mc, main.method, main.p_zero_leakers,
+    return RaidOutcome(n, d, tuple(layers), tuple(idx), binds, cf, mc, main.method, main.p_zero_leakers,
                        main.expected_leakers, main.interceptors_used_mean, note)
 
 
@@ -178,15 +180,13 @@ def assess(track: ThreatTrack, defence: DefenceSetup, earth: EarthModel, seed: i
     One evaluation (scalar inputs). The raid's realisations (``defence.raid_trials`` of them, seeded) run when
     a limit can bind or when ``always_simulate``. With no battery every object leaks.
     """
-    ready = readiness(defence.notice, defence.decision_delay_s, defence.rules)
+    ready = readiness(defence.notice, [b.type.decision_delay_s for b in defence.batteries], defence.rules)
     if defence.space_ir is not None:
         det_ir, rep_ir, cue = defence.space_ir.warning(track.burnout_s)
     else:
         det_ir = rep_ir = cue = np.full(track.n, np.nan)
-    engs = battery_engagements(track, defence.batteries, cue, ready.decision_delay_s, ready.reaction_factor,
-                               defence.params, earth) if defence.batteries else ()
-    raid = raid_outcome(engs, defence.objects, defence.decoys, defence.params, defence.p_track,
-                        defence.p_decoy_engaged, defence.common_mode, defence.raid_trials, seed, always_simulate)
+    engs = battery_engagements(track, defence, cue, earth) if defence.batteries else ()
+    raid = raid_outcome(engs, defence, seed, always_simulate)
 
     def first(*arrays: np.ndarray) -> float | None:
         vals = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.array([])
@@ -210,7 +210,9 @@ def assess(track: ThreatTrack, defence: DefenceSetup, earth: EarthModel, seed: i
         "first_launch_s": first(*[e.launch_earliest_s for e in engs]),
         "burnout_s": first(track.burnout_s),
         "impact_s": float(np.nanmax(track.impact_s)),
-        "note": "IR warning sees the boost plume only: warning and cue, not a fire-control track; only a "
-                "battery's own radar track allows a launch",
+        "note": "IR warning sees the boost plume only: warning and cue, not a fire-control track; "
+                + ("a launch needs a radar's fire-control track (the battery's own, or another battery's where the "
+                   "fire control is networked)" if defence.networked else
+                   "only a battery's own radar track allows a launch"),
     }
     return Assessment(timeline, ready, engs, raid)

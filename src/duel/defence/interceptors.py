@@ -33,7 +33,8 @@ Battery specification (CLI ``--battery``): ``TYPE@POSITION[:KEY=VALUE]...``
   from north). BASE is a place id or ``LAT,LON``; empty BASE means the defended point (``--to``):
   ``pac-3-mse@+20km@90`` is 20 km east of the target, ``thaad@kyiv+50km@270`` 50 km west of Kyiv.
 * ``KEY=VALUE`` overrides: ``launchers=N`` (>= 1), ``magazine=N`` (>= 0), ``sspk=P`` (0..1),
-  ``radar=ID`` (a radar id in the sensor catalogue).
+  ``radar=ID`` (a radar id in the sensor catalogue), ``fire_control=MODE`` (own-track, launch-on-remote or
+  engage-on-remote; default: the scenario's ``doctrine.fire_control``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class InterceptorType:
         max_range_m, min_range_m: ground-range band from the launcher (m).
         average_speed_mps: average fly-out speed for t = distance / speed (m/s).
         reaction_time_s: decision-to-launch time (s).
+        track_formation_s: from the battery radar's first detection to a fire-control track (s).
+        decision_delay_s: from the later of track and cue to the engagement order (s), without notice.
         sspk: single-shot kill probability against one object.
         missiles_per_launcher, launchers_per_battery, simultaneous_engagements: battery composition and
             fire channels (objects engaged at once).
@@ -91,6 +94,8 @@ class InterceptorType:
     max_range_m: Number
     average_speed_mps: Number
     reaction_time_s: Number
+    track_formation_s: Number
+    decision_delay_s: Number
     sspk: Number
     missiles_per_launcher: Number
     launchers_per_battery: Number
@@ -120,6 +125,8 @@ class Battery:
         radar: the fire-control :class:`~duel.defence.radar.Radar`, at the battery.
         label: how the user named it (e.g. ``pac-3-mse@kyiv``).
         place: the position in words.
+        fire_control: this battery's fire-control mode (``own-track``, ``launch-on-remote``,
+            ``engage-on-remote``), or None for the scenario's (``doctrine.fire_control``).
     """
 
     type: InterceptorType
@@ -130,16 +137,18 @@ class Battery:
     radar: Radar
     label: str = ""
     place: str = ""
+    fire_control: str | None = None
 
     @classmethod
     def create(cls, type_: InterceptorType, lat_deg: float, lon_deg: float, radar: Radar, launchers: Any = None,
-               magazine: Any = None, label: str = "", place: str = "") -> Battery:
+               magazine: Any = None, label: str = "", place: str = "", fire_control: str | None = None) -> Battery:
         """A battery with the type's defaults: launchers per battery, magazine = launchers x missiles per
         launcher."""
         n = type_.launchers_per_battery if launchers is None else launchers
         mag = n * type_.missiles_per_launcher if magazine is None else magazine
         return cls(type_, float(lat_deg), float(lon_deg), n, mag, radar,
-                   label or f"{type_.id}@{lat_deg:g},{lon_deg:g}", place or f"{lat_deg:.4f},{lon_deg:.4f}")
+                   label or f"{type_.id}@{lat_deg:g},{lon_deg:g}", place or f"{lat_deg:.4f},{lon_deg:.4f}",
+                   fire_control)
 
 
 def _count(v: Any) -> Any:
@@ -154,7 +163,8 @@ def interceptor_type(inputs: Inputs, tid: str) -> InterceptorType:
     return InterceptorType(
         id=tid, name=reg.interceptor_name(tid), min_alt_m=f["min_intercept_altitude_km"] * 1e3,
         max_alt_m=f["max_intercept_altitude_km"] * 1e3, max_range_m=f["max_ground_range_km"] * 1e3,
-        average_speed_mps=f["average_speed_mps"], reaction_time_s=f["reaction_time_s"], sspk=f["sspk"],
+        average_speed_mps=f["average_speed_mps"], reaction_time_s=f["reaction_time_s"],
+        track_formation_s=f["track_formation_s"], decision_delay_s=f["decision_delay_s"], sspk=f["sspk"],
         missiles_per_launcher=_count(f["missiles_per_launcher"]), launchers_per_battery=_count(f["launchers_per_battery"]),
         simultaneous_engagements=_count(f["simultaneous_engagements"]), max_target_speed_mps=f.get("max_target_speed_mps"),
         min_range_m=f.get("min_ground_range_km", 0.0) * 1e3, sources=tuple(reg.entry_sources("interceptor", tid)))
@@ -215,7 +225,8 @@ def parse_battery(spec: str, inputs: Inputs, defended: Place | None = None, opti
     kw: dict[str, Any] = {}
     for o in opts:
         if "=" not in o:
-            raise InputError(f"{option}: '{o}' in '{spec}' must be KEY=VALUE (launchers, magazine, sspk, radar)")
+            raise InputError(f"{option}: '{o}' in '{spec}' must be KEY=VALUE (launchers, magazine, sspk, radar, "
+                             "fire_control)")
         k, v = (x.strip() for x in o.split("=", 1))
         if k in ("launchers", "magazine"):
             try:
@@ -236,8 +247,11 @@ def parse_battery(spec: str, inputs: Inputs, defended: Place | None = None, opti
             t = t.with_values(sspk=p)
         elif k == "radar":
             kw["radar"] = inputs.registry.sensor_id(v, "radar", option)
+        elif k == "fire_control":
+            kw["fire_control"] = inputs.spec("doctrine.fire_control").check(v, f"{option}: fire_control")
         else:
-            raise InputError(f"{option}: unknown key '{k}' in '{spec}' (launchers, magazine, sspk, radar)")
+            raise InputError(f"{option}: unknown key '{k}' in '{spec}' (launchers, magazine, sspk, radar, "
+                             "fire_control)")
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise InputError(f"{option}: '{spec}' gives no finite position")
     radar = radar_at(inputs, kw.pop("radar", inputs.registry.organic_radar(t.id)), lat, lon)

@@ -67,7 +67,7 @@ class Readiness:
     """The defence's readiness that the notice buys: decision delay (s) and a factor on reaction times."""
 
     level: str
-    decision_delay_s: float
+    decision_delay_s: float | None
     reaction_factor: float
     notice_received_s: float | None
     note: str
@@ -92,23 +92,31 @@ def readiness_levels(notice: Notice | None, rules: ReadinessRules | None) -> tup
 
 def readiness_arrays(notice: Notice | None, decision_delay_s: Any, rules: ReadinessRules | None
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Decision delay (s) and reaction factor by the rules, broadcast over the inputs' common shape (arrays
-    over trials, or 0-d for one evaluation): alert or ready -> min(decision delay, ready delay); ready ->
-    reaction times x the ready factor. Without a notice (``rules`` None) the delay as given and factor 1."""
+    """Decision delays (s) and the reaction factor by the rules: alert or ready -> min(decision delay, ready
+    delay); ready -> reaction times x the ready factor. ``decision_delay_s`` has a last axis over batteries
+    (shape (..., B)); the rules' inputs and the factor have the leading shape (...) (arrays over trials, or 0-d
+    for one evaluation). Without a notice (``rules`` None) the delays as given and factor 1."""
     dd = np.asarray(decision_delay_s, float)
     if notice is None or rules is None:
-        return dd.copy(), np.ones(dd.shape)
+        return dd.copy(), np.ones(dd.shape[:-1])
     level, _ = readiness_levels(notice, rules)
-    dec = np.where(level >= ALERT, np.minimum(dd, np.asarray(rules.decision_delay_ready_s, float)), dd)
+    per_battery = lambda a: np.asarray(a, float)[..., None]  # noqa: E731  (the same for every battery)
+    alerted = per_battery(level >= ALERT) > 0
+    dec = np.where(alerted, np.minimum(dd, per_battery(rules.decision_delay_ready_s)), dd)
     fac = np.where(level == READY, np.asarray(rules.reaction_factor_ready, float), 1.0)
-    shape = np.broadcast_shapes(dec.shape, fac.shape)
-    return np.broadcast_to(dec, shape).astype(float), np.broadcast_to(fac, shape).astype(float)
+    fac = np.broadcast_to(fac, np.broadcast_shapes(fac.shape, dec.shape[:-1]))
+    return np.broadcast_to(dec, np.broadcast_shapes(dec.shape, dd.shape)).astype(float), np.asarray(fac, float)
 
 
-def readiness(notice: Notice | None, decision_delay_s: float, rules: ReadinessRules | None) -> Readiness:
-    """Readiness level, decision delay and reaction factor of one evaluation, with a note for the report."""
+def readiness(notice: Notice | None, decision_delay_s: Any, rules: ReadinessRules | None) -> Readiness:
+    """Readiness level, decision delay and reaction factor of one evaluation, with a note for the report
+    (``decision_delay_s``: per battery; the record keeps the shortest after readiness)."""
     level, rec = readiness_levels(notice, rules)
-    dec, fac = (float(x) for x in readiness_arrays(notice, decision_delay_s, rules))
+    decs, facs = readiness_arrays(notice, np.atleast_1d(np.asarray(decision_delay_s, float)), rules)
+    if not decs.size and rules is not None and int(level) >= ALERT:  # no battery: the delay an alerted one has
+        decs = np.atleast_1d(np.asarray(rules.decision_delay_ready_s, float))
+    dec, fac = (float(np.min(decs)) if decs.size else None), float(facs)
+    delay = "" if dec is None else f"decision delay {dec:g} s" + (" (the shortest of the batteries')" if np.ptp(decs) > 0 else "")
     level = int(level)
     if level == NONE:
         why = "no notice" if rec is None else f"notice reached the defender {float(rec) / 60:.1f} min after launch"
@@ -119,10 +127,10 @@ def readiness(notice: Notice | None, decision_delay_s: float, rules: ReadinessRu
         return Readiness(
             "ready", dec, fac, rec,
             f"notice with the {notice.content} reached the defender {-rec / 60:.1f} min before launch: "  # type: ignore[union-attr]
-            f"decision delay {dec:g} s, reaction times x {fac:g} (notional); no track is created",
+            f"{delay}, reaction times x {fac:g} (notional); no track is created",
         )
     return Readiness(
         "alert", dec, fac, rec,
-        f"notice reached the defender {-rec / 60:.1f} min before launch: decision delay {dec:g} s "
+        f"notice reached the defender {-rec / 60:.1f} min before launch: {delay or 'no battery to alert'} "
         "(notional); reaction times unchanged; no track is created",
     )

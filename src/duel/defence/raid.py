@@ -141,6 +141,8 @@ class Layer:
         magazine: interceptors available to this layer for the whole raid (None = unlimited). Monte Carlo.
         fire_channels: objects this layer can engage at once per opportunity (None = unlimited). Monte Carlo.
         p_track: this layer's engagement-chain probability P_track; None uses the raid's ``p_track``.
+        engages_warheads: the layer intercepts above the separation altitude, so it faces the warheads before
+            they release their submunitions (a kill removes a warhead's submunitions); else the objects.
         name: label for reports.
     """
 
@@ -152,6 +154,7 @@ class Layer:
     magazine: int | None = None
     fire_channels: int | None = None
     p_track: float | None = None
+    engages_warheads: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -169,7 +172,8 @@ class Layer:
             _prob("p_track", self.p_track)
 
     def limits_can_bind(self, objects: int) -> bool:
-        """True if the magazine or the fire channels could leave one of ``objects`` unserved."""
+        """True if the magazine or the fire channels could leave one of ``objects`` unserved (the objects this
+        layer faces: warheads and decoys for a layer that engages warheads)."""
         if self.fire_channels is not None and self.fire_channels < objects:
             return True
         return self.magazine is not None and self.magazine < objects * self.shots * self.opportunities
@@ -389,7 +393,7 @@ def _rows_of(layers: Sequence[Layer], pts: Sequence[float], rows: int = 1) -> tu
                    col([ly.shots for ly in layers], np.int64),
                    col([inf if ly.magazine is None else ly.magazine for ly in layers]),
                    col([inf if ly.fire_channels is None else ly.fire_channels for ly in layers]),
-                   col(pts), col([ly.p_kill_assessment for ly in layers]))
+                   col(pts), col([ly.p_kill_assessment for ly in layers]), col([ly.engages_warheads for ly in layers], bool))
     return rl, tuple(ly.doctrine == "sls" for ly in layers), max(ly.opportunities for ly in layers)
 
 
@@ -416,24 +420,26 @@ def layer_expected_shots(layer: Layer, p_track: float = 1.0) -> float:
                                 layer.doctrine == "sls", layer.opportunities, np))
 
 
-def leakers_lower_bound(warheads: int, decoys: int, layers: Layer | Sequence[Layer]) -> int:
-    """A saturation bound that holds in every trial: leakers >= W - sum_i min(ceil(M_i / n_i), C_i k_i).
+def leakers_lower_bound(warheads: int, decoys: int, layers: Layer | Sequence[Layer], submunitions: int = 1) -> int:
+    """A saturation bound that holds in every trial: leakers >= W m - sum_i m_i min(ceil(M_i / n_i), C_i k_i).
 
     Each interceptor kills at most one object, and all engagements but the last get n_i interceptors, so
     layer i kills at most ceil(M_i / n_i) objects (magazine M_i) and at most C_i k_i (fire channels C_i,
-    k_i opportunities); also at most W + D. Unlimited layers make the bound 0.
+    k_i opportunities); also at most the objects it faces. A kill by a layer that engages warheads removes
+    m_i = m submunitions (m_i = 1 otherwise). Unlimited layers make the bound 0.
     """
     w = _int_min("warheads", warheads, 0)
-    n_obj = w + _int_min("decoys", decoys, 0)
+    m = _int_min("submunitions", submunitions, 1)
+    d = _int_min("decoys", decoys, 0)
     kills = 0
     for layer in _layers(layers):
-        cap = n_obj
+        cap = (w if layer.engages_warheads else w * m) + d
         if layer.magazine is not None:
             cap = min(cap, -(-layer.magazine // layer.shots))
         if layer.fire_channels is not None:
             cap = min(cap, layer.fire_channels * layer.opportunities)
-        kills += cap
-    return max(0, w - kills)
+        kills += cap * (m if layer.engages_warheads else 1)
+    return max(0, w * m - kills)
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -555,8 +561,13 @@ def closed_form_raid(
     *,
     p_warhead_engaged: float = 1.0,
     ignore_limits: bool = False,
+    submunitions_per_warhead: int = 1,
 ) -> RaidResult:
     """Exact raid outcome for ordered layers without binding shared limits.
+
+    With ``submunitions_per_warhead`` m > 1 the W warheads carry m submunitions each; layers that engage the
+    warheads (:attr:`Layer.engages_warheads`) face W + D objects and a kill removes m submunitions; the others
+    face the W m submunitions (:func:`duel.defence.raid_rows.closed_form_rows`). Leakers are submunitions.
 
     Per warhead, leak probability L = (1 - P_ww) + P_ww prod_i (1 - K_i) with K_i from
     :func:`layer_kill_probability` (Wilkening's layered form). Independent tracking: leakers ~ Binomial(W, L).
@@ -570,27 +581,34 @@ def closed_form_raid(
     ``ignore_limits=True`` (then the limits are dropped; compare :func:`leakers_lower_bound`).
     """
     w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
+    m = _int_min("submunitions_per_warhead", submunitions_per_warhead, 1)
     layers = _layers(layers)
     if not ignore_limits:
         for i, layer in enumerate(layers):
-            if layer.limits_can_bind(w + d):
+            faced = _faced(layer, w, d, m)
+            if layer.limits_can_bind(faced):
                 raise InputError(
-                    f"layers[{i}]: magazine or fire channels can run short for {w + d} objects; the closed "
+                    f"layers[{i}]: magazine or fire channels can run short for {faced} objects; the closed "
                     "form does not apply (use simulate_raid, or ignore_limits=True)"
                 )
     rl, sls, k_max = _rows_of(layers, [ly.p_track if ly.p_track is not None else pt for ly in layers])
-    cf = closed_form_rows(rl, w, d, pdw, sls, k_max, common_mode, pww)
+    cf = closed_form_rows(rl, w, d, pdw, sls, k_max, common_mode, pww, submunitions=m)
     pmf = np.asarray(cf["pmf"][0], float)
     return RaidResult(
         method="closed form",
-        warheads=w,
+        warheads=w * m,
         decoys=d,
         p_zero_leakers=float(pmf[0]),
         expected_leakers=float(cf["expected_leakers"][0]),
         leaker_pmf=pmf,
         interceptors_used_mean=float(cf["interceptors"][0]),
-        leakers_lower_bound=leakers_lower_bound(w, d, layers) if ignore_limits else 0,
+        leakers_lower_bound=leakers_lower_bound(w, d, layers, m) if ignore_limits else 0,
     )
+
+
+def _faced(layer: Layer, warheads: int, decoys: int, submunitions: int) -> int:
+    """The objects a layer faces: the warheads (and decoys) above the separation, else the submunitions."""
+    return (warheads if layer.engages_warheads else warheads * submunitions) + decoys
 
 
 # ------------------------------------------------------------------------------------------ Monte Carlo
@@ -610,6 +628,7 @@ def draws_per_trial(n_obj: int, layers: Layer | Sequence[Layer]) -> int:
 def simulate_trials(
     u: np.ndarray, warheads: int, decoys: int, layers: Layer | Sequence[Layer], p_track: float = 1.0,
     p_decoy_engaged: float = 1.0, common_mode: bool = False, *, p_warhead_engaged: float = 1.0,
+    submunitions_per_warhead: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Leakers and interceptors fired (int arrays) of one raid per row of uniforms ``u``.
 
@@ -618,13 +637,14 @@ def simulate_trials(
     per-row model of :func:`duel.defence.raid_rows.simulate_rows`, with the same layers in every row.
     """
     w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
+    m = submunitions_per_warhead
     ls = _layers(layers)
-    rows, n, n_layers = u.shape[0], w + d, len(ls)
+    rows, n, n_layers = u.shape[0], w * m + d, len(ls)
     rl, sls, k_max = _rows_of(ls, [ly.p_track if ly.p_track is not None else pt for ly in ls], rows)
     nb, no = n * (1 + 2 * n_layers), 2 * n * n_layers
     per = u[:, nb:nb + k_max * no].reshape(rows, k_max, no).transpose(1, 0, 2)
     return simulate_rows(u[:, :nb], per, rl, w, d, pdw, sls, common_mode, pww,
-                         limited=tuple(ly.limits_can_bind(n) for ly in ls))
+                         limited=tuple(ly.limits_can_bind(_faced(ly, w, d, m)) for ly in ls), submunitions=m)
 
 
 def simulate_raid(
@@ -640,6 +660,7 @@ def simulate_raid(
     p_warhead_engaged: float = 1.0,
     chunk_trials: int | None = None,
     keep_samples: bool = False,
+    submunitions_per_warhead: int = 1,
 ) -> RaidResult:
     """Monte Carlo raid: W warheads + D decoys through ordered layers, with magazines and fire channels.
 
@@ -660,12 +681,15 @@ def simulate_raid(
         p_warhead_engaged: P_ww (default 1).
         chunk_trials: trials per vectorised block (None: automatic).
         keep_samples: keep per-trial leakers and interceptors in the result.
+        submunitions_per_warhead: m submunitions per warhead (leakers are submunitions; layers that engage
+            warheads face the W warheads, see :func:`closed_form_raid`).
     """
     w, d, pt, pdw, pww = _common(warheads, decoys, p_track, p_decoy_engaged, p_warhead_engaged)
     layers = _layers(layers)
     trials = _int_min("trials", trials, 1)
     seed = _int_min("seed", seed, 0)
-    n = w + d
+    sub = _int_min("submunitions_per_warhead", submunitions_per_warhead, 1)
+    n = w * sub + d
     kp = draws_per_trial(n, layers)
     if chunk_trials is None:
         chunk_trials = max(1, 4_000_000 // kp)
@@ -676,9 +700,10 @@ def simulate_raid(
         m = min(chunk_trials, trials - i0)
         u = philox_block(seed, i0, i0 + m, kp)
         leakers[i0 : i0 + m], used[i0 : i0 + m] = simulate_trials(u, w, d, layers, pt, pdw, common_mode,
-                                                                  p_warhead_engaged=pww)
+                                                                  p_warhead_engaged=pww,
+                                                                  submunitions_per_warhead=sub)
 
-    counts = np.bincount(leakers, minlength=w + 1)
+    counts = np.bincount(leakers, minlength=w * sub + 1)
     zero = int(counts[0])
     p0 = zero / trials
     mean_l = float(leakers.mean())
@@ -688,13 +713,13 @@ def simulate_raid(
     lo_u, hi_u = np.percentile(used, [2.5, 97.5])
     return RaidResult(
         method="monte carlo",
-        warheads=w,
+        warheads=w * sub,
         decoys=d,
         p_zero_leakers=p0,
         expected_leakers=mean_l,
         leaker_pmf=counts / trials,
         interceptors_used_mean=mean_u,
-        leakers_lower_bound=leakers_lower_bound(w, d, layers),
+        leakers_lower_bound=leakers_lower_bound(w, d, layers, sub),
         trials=trials,
         seed=seed,
         p_zero_leakers_ci95=wilson_interval(zero, trials),

@@ -74,8 +74,11 @@ def _f(x: Any) -> float | None:
 class BatteryEngagement:
     """A battery's timeline and windows against every object of a threat track.
 
-    Arrays have one entry per object: first radar detection, fire-control track and earliest launch (s
-    from launch; NaN = never). ``reasons[n]`` says why object n has no window (None if it has one).
+    Arrays have one entry per object: first detection and fire-control track by its own radar, the track its
+    launch waits for (its own, or another radar's; ``remote`` says which) and earliest launch (s from launch;
+    NaN = never). ``reasons[n]`` says why object n has no window (None if it has one). ``fire_control`` is the
+    battery's mode; ``engages`` is ``warheads`` (its windows start above the separation altitude),
+    ``submunitions`` or ``objects`` (the warheads carry no submunitions).
     """
 
     battery: Battery
@@ -87,6 +90,10 @@ class BatteryEngagement:
     windows: tuple[Window, ...]
     reasons: tuple[str | None, ...]
     n_objects: int = 0
+    fire_control: str = "own-track"
+    launch_track_s: np.ndarray | None = None
+    remote: np.ndarray | None = None
+    engages: str = "objects"
 
     def opportunities(self) -> np.ndarray:
         """Opportunities per object (sum over its windows; 0 = no window)."""
@@ -124,8 +131,12 @@ class BatteryEngagement:
                 "elevation_mask_deg": b.radar.elevation_mask_deg,
                 "range_ref_km": b.radar.range_ref_m / 1e3, "rcs_ref_m2": b.radar.rcs_ref_m2,
             },
+            "fire_control": self.fire_control,
+            "engages": self.engages,
             "detection_s": [_f(x) for x in self.detection_s],
             "track_s": [_f(x) for x in self.track_s],
+            "launch_track_s": [_f(x) for x in (self.track_s if self.launch_track_s is None else self.launch_track_s)],
+            "remote_track": [bool(x) for x in (np.zeros(len(self.track_s), bool) if self.remote is None else self.remote)],
             "launch_earliest_s": [_f(x) for x in self.launch_earliest_s],
             "decision_delay_s": self.decision_delay_s,
             "reaction_time_s": self.reaction_time_s,

@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from duel.defence.interceptors import Battery, slant_distance_m
-from duel.defence.radar import max_detection_range_m, radar_geometry
+from duel.defence.radar import A_EFFECTIVE_M, max_detection_range_m, radar_geometry
 from duel.physics.earth import EarthModel, andoyer_lambert_m
 
 _BIG_S = 1.0e6  # > any fly-out time (s); separates run ids in the cumulative maximum
@@ -58,7 +58,9 @@ class BatteryArrays(NamedTuple):
     """Battery parameters as arrays that broadcast against (trials, objects, batteries) (SI units).
 
     A NamedTuple, so JAX treats it as a tree of arrays. ``max_target_speed_mps`` is +inf where none is
-    credited; ``radar_range_m`` is the detection range for the objects' RCS (R^4 scaling already applied).
+    credited; ``radar_range_m`` / ``radar_range_warhead_m`` are the detection ranges for a submunition's and
+    a warhead's RCS (R^4 scaling already applied); ``track_formation_s`` and ``decision_delay_s`` (after the
+    readiness the notice buys) are the type's; ``fire_control`` is the code of :data:`FIRE_CONTROL`.
     """
 
     lat_deg: Any
@@ -73,16 +75,26 @@ class BatteryArrays(NamedTuple):
     radar_height_m: Any
     radar_mask_deg: Any
     radar_range_m: Any
+    radar_range_warhead_m: Any
+    track_formation_s: Any
+    decision_delay_s: Any
+    fire_control: Any
+
+
+FIRE_CONTROL = ("own-track", "launch-on-remote", "engage-on-remote")
+"""The fire-control modes; a battery's mode is its index here (0, 1, 2)."""
+OWN, LOR, EOR = 0, 1, 2
 
 
 class Timing(NamedTuple):
-    """Timing inputs that broadcast against (trials, objects, batteries): IR cue (s from launch, NaN =
-    none), decision delay (s), fire-control track formation time (s), kill-assessment time (s)."""
+    """Inputs of a trial that broadcast against (trials, objects, batteries): IR cue (s from launch, NaN =
+    none), kill-assessment time (s), network latency of a remote track (s) and the altitude at which the
+    warheads release their submunitions (m; +inf: objects are submunitions from the start)."""
 
     cue_s: Any
-    decision_delay_s: Any
-    track_formation_s: Any
     kill_assessment_s: Any
+    network_latency_s: Any
+    separation_alt_m: Any
 
 
 def cummax_last(a: Any, xp: Any) -> Any:
@@ -97,8 +109,11 @@ def cummax_last(a: Any, xp: Any) -> Any:
 class WindowTable(NamedTuple):
     """What :func:`window_table` returns, per (..., object, battery) P (SI; times s from launch).
 
-    Always: ``opportunities`` (int), ``t_first_s`` (+inf without a window), ``detection_s`` (first radar
-    detection; NaN if never). With ``detail``: ``launch_s`` (earliest launch, NaN without a track), ``runs``
+    Always: ``opportunities`` (int), ``t_first_s`` (+inf without a window), ``detection_s`` (first detection
+    by the battery's own radar; NaN if never), ``alt_first_m`` (the object's altitude at ``t_first_s``; NaN
+    without a window) and ``remote`` (the launch uses another radar's track: launch-on-remote or
+    engage-on-remote, with that track earlier than the battery's own). With ``detail``: ``launch_s`` (earliest
+    launch, NaN without a track), ``track_s`` (the fire-control track the launch waits for), ``runs``
     (windows), for the first :data:`REFINED_RUNS` windows (leading axis R; NaN where absent) ``t_in_s``,
     ``t_out_s``, ``flyout_max_s`` and ``run_opportunities``, and, to say why there is no window,
     ``in_envelope`` (some sample inside the envelope), ``seen_in_envelope`` (some sample inside and visible),
@@ -109,7 +124,10 @@ class WindowTable(NamedTuple):
     opportunities: Any
     t_first_s: Any
     detection_s: Any
+    alt_first_m: Any
+    remote: Any
     launch_s: Any = None
+    track_s: Any = None
     runs: Any = None
     t_in_s: Any = None
     t_out_s: Any = None
@@ -134,6 +152,7 @@ def window_table(
     sls: bool = False,
     xp: Any = np,
     detail: bool = False,
+    network: bool = False,
 ) -> WindowTable:
     """Shot opportunities, earliest window start and first radar detection per (..., battery).
 
@@ -143,37 +162,73 @@ def window_table(
         lat_deg, lon_deg, alt_m, speed_mps: the objects' track, shape P + (S,) where P broadcasts with the
             batteries' shape (e.g. (T, W, 1, S) against batteries (1, 1, B)); NaN outside a flight.
         bat: battery parameters, each broadcastable to P (e.g. (T or 1, 1, B)).
-        timing: cue, delays and kill-assessment time, each broadcastable to P.
+        timing: cue, kill-assessment time, network latency and separation altitude, each broadcastable to P.
         earth: the figure for ground distances (Andoyer-Lambert).
         sls: shoot-look-shoot (True) or salvo doctrine.
         xp: the array namespace.
         detail: also return every window's edges and the diagnostics (:class:`WindowTable`).
+        network: some battery may use another radar's track (a fire-control mode other than own-track): the
+            batteries' radars form the network (the battery axis is the last of P). False skips that work
+            (every mode is then own-track).
     """
     with np.errstate(invalid="ignore", divide="ignore"):  # inf - inf where no speed limit (NumPy only)
         return _window_table(xp.asarray(time_s), lat_deg, lon_deg, alt_m, speed_mps, bat, timing, earth, sls, xp,
-                             detail)
+                             detail, network)
 
 
 def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any, bat: BatteryArrays,
-                  timing: Timing, earth: EarthModel, sls: bool, xp: Any, detail: bool) -> WindowTable:
+                  timing: Timing, earth: EarthModel, sls: bool, xp: Any, detail: bool, network: bool) -> WindowTable:
     ex = lambda a: xp.asarray(a)[..., None]  # noqa: E731  (parameters broadcast against the time axis)
     d = andoyer_lambert_m(ex(bat.lat_deg), ex(bat.lon_deg), lat_deg, lon_deg, earth, xp)
     rho, eps, margin = radar_geometry(d, ex(bat.radar_height_m), alt_m, xp=xp)
-    sight = [alt_m, margin, eps - xp.radians(ex(bat.radar_mask_deg)), ex(bat.radar_range_m) - rho]
+    # above the separation altitude the radar sees a warhead, below it a submunition (own RCS, own range)
+    radar_range = xp.where(alt_m >= ex(timing.separation_alt_m), ex(bat.radar_range_warhead_m),
+                           ex(bat.radar_range_m))
+    sight = [alt_m, margin, eps - xp.radians(ex(bat.radar_mask_deg)), radar_range - rho]
     sight = [xp.broadcast_to(g, rho.shape) for g in sight]
     t = xp.broadcast_to(t, rho.shape)
     vis = _all_hold(sight)
     seen = xp.any(vis, axis=-1)
     det = xp.where(seen, _enter_time(sight, t, xp.argmax(vis, axis=-1), xp), xp.nan)
-    trk = det + timing.track_formation_s
+    own = det + bat.track_formation_s  # the battery's own fire-control track (NaN: never)
     cue = xp.asarray(timing.cue_s, dtype=float)
-    start = xp.where(xp.isfinite(trk), xp.where(xp.isfinite(cue), xp.fmax(trk, cue), trk), xp.nan)
-    t_launch = start + timing.decision_delay_s + bat.reaction_time_s  # NaN without a track
     fly = slant_distance_m(d, alt_m, xp=xp) / ex(bat.average_speed_mps)
     envelope = [xp.broadcast_to(g, rho.shape) for g in (
         alt_m - ex(bat.min_alt_m), ex(bat.max_alt_m) - alt_m, ex(bat.max_range_m) - d, d - ex(bat.min_range_m),
         ex(bat.max_target_speed_mps) - speed_mps)]
+
+    def launch_after(track: Any) -> Any:
+        """Earliest launch: the later of the track and the cue, plus decision delay and reaction time."""
+        start = xp.where(xp.isfinite(track), xp.where(xp.isfinite(cue), xp.fmax(track, cue), track), xp.nan)
+        return start + bat.decision_delay_s + bat.reaction_time_s  # NaN without a track
+
+    track = own
+    remote = xp.zeros(own.shape, dtype=bool)
+    t_launch = launch_after(own)
     margins = sight + envelope + [t - ex(t_launch) - fly]
+    if network:
+        mode = xp.asarray(bat.fire_control)
+        # the best track of the other batteries' radars, after the network latency (inf: none)
+        own_inf = xp.where(xp.isnan(own), xp.inf, own)
+        best = xp.min(own_inf, axis=-1, keepdims=True)
+        who = xp.argmin(own_inf, axis=-1)[..., None]
+        second = xp.min(xp.where(xp.arange(own.shape[-1]) == who, xp.inf, own_inf), axis=-1, keepdims=True)
+        others = xp.where(xp.arange(own.shape[-1]) == who, second, best) + timing.network_latency_s
+        remote = (mode != OWN) & (others < own_inf)
+        track = xp.where(remote, others, own)
+        t_launch = launch_after(track)
+        # launch-on-remote: the own radar must hold a track by the intercept, to guide to the end;
+        # engage-on-remote: any radar of the defence sees the object (a margin in metres over the radars)
+        guide = t - ex(xp.where(xp.isnan(own), xp.inf, own))
+        seen_m = xp.minimum(xp.minimum(alt_m, margin * A_EFFECTIVE_M),
+                            xp.minimum((eps - xp.radians(ex(bat.radar_mask_deg))) * rho, radar_range - rho))
+        any_radar = xp.max(xp.broadcast_to(seen_m, rho.shape), axis=-2, keepdims=True)
+        m = ex(mode)
+        pick = lambda own_g, lor_g, eor_g: xp.where(m == OWN, own_g, xp.where(m == LOR, lor_g, eor_g))  # noqa: E731
+        inf = xp.full(rho.shape, xp.inf)
+        eor_sight = [sight[0], xp.broadcast_to(any_radar, rho.shape), inf, inf]
+        margins = ([pick(g, g, e) for g, e in zip(sight, eor_sight)] + envelope
+                   + [t - ex(t_launch) - fly, pick(inf, guide, inf)])
     ok = _all_hold(margins)
 
     false = xp.zeros(ok.shape[:-1] + (1,), dtype=bool)
@@ -181,9 +236,12 @@ def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any
     ends = ok & ~xp.concatenate([ok[..., 1:], false], axis=-1)
     run_id = xp.cumsum(starts, axis=-1)
     n_runs = run_id[..., -1]
-    t_first = xp.where(n_runs > 0, _enter_time(margins, t, xp.argmax(starts, axis=-1), xp), xp.inf)
+    j_first = xp.argmax(starts, axis=-1)
+    t_first = xp.where(n_runs > 0, _enter_time(margins, t, j_first, xp), xp.inf)
+    alt_first = xp.where(n_runs > 0, _value_at(xp.broadcast_to(alt_m, rho.shape), t, j_first - 1, j_first,
+                                               t_first, xp), xp.nan)
     if not sls and not detail:
-        return WindowTable(n_runs, t_first, det)
+        return WindowTable(n_runs, t_first, det, alt_first, remote)
     # per run: edges between samples, the longest fly-out (over its samples, from a cumulative maximum, and its
     # two edges) and, for shoot-look-shoot, 1 + floor(L / (F + T_ka)); the first REFINED_RUNS runs with
     # sub-sample edges, any later ones on the grid
@@ -215,13 +273,14 @@ def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any
     later = ends & (run_id > REFINED_RUNS)
     opp = opp + xp.sum(xp.where(later, count(t - t_run0, f_run), 0), axis=-1)
     if not detail:
-        return WindowTable(opp, t_first, det)
+        return WindowTable(opp, t_first, det, alt_first, remote)
     env = _all_hold(envelope)
     env_vis = env & vis
     return WindowTable(
-        opp, t_first, det, t_launch, n_runs, xp.stack(t_in), xp.stack(t_out), xp.stack(f_max), xp.stack(opp_r),
-        xp.any(env, axis=-1), xp.any(env_vis, axis=-1), xp.min(xp.where(env_vis, t, xp.inf), axis=-1),
-        xp.max(xp.where(env_vis, t, -xp.inf), axis=-1), xp.min(xp.where(env, fly, xp.inf), axis=-1))
+        opp, t_first, det, alt_first, remote, t_launch, track, n_runs, xp.stack(t_in), xp.stack(t_out),
+        xp.stack(f_max), xp.stack(opp_r), xp.any(env, axis=-1), xp.any(env_vis, axis=-1),
+        xp.min(xp.where(env_vis, t, xp.inf), axis=-1), xp.max(xp.where(env_vis, t, -xp.inf), axis=-1),
+        xp.min(xp.where(env, fly, xp.inf), axis=-1))
 
 
 def _all_hold(margins: list[Any]) -> Any:
@@ -286,16 +345,23 @@ def stack_batteries(values: list[Any]) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*[np.asarray(v, float) for v in values]), axis=-1)
 
 
-def battery_arrays(batteries: Sequence[Battery], rcs_m2: Any, reaction_factor: Any = 1.0) -> BatteryArrays:
+def battery_arrays(batteries: Sequence[Battery], rcs_m2: Any, rcs_warhead_m2: Any = None, reaction_factor: Any = 1.0,
+                   decision_delay_s: Any = None, fire_control: Any = OWN) -> BatteryArrays:
     """:class:`BatteryArrays` of shape (..., B) (NumPy): the batteries' values stacked along the last axis,
     ``...`` the shape of array-valued inputs (one value per trial) or () for one evaluation.
 
-    ``rcs_m2`` (scalar or (...)) sets every radar's detection range by R^4 scaling; ``reaction_factor``
-    (the readiness the notice buys, scalar or (...)) multiplies the reaction times.
+    ``rcs_m2`` / ``rcs_warhead_m2`` (scalar or (...); the warhead's defaults to the submunition's) set every
+    radar's detection ranges by R^4 scaling; ``reaction_factor`` (the readiness the notice buys, scalar or
+    (...)) multiplies the reaction times; ``decision_delay_s`` ((..., B); default: the types') and
+    ``fire_control`` (codes of :data:`FIRE_CONTROL`, scalar or (..., B)) are per battery.
     """
     t = [b.type for b in batteries]
     r = [b.radar for b in batteries]
     trailing = lambda a: np.asarray(a, float)[..., None]  # noqa: E731  (per trial, same for every battery)
+    range_ref, rcs_ref = stack_batteries([x.range_ref_m for x in r]), stack_batteries([x.rcs_ref_m2 for x in r])
+    sub = max_detection_range_m(range_ref, rcs_ref, trailing(rcs_m2))
+    whole = sub if rcs_warhead_m2 is None else max_detection_range_m(range_ref, rcs_ref, trailing(rcs_warhead_m2))
+    dec = stack_batteries([x.decision_delay_s for x in t]) if decision_delay_s is None else decision_delay_s
     return BatteryArrays(
         lat_deg=stack_batteries([b.lat_deg for b in batteries]), lon_deg=stack_batteries([b.lon_deg for b in batteries]),
         min_alt_m=stack_batteries([x.min_alt_m for x in t]), max_alt_m=stack_batteries([x.max_alt_m for x in t]),
@@ -304,7 +370,9 @@ def battery_arrays(batteries: Sequence[Battery], rcs_m2: Any, reaction_factor: A
                                      for x in t]),
         average_speed_mps=stack_batteries([x.average_speed_mps for x in t]),
         reaction_time_s=stack_batteries([x.reaction_time_s for x in t]) * trailing(reaction_factor),
-        radar_height_m=stack_batteries([x.antenna_height_m for x in r]), radar_mask_deg=stack_batteries([x.elevation_mask_deg for x in r]),
-        radar_range_m=max_detection_range_m(stack_batteries([x.range_ref_m for x in r]), stack_batteries([x.rcs_ref_m2 for x in r]),
-                                            trailing(rcs_m2)),
+        radar_height_m=stack_batteries([x.antenna_height_m for x in r]),
+        radar_mask_deg=stack_batteries([x.elevation_mask_deg for x in r]),
+        radar_range_m=sub, radar_range_warhead_m=whole,
+        track_formation_s=stack_batteries([x.track_formation_s for x in t]), decision_delay_s=np.asarray(dec, float),
+        fire_control=np.asarray(fire_control, np.int64),
     )

@@ -77,11 +77,12 @@ def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
         keyed(f"threat.compare[{i}]", parse_shape, other)
     with recording() as acting:  # the inputs that act on this scenario's threat and defence
         missile = keyed("threat.missile", staged_missile, inputs, inputs.missile)
-        defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.objects,
-                                [f"batteries[{i}]" for i in range(len(sc.batteries))])
+        defence = defence_setup(inputs, [b.spec() for b in sc.batteries], target, missile.warheads,
+                                missile.submunitions_per_warhead, [f"batteries[{i}]" for i in range(len(sc.batteries))])
     uncertain = tuple(uncertain_inputs(sc, inputs, acting))
     for u in uncertain:
-        _check_used(u.path, defence, missile.id)
+        if u.listed:  # the defaults act by construction (the scenario read them)
+            _check_used(u.path, defence, missile.id)
     return Setup(sc, inputs, uncertain, missile, launch, target, shape, defence)
 
 
@@ -89,8 +90,13 @@ def _check_used(path: str, defence: DefenceSetup, missile: str) -> None:
     """An uncertain input must act on this scenario: an interceptor type or a radar of one of its batteries, or
     its missile (drawing anything else would change nothing)."""
     kind, eid = path.split(".")[:2]
+    if eid == "*":  # a pattern: every entry of its kind
+        if kind in ("interceptor", "sensor") and not defence.batteries:
+            raise InputError(f"uncertain.{path}: this scenario has no battery")
+        return
     used = {"interceptor": ({b.type.id for b in defence.batteries}, f"no battery of type '{eid}' in this scenario"),
-            "sensor": ({b.radar.id for b in defence.batteries}, f"no battery of this scenario uses the radar '{eid}'"),
+            "sensor": ({b.radar.id for b in defence.batteries} | ({defence.space_ir.id} if defence.space_ir else set()),
+                       f"no battery of this scenario uses the radar '{eid}', nor does its early warning"),
             "missile": ({missile}, f"this scenario flies {missile}, not {eid}")}
     if kind in used and eid not in used[kind][0]:
         raise InputError(f"uncertain.{path}: {used[kind][1]}")

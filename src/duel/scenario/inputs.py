@@ -47,8 +47,12 @@ SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
     ("notice", "retries", "notice.exchange.retries"),
     ("sensors", "early_warning", "sensors.early_warning"),
     ("sensors", "rcs_m2", "assumption.rcs_m2"),
-    ("sensors", "track_formation_s", "assumption.track_formation_s"),
-    ("sensors", "decision_delay_s", "assumption.decision_delay_s"),
+    ("sensors", "rcs_warhead_m2", "assumption.rcs_warhead_m2"),
+    ("sensors", "track_formation_s", "interceptor.*.track_formation_s"),
+    ("sensors", "decision_delay_s", "interceptor.*.decision_delay_s"),
+    ("threat", "separation_altitude_km", "threat.separation_altitude_km"),
+    ("doctrine", "fire_control", "doctrine.fire_control"),
+    ("doctrine", "network_latency_s", "doctrine.network_latency_s"),
     ("doctrine", "shots", "assumption.shots_per_opportunity"),
     ("doctrine", "mode", "doctrine.mode"),
     ("doctrine", "kill_assessment_s", "assumption.kill_assessment_s"),
@@ -60,12 +64,15 @@ SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
     ("dispersion", "azimuth_sd_deg", "dispersion.azimuth_sd_deg"),
     ("dispersion", "release_sd_mps", "dispersion.release_sd_mps"),
 )
-"""Scenario section, key, and the input it sets (``{missile}`` is the scenario's missile id)."""
+"""Scenario section, key, and the input it sets (``{missile}`` is the scenario's missile id; a pattern
+``KIND.*.FIELD`` sets that field of every entry)."""
 
 PER_TRIAL_PREFIXES = ("interceptor.", "assumption.")
-PER_TRIAL_PATHS = ("doctrine.p_track", "doctrine.p_kill_assessment")
-PER_TRIAL_CHOICES: tuple[str, ...] = ()
-SENSOR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevation_mask_deg")
+PER_TRIAL_PATHS = ("doctrine.p_track", "doctrine.p_kill_assessment", "doctrine.network_latency_s",
+                   "doctrine.remote_track_quality", "threat.separation_altitude_km")
+PER_TRIAL_CHOICES = ("doctrine.fire_control",)
+SENSOR_FIELDS = ("max_range_km", "reference_rcs_m2", "antenna_height_m", "elevation_mask_deg", "detection_delay_s",
+                 "track_latency_s")
 
 
 @contextmanager
@@ -99,6 +106,10 @@ class Inputs:
 
     def __getitem__(self, path: str) -> Any:
         key = self.registry.canonical(path, self.missile)
+        if "*" in key:  # a pattern: the value of its members where they share one, else None
+            values = [self[p] for p in self.registry.expand(key)]
+            first = values[0] if values else None
+            return first if all(np.array_equal(v, first) for v in values) else None
         spec = self.registry.spec(key)
         for reads in _READS.get():
             reads.add(key)
@@ -119,8 +130,10 @@ class Inputs:
         return self._user
 
     def with_values(self, values: Mapping[str, Any]) -> Inputs:
-        """These inputs with some values replaced (e.g. draws: arrays with one value per trial)."""
-        return Inputs(self.registry, {**self._values, **values}, self._user, self.missile)
+        """These inputs with some values replaced (e.g. draws: arrays with one value per trial); a pattern
+        ``KIND.*.FIELD`` gives its value to every input it stands for."""
+        return Inputs(self.registry, {**self._values, **expand_values(self.registry, values)}, self._user,
+                      self.missile)
 
     def fields(self, prefix: str) -> dict[str, Any]:
         """Every input directly under ``prefix`` (e.g. ``interceptor.thaad``) as {field: value}."""
@@ -135,6 +148,15 @@ class Inputs:
             return p
         return p.model_copy(update={"lat_deg": float(self[f"place.{p.id}.lat_deg"]),
                                     "lon_deg": float(self[f"place.{p.id}.lon_deg"])})
+
+
+def expand_values(registry: Registry, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every pattern key (``KIND.*.FIELD``) replaced by the paths it stands for."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        for path in registry.expand(key):
+            out[path] = value
+    return out
 
 
 def parse_set(registry: Registry, text: str, missile: str | None = None) -> tuple[str, Any]:
@@ -168,6 +190,7 @@ def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry |
     for text in sets:
         path, value = parse_set(reg, text, mid)
         values[path] = value
+    values = expand_values(reg, values)
     return Inputs(reg, values, tuple(values), mid)
 
 
@@ -187,6 +210,7 @@ def command_inputs(sets: Sequence[str] = (), missile: str | None = None, given: 
     for text in sets:
         path, value = parse_set(reg, text, mid)
         values[path] = value
+    values = expand_values(reg, values)
     return Inputs(reg, values, tuple(values), mid)
 
 
@@ -263,7 +287,7 @@ def uncertain_inputs(sc: Scenario, inputs: Inputs, read: Iterable[str] = ()) -> 
                              "structure); pin it with --set instead")
         out.append(_resolve(spec, d, inputs[spec.path], where))
     if sc.montecarlo.draw == "every":
-        listed = {u.path for u in out}
+        listed = {p for u in out for p in inputs.registry.expand(u.path)}
         read = set(read)
         for spec in inputs.registry:
             if spec.path in read and spec.path not in listed and spec.path not in inputs.user_set \

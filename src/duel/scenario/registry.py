@@ -217,17 +217,44 @@ class Registry:
             return f"missile.{missile}.{parts[1]}"
         return path
 
+    def expand(self, path: str) -> list[str]:
+        """The paths a pattern ``KIND.*.FIELD`` stands for (every entry of that kind with the field), or [path]."""
+        if "*" not in path:
+            return [path]
+        head, _, field = path.partition(".*.")
+        return [p for p in self._specs if p.startswith(head + ".") and p.endswith("." + field)
+                and p.count(".") == path.count(".")]
+
     def spec(self, path: str, where: str = "input", missile: str | None = None) -> InputSpec:
-        """The input at ``path`` (see :meth:`canonical`); an unknown path names the closest known ones."""
+        """The input at ``path`` (see :meth:`canonical`); an unknown path names the closest known ones. A pattern
+        ``KIND.*.FIELD`` (e.g. ``interceptor.*.decision_delay_s``) stands for that field of every entry: its spec
+        is the field's (unit, kind; the band where every entry shares it)."""
         key = self.canonical(path.strip(), missile)
         if key in self._specs:
             return self._specs[key]
+        if "*" in key:
+            return self._pattern(key, where)
         close = difflib.get_close_matches(key, list(self._specs), n=3, cutoff=0.6)
         if not close:  # a path under a known entry with an unknown field: offer that entry's fields
             head = key.rsplit(".", 1)[0]
             close = [p for p in self._specs if p.startswith(head + ".")][:3]
         hint = f"; closest: {', '.join(close)}" if close else "; list them with 'duel inputs'"
         raise InputError(f"{where}: unknown input '{path}'{hint}")
+
+    def _pattern(self, key: str, where: str) -> InputSpec:
+        members = [self._specs[p] for p in self.expand(key)]
+        if not members or not key.count("*") == 1 or ".*." not in key:
+            raise InputError(f"{where}: '{key}' matches no input (a pattern is KIND.*.FIELD, e.g. "
+                             "interceptor.*.decision_delay_s)")
+        first = members[0]
+        same = lambda attr: len({getattr(m, attr) for m in members}) == 1  # noqa: E731
+        label = first.label.split(": ", 1)[-1]
+        return first.model_copy(update={
+            "path": key, "label": f"every {key.split('.')[0]} type: {label}", "sources": (), "pinned": "",
+            "nominal": first.nominal if same("nominal") else None, "low": first.low if same("low") else None,
+            "high": first.high if same("high") else None,
+            "status": first.status if same("status") else "notional",
+            "note": f"One value for {key.split('.')[-1]} of every {key.split('.')[0]} type ({len(members)} inputs)."})
 
     def specs(self, grep: str | None = None) -> list[InputSpec]:
         """Every input, or those whose path, label or note contain ``grep`` (case-insensitive)."""

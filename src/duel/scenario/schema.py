@@ -51,6 +51,7 @@ class Threat(_Strict):
     decoys: int | None = Field(default=None, ge=0, le=1000)
     p_decoy_engaged: float | None = Field(default=None, ge=0.0, le=1.0)
     beta_kg_m2: float | None = Field(default=None, gt=0.0)
+    separation_altitude_km: float | None = Field(default=None, ge=0.0, le=2000.0)
     compare: list[str] = Field(default_factory=list, max_length=8)
 
     @field_validator("launch_time_utc")
@@ -87,6 +88,7 @@ class Sensors(_Strict):
 
     early_warning: str | None = None
     rcs_m2: float | None = Field(default=None, gt=0.0, le=100.0)
+    rcs_warhead_m2: float | None = Field(default=None, gt=0.0, le=100.0)
     track_formation_s: float | None = Field(default=None, ge=0.0, le=600.0)
     decision_delay_s: float | None = Field(default=None, ge=0.0, le=3600.0)
 
@@ -100,10 +102,11 @@ class BatterySpec(_Strict):
     magazine: int | None = Field(default=None, ge=0, le=10_000)
     sspk: float | None = Field(default=None, ge=0.0, le=1.0)
     radar: str | None = None
+    fire_control: Literal["own-track", "launch-on-remote", "engage-on-remote"] | None = None
 
     def spec(self) -> str:
         """The battery as the CLI's ``TYPE@POSITION[:KEY=VALUE]`` string."""
-        extra = "".join(f":{k}={getattr(self, k)}" for k in ("launchers", "magazine", "sspk", "radar")
+        extra = "".join(f":{k}={getattr(self, k)}" for k in ("launchers", "magazine", "sspk", "radar", "fire_control")
                         if getattr(self, k) is not None)
         return f"{self.type}@{self.at}{extra}"
 
@@ -117,6 +120,8 @@ class Doctrine(_Strict):
     p_kill_assessment: float | None = Field(default=None, ge=0.0, le=1.0)
     p_track: float | None = Field(default=None, ge=0.0, le=1.0)
     common_mode: bool | None = None
+    fire_control: Literal["own-track", "launch-on-remote", "engage-on-remote"] | None = None
+    network_latency_s: float | None = Field(default=None, ge=0.0, le=600.0)
 
 
 class Distribution(_Strict):

@@ -442,12 +442,11 @@ class DuelTrials:
         earth = nom.physics.earth
         resample = be.compiled(("grid_with_impacts", earth), partial(grid_with_impacts, earth=earth, xp=xp))
         times, lat, lon, alt, speed = resample(t, st, xp.asarray(grid))
-        burnout = np.full(T * W, nom.burnout_t)
-        ir = defence.space_ir
-        cue = ir.warning(burnout)[2] if ir is not None else np.full(T * W, np.nan)
+        ir = defence.space_ir  # its delays may be drawn per trial: objects along the first axis, trials the last
+        cue = ir.warning(np.full((W, T), nom.burnout_t))[2].T if ir is not None else np.full((T, W), np.nan)
         shape = (T, W, grid.size)
         tracks = TrackArrays(times.reshape(shape), lat.reshape(shape), lon.reshape(shape), alt.reshape(shape),
-                             speed.reshape(shape), np.broadcast_to(cue, (T * W,)).reshape(T, W))
+                             speed.reshape(shape), np.broadcast_to(cue, (T, W)))
         res = evaluate_rows(defence, earth, tracks, defence_rows(defence, T), be, seed, inner=1, row_offset=start)
         leakers = res["mc_leakers"][:, 0]
         cols = {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": res["mc_interceptors"][:, 0],

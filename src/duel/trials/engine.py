@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from duel.backend import Backend
-from duel.defence.notice import readiness_arrays
 from duel.defence.raid_rows import (
     RowLayers,
     closed_form_rows,
@@ -46,7 +45,7 @@ from duel.defence.setup import DefenceSetup
 from duel.defence.streams import philox_block, salted_key
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
-from duel.defence.windows import BatteryArrays, Timing, battery_arrays, stack_batteries, window_table
+from duel.defence.windows import BatteryArrays, Timing, WindowTable, stack_batteries, window_table
 from duel.physics.earth import EarthModel
 
 __all__ = ["DefenceRows", "TrackArrays", "defence_rows", "layers_of_rows", "uniform_blocks", "windows_program",
@@ -58,21 +57,20 @@ RAID_SALT = 0x5A1D
 class DefenceRows(NamedTuple):
     """Per-row defence inputs (T rows, B batteries), SI units; a NamedTuple, so a JAX tree of arrays.
 
-    ``bat`` fields have shape (T, 1, B) (trial, object, battery); ``decision_s``, ``track_formation_s``,
-    ``kill_assessment_s`` (T, 1, 1); ``sspk``, ``magazine``, ``fire_channels`` (T, B) (limits +inf when
-    absent); ``shots`` (T,) int; ``p_track``, ``p_kill_assessment`` (T,).
+    ``bat`` fields have shape (T, 1, B) (trial, object, battery); ``timing`` fields (T, 1, 1) (the IR cue is
+    the track's, set per block: a placeholder here); ``sspk``, ``magazine``, ``fire_channels`` (T, B) (limits
+    +inf when absent); ``shots`` (T,) int; ``p_track``, ``p_kill_assessment``, ``remote_track_quality`` (T,).
     """
 
     bat: BatteryArrays
-    decision_s: np.ndarray
-    track_formation_s: np.ndarray
-    kill_assessment_s: np.ndarray
+    timing: Timing
     sspk: np.ndarray
     magazine: np.ndarray
     fire_channels: np.ndarray
     shots: np.ndarray
     p_track: np.ndarray
     p_kill_assessment: np.ndarray
+    remote_track_quality: np.ndarray
 
     @property
     def n(self) -> int:
@@ -81,7 +79,8 @@ class DefenceRows(NamedTuple):
 
     def take(self, idx: Any) -> DefenceRows:
         """The rows ``idx`` (a slice or index array)."""
-        return DefenceRows(BatteryArrays(*(a[idx] for a in self.bat)), *(a[idx] for a in self[1:]))
+        return DefenceRows(BatteryArrays(*(a[idx] for a in self.bat)), Timing(*(a[idx] for a in self.timing)),
+                           *(a[idx] for a in self[2:]))
 
 
 def defence_rows(defence: DefenceSetup, rows: int) -> DefenceRows:
@@ -92,35 +91,38 @@ def defence_rows(defence: DefenceSetup, rows: int) -> DefenceRows:
     p = defence.params
     col = lambda v: np.broadcast_to(np.asarray(v, float), (T,)).copy()  # noqa: E731
     per_battery = lambda vals: np.broadcast_to(stack_batteries(vals), (T, B)).copy()  # noqa: E731
-    dec, factor = readiness_arrays(defence.notice, defence.decision_delay_s, defence.rules)
-    bat = battery_arrays(defence.batteries, p.rcs_m2, factor)
-    bat = BatteryArrays(*(np.broadcast_to(a, (T, B))[:, None, :].copy() for a in bat))
-    r3 = lambda a: np.broadcast_to(a, (T,))[:, None, None].copy()  # noqa: E731
-    return DefenceRows(bat, r3(dec), r3(p.track_formation_s), r3(p.kill_assessment_s),
-                       per_battery([b.type.sspk for b in defence.batteries]),
+    bat = BatteryArrays(*(np.broadcast_to(a, (T, B))[:, None, :].copy() for a in defence.battery_arrays()))
+    r3 = lambda a: np.broadcast_to(np.asarray(a, float), (T,))[:, None, None].copy()  # noqa: E731
+    timing = Timing(r3(np.nan), r3(p.kill_assessment_s), r3(p.network_latency_s), r3(p.separation_alt_m))
+    return DefenceRows(bat, timing, per_battery([b.type.sspk for b in defence.batteries]),
                        per_battery([b.magazine for b in defence.batteries]),
                        per_battery([b.type.simultaneous_engagements for b in defence.batteries]),
                        np.broadcast_to(np.asarray(p.shots, np.int64), (T,)).copy(), col(defence.p_track),
-                       col(p.p_kill_assessment))
+                       col(p.p_kill_assessment), col(p.remote_track_quality))
 
 
 # ------------------------------------------------------------------------------------------ array stages
-def layers_of_rows(opp: Any, t_first: Any, rows: Any, xp: Any = np) -> tuple[RowLayers, Any]:
-    """Each row's layers from per-(row, object, battery) opportunities and window starts (arrays (T, W, B)).
+def layers_of_rows(wt: WindowTable, rows: Any, xp: Any = np) -> tuple[RowLayers, Any]:
+    """Each row's layers from the window table of (row, object, battery) (arrays (T, W, B)).
 
     ``rows``: anything with the raid inputs of :class:`DefenceRows` (``sspk``, ``shots``, ``magazine``,
-    ``fire_channels``, ``p_track``, ``p_kill_assessment``).
+    ``fire_channels``, ``p_track``, ``p_kill_assessment``, ``remote_track_quality``, ``timing``).
 
     Returns the :class:`~duel.defence.raid_rows.RowLayers` (batteries ordered by earliest window start,
-    batteries without a window for every object given 0 opportunities) and the order (T, B) used.
+    batteries without a window for every object given 0 opportunities; a battery engages the warheads when
+    all its first intercepts are above the separation altitude; a battery that launches on another radar's
+    track has P_track x the remote-track quality) and the order (T, B) used.
     """
-    opp_min = xp.min(opp, axis=1)  # (T, B): a layer only if every object has a window
-    first = xp.where(opp_min > 0, xp.min(t_first, axis=1), xp.inf)
+    opp_min = xp.min(wt.opportunities, axis=1)  # (T, B): a layer only if every object has a window
+    first = xp.where(opp_min > 0, xp.min(wt.t_first_s, axis=1), xp.inf)
     order = order_layers(first, xp)
     take = lambda a: xp.take_along_axis(xp.broadcast_to(xp.asarray(a), first.shape), order, axis=1)  # noqa: E731
     per_row = lambda a: xp.broadcast_to(xp.asarray(a)[:, None], first.shape)  # noqa: E731  (same for every layer)
+    upper = xp.all(~(wt.alt_first_m < rows.timing.separation_alt_m), axis=1) & (opp_min > 0)  # NaN does not vote
+    remote = xp.any(wt.remote, axis=1)
+    p_track = per_row(rows.p_track) * xp.where(remote, per_row(rows.remote_track_quality), 1.0)
     return RowLayers(take(rows.sspk), take(opp_min), per_row(rows.shots), take(rows.magazine),
-                     take(rows.fire_channels), per_row(rows.p_track), per_row(rows.p_kill_assessment)), order
+                     take(rows.fire_channels), take(p_track), per_row(rows.p_kill_assessment), take(upper)), order
 
 
 def uniform_blocks(seed: int, row_start: int, row_stop: int, n_obj: int, n_layers: int, k_max: int,
@@ -156,51 +158,55 @@ def _jax_uniforms(seed: int, a: int, b: int, nb: int, no: int, k_max: int, backe
     return backend.compiled(("uniforms", nb, no, k_max), draw)(key, rows)
 
 
-def windows_program(backend: Any, earth: Any, sls: bool) -> Any:
+def windows_program(backend: Any, earth: Any, sls: bool, network: bool) -> Any:
     """window_table + layers_of_rows as one function of arrays (jit-compiled on JAX backends, cached).
 
     Called as ``fn(time_s, lat, lon, alt, speed, cue_s, rows)`` (track arrays (T, W, 1, S), the IR cue
     (T, W, 1), a :class:`DefenceRows` block); returns the row layers, the layer order, the earliest window
-    start and the smallest opportunity count per (row, battery).
+    start and the smallest opportunity count per (row, battery). ``network``: some battery may use another
+    radar's track.
     """
 
     def fn(time_s, lat, lon, alt, speed, cue_s, rows):
         xp = backend.xp
-        timing = Timing(cue_s, rows.decision_s, rows.track_formation_s, rows.kill_assessment_s)
-        wt = window_table(time_s, lat, lon, alt, speed, rows.bat, timing, earth, sls, xp)
-        rl, order = layers_of_rows(wt.opportunities, wt.t_first_s, rows, xp)
+        wt = window_table(time_s, lat, lon, alt, speed, rows.bat, rows.timing._replace(cue_s=cue_s), earth, sls, xp,
+                          network=network)
+        rl, order = layers_of_rows(wt, rows, xp)
         return rl, order, xp.min(wt.t_first_s, axis=1), xp.min(wt.opportunities, axis=1)
 
-    return backend.compiled(("windows", earth, sls), fn)
+    return backend.compiled(("windows", earth, sls, network), fn)
 
 
 def raid_program(backend: Any, warheads: int, decoys: int, p_decoy_engaged: float, sls: bool, common_mode: bool,
-                 k_max: int, inner: int, limited: bool = True) -> Any:
+                 k_max: int, inner: int, limited: bool = True, submunitions: int = 1) -> Any:
     """Closed form + ``inner`` realisations per row as one function of arrays (jit on JAX backends, cached).
 
     Called as ``fn(row_layers, base, per)`` with the uniform blocks of :func:`uniform_blocks` (None without
     realisations); returns ``cf_pmf``, ``cf_leakers``, ``cf_interceptors``, ``limits_bind``, ``layers`` and,
     with realisations, ``mc_leakers`` and ``mc_interceptors`` (rows x inner). ``limited`` False promises
     that no magazine or fire channel binds in any row (the realisations then skip the priority sort).
+    ``warheads`` carry ``submunitions`` each (:mod:`duel.defence.raid_rows`).
     """
 
     def fn(rl: RowLayers, base: Any, per: Any) -> dict[str, Any]:
         xp = backend.xp
-        cf = closed_form_rows(rl, warheads, decoys, p_decoy_engaged, sls, k_max, common_mode, xp=xp)
+        cf = closed_form_rows(rl, warheads, decoys, p_decoy_engaged, sls, k_max, common_mode, xp=xp,
+                              submunitions=submunitions)
         out = {"cf_pmf": cf["pmf"], "cf_leakers": cf["expected_leakers"], "cf_interceptors": cf["interceptors"],
-               "limits_bind": limits_can_bind_rows(rl, warheads + decoys, xp),
+               "limits_bind": limits_can_bind_rows(rl, warheads, decoys, submunitions, xp),
                "layers": xp.sum(rl.opportunities > 0, axis=-1)}
         if inner:
             rep = lambda a: xp.repeat(xp.asarray(a), inner, axis=0)  # noqa: E731
             rl_r = RowLayers(*(rep(a) for a in rl))
             leak, used = simulate_rows(base, per, rl_r, warheads, decoys, p_decoy_engaged, sls, common_mode, xp=xp,
-                                       limited=limited)
+                                       limited=limited, submunitions=submunitions)
             t = rl.sspk.shape[0]
             out["mc_leakers"] = leak.reshape(t, inner)
             out["mc_interceptors"] = used.reshape(t, inner)
         return out
 
-    return backend.compiled(("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, limited), fn)
+    return backend.compiled(("raid", warheads, decoys, p_decoy_engaged, sls, common_mode, k_max, inner, limited,
+                             submunitions), fn)
 
 
 # ------------------------------------------------------------------------------------------ the entry point
@@ -220,19 +226,20 @@ class TrackArrays:
     @classmethod
     def from_track(cls, track: ThreatTrack, space_ir: SpaceIR | None) -> TrackArrays:
         """From a :class:`~duel.defence.track.ThreatTrack`: one object per row (N rows; N = 1 for a track
-        shared by every row), cued by ``space_ir``."""
+        shared by every row), cued by ``space_ir`` (whose delays may be drawn per row: then the cue has a row
+        per draw even where the track is shared)."""
         cue = space_ir.warning(track.burnout_s)[2] if space_ir is not None else np.full(track.n, np.nan)
         shape = (track.n, 1, track.time_s.size)
         return cls(track.time_s, track.lat_deg.reshape(shape), track.lon_deg.reshape(shape),
-                   track.alt_m.reshape(shape), track.speed_mps.reshape(shape), np.asarray(cue).reshape(shape[:2]))
+                   track.alt_m.reshape(shape), track.speed_mps.reshape(shape), np.asarray(cue).reshape(-1, 1))
 
     def take(self, idx: Any) -> TrackArrays:
-        """Rows ``idx`` (a slice); a shared track (Tt = 1) is returned as is."""
+        """Rows ``idx`` (a slice); a shared track (Tt = 1) or cue is kept whole."""
+        cue = self.cue_s if self.cue_s.shape[0] == 1 else self.cue_s[idx]
         if self.alt_m.shape[0] == 1:
-            return self
+            return TrackArrays(self.time_s, self.lat_deg, self.lon_deg, self.alt_m, self.speed_mps, cue)
         time_s = self.time_s if self.time_s.ndim == 1 else self.time_s[idx]
-        return TrackArrays(time_s, self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx],
-                           self.cue_s[idx])
+        return TrackArrays(time_s, self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx], cue)
 
 
 def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays, rows: DefenceRows,
@@ -253,13 +260,13 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays,
     smallest over the row's objects); with realisations: ``mc_leakers`` and ``mc_interceptors`` (T, inner).
     """
     sls = defence.params.doctrine == "sls"
-    w, d = defence.objects, defence.decoys
+    w, m, d = defence.warheads, defence.submunitions, defence.decoys
     T, B = rows.n, len(defence.batteries)
     if B == 0:
-        return _no_defence(T, w, inner)
+        return _no_defence(T, w * m, inner)
     S = tracks.alt_m.shape[-1]
     put = backend.put
-    wfn = windows_program(backend, earth, sls)
+    wfn = windows_program(backend, earth, sls, defence.networked)
     size = max(1, min(T, int(5e6 * backend.block_scale // (tracks.alt_m.shape[1] * S * B))))
     layers: list[RowLayers] = []
     firsts, opps = [], []
@@ -275,13 +282,13 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays,
         opps.append(np.asarray(opp_min)[off:])
     rl_all = RowLayers(*(np.concatenate([getattr(x, f) for x in layers]) for f in RowLayers._fields))
     k_max = int(np.max(rl_all.opportunities, initial=0))
-    bind = np.asarray(limits_can_bind_rows(rl_all, w + d))
+    bind = np.asarray(limits_can_bind_rows(rl_all, w, d, m))
     if inner_only_where_limits_bind and not bind.any():
         inner = 0
-    n = w + d
+    n = w * m + d
     size = max(1, min(T, int(1.6e7 * backend.block_scale // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
     rfn = raid_program(backend, w, d, defence.p_decoy_engaged, sls, defence.common_mode, k_max, inner,
-                       limited=bool(bind.any()))
+                       limited=bool(bind.any()), submunitions=m)
     parts: list[dict[str, np.ndarray]] = []
     for a in range(0, T, size):  # pass 2: the raid
         sl, off = _padded(a, size, T)

@@ -13,6 +13,7 @@ import numpy as np
 
 from duel.scenario.inputs import UncertainInput
 from duel.trials.dispersion import ImpactDispersion
+from duel.trials.sensitivity import Screening, SobolIndices
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,25 @@ class DrawOutcomes:
 
 @dataclass(frozen=True)
 class Tornado:
-    """One-at-a-time cases: row 0 is every input at its current value, rows 1 + 2k and 2 + 2k input k at its
-    low and high end (:attr:`UncertainInput.low`/``high``)."""
+    """One-at-a-time cases: row 0 is every input at its current value; input k takes the values ``ends[k]``
+    (a number's low and high end, :attr:`UncertainInput.low`/``high``; each of a choice's choices) in the rows
+    ``rows[k]`` of ``outcomes``, the others at their current value."""
 
     inputs: tuple[UncertainInput, ...]
     outcomes: DrawOutcomes
+    ends: tuple[tuple[Any, ...], ...]
+    rows: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What decides the answer: the output ranked (``p_all_stopped``, or ``expected_leakers`` where P(all
+    stopped) does not vary over the draws), every input's screening numbers and the Sobol' indices of those
+    that screened highest (None where the output does not vary or no design was asked for)."""
+
+    output: str
+    screening: Screening
+    sobol: SobolIndices | None
 
 
 @dataclass(frozen=True)
@@ -63,3 +78,4 @@ class TrialsResult:
     dispersion: ImpactDispersion | None
     notice_exchange: dict[str, Any] | None
     capped: bool = False
+    sensitivity: Sensitivity | None = None

@@ -1,8 +1,10 @@
 """The trials stage of a duel: every Monte Carlo the verdict needs, as batches of the engine.
 
 * the draws of the uncertain inputs and the defence under each (:func:`duel.trials.draws.evaluate_draws`);
-* the tornado's 1 + 2k cases (nominal, then each uncertain input at its low and high end, the others at
-  their current value), one more batch of the engine;
+* the tornado's cases (nominal, then each uncertain input at its low and high end, or at each of its choices,
+  the others at their current value), one more batch of the engine;
+* what decides the answer: the inputs screened, then Sobol' indices of those that screen highest, one more
+  batch of the engine (:mod:`duel.trials.sensitivity`);
 * the threat's impact dispersion (``[dispersion] enabled``): CEP and footprint;
 * the notice through the simulated signed exchange (``[notice] exchange``) and the human latency chain.
 
@@ -25,8 +27,9 @@ from duel.notify.dist import Dist
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.trials.dispersion import Nominal, dispersion_of, impact_dispersion
 from duel.trials.draws import evaluate_draws
-from duel.trials.results import DrawOutcomes, Tornado, TrialsResult
+from duel.trials.results import DrawOutcomes, Sensitivity, Tornado, TrialsResult
 from duel.trials.sampling import sample
+from duel.trials.sensitivity import screen, sobol_indices
 from duel.trials.spread import precise_enough, spread
 
 ProgressFn = Callable[[int, int], None]
@@ -60,13 +63,20 @@ def notice_exchange(inputs: Inputs, trials: int, seed: int, timeline: dict[str, 
         drop=float(inputs["notice.exchange.drop"]), retries=int(inputs["notice.exchange.retries"]), **lat)
 
 
-def tornado_cases(uncertain: Sequence[UncertainInput]) -> dict[str, np.ndarray]:
-    """The tornado's 1 + 2k rows as draws: every input at its current value, then each at its low and high end."""
-    k = len(uncertain)
-    cases = {u.path: np.full(1 + 2 * k, u.nominal) for u in uncertain}
-    for i, u in enumerate(uncertain):
-        cases[u.path][1 + 2 * i], cases[u.path][2 + 2 * i] = u.low, u.high
-    return cases
+def tornado_cases(uncertain: Sequence[UncertainInput]
+                  ) -> tuple[dict[str, np.ndarray], tuple[tuple[Any, ...], ...], tuple[tuple[int, ...], ...]]:
+    """The tornado's rows as draws: row 0 every input at its current value, then each input at each of its
+    ends (a number's low and high end, every choice of a choice), the others current. Returns the draws, each
+    input's ends and the rows that hold them."""
+    ends = tuple(u.choices if u.dist == "choice" else (u.low, u.high) for u in uncertain)
+    n = 1 + sum(len(e) for e in ends)
+    cases = {u.path: np.full(n, u.nominal, dtype=object if u.dist == "choice" else float) for u in uncertain}
+    rows, at = [], 1
+    for u, e in zip(uncertain, ends):
+        rows.append(tuple(range(at, at + len(e))))
+        cases[u.path][at:at + len(e)] = e
+        at += len(e)
+    return cases, ends, tuple(rows)
 
 
 def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],
@@ -110,7 +120,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange."""
     inner = int(inputs["montecarlo.inner_trials"])
-    outcomes = tornado = None
+    outcomes = tornado = sens = None
     draws: dict[str, np.ndarray] = {}
     capped = False
     n = 0
@@ -118,9 +128,11 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
         draws, outcomes, capped = draw_until_precise(flight, defence, inputs, uncertain, trials, seed, backend, inner,
                                                      progress)
         n = len(outcomes.p_all_stopped)
-        tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, tornado_cases(uncertain),
-                                                           1 + 2 * len(uncertain), seed, backend,
-                                                           int(inputs["montecarlo.tornado_inner_trials"])))
+        cases, ends, rows = tornado_cases(uncertain)
+        tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, cases, 1 + sum(map(len, ends)),
+                                                           seed, backend, int(inputs["montecarlo.tornado_inner_trials"])),
+                          ends, rows)
+        sens = what_decides(flight, defence, inputs, uncertain, draws, outcomes, tornado, seed, backend)
     disp = None
     if dispersion_trials is not None:
         target = defence.defended
@@ -129,7 +141,31 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     exchange = None
     if exchange_trials is not None:
         exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
-    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped)
+    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped, sens)
+
+
+def what_decides(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],
+                 draws: dict[str, np.ndarray], outcomes: DrawOutcomes, tornado: Tornado, seed: int,
+                 backend: Backend) -> Sensitivity:
+    """The sensitivity of the answer (:mod:`duel.trials.sensitivity`): every input screened (tornado swing,
+    RBD-FAST on the draws), then a Sobol' design over the ``montecarlo.sobol_inputs`` that screen highest, run
+    on the batch engine with ``montecarlo.sobol_inner_trials`` raid realisations per row."""
+    key = "p_all_stopped" if np.ptp(outcomes.p_all_stopped) > 1e-9 else "expected_leakers"
+    at = getattr(tornado.outcomes, key)
+    swing = np.array([np.ptp(at[list(r)]) for r in tornado.rows])
+    scr = screen(uncertain, draws, getattr(outcomes, key), swing, seed)
+    k = int(inputs["montecarlo.sobol_inputs"])
+    chosen = [int(i) for i in scr.ranking()[:k]
+              if scr.swing[i] > 0 or np.nan_to_num(scr.rbd_first_order[i]) > 0]
+    sobol = None
+    if len(chosen) >= 1:
+        inner = int(inputs["montecarlo.sobol_inner_trials"])
+
+        def model(rows_draws: dict[str, np.ndarray], rows: int) -> np.ndarray:
+            return getattr(evaluate_draws(flight, defence, inputs, rows_draws, rows, seed, backend, inner), key)
+
+        sobol = sobol_indices(model, uncertain, chosen, int(inputs["montecarlo.sobol_base"]), seed)
+    return Sensitivity(key, scr, sobol)
 
 
 def timeline_with_flight(assessment: Assessment, flight: Flight) -> dict[str, Any]:

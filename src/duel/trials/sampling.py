@@ -29,9 +29,14 @@ def sample(uncertain: Sequence[UncertainInput], trials: int, seed: int, start: i
     """Draws of every uncertain input for trials [start, start + trials): path -> array (trials,)."""
     if not uncertain:
         return {}
+    u = philox_block(seed if salt is None else salted_key(seed, salt), start, start + trials, len(uncertain))
+    return from_uniforms(uncertain, u[:, :len(uncertain)])
+
+
+def from_uniforms(uncertain: Sequence[UncertainInput], u: np.ndarray) -> dict[str, np.ndarray]:
+    """Draws from uniforms ``u`` (rows, k): column k through input k's inverse CDF (module docstring)."""
     from scipy.special import ndtri
 
-    u = philox_block(seed if salt is None else salted_key(seed, salt), start, start + trials, len(uncertain))
     out: dict[str, np.ndarray] = {}
     for k, ui in enumerate(uncertain):
         x = u[:, k]

@@ -5,16 +5,20 @@ negligible probability ``verdict.negligible_p``; ``certain-stop`` when P(all obj
 minus it; ``flight-time-at-most`` when the modelled flight takes no longer than the claim says (the same in
 every draw). ``holds_share`` is the share of the draws in which the claim holds; the verdict is ``holds``
 when that share is at least one minus the negligible probability, ``fails`` when it is at most the
-negligible probability, and ``depends`` (on the assumptions) otherwise.
+negligible probability, and ``depends`` (on the assumptions) otherwise. ``flips`` are the conditions on one
+or two inputs under which the claim does the opposite of what it does in most draws
+(:func:`duel.verdict.conditions.flip_conditions`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from duel.scenario.schema import Claim
+from duel.verdict.conditions import flip_conditions
 
 
 def holds_in_draws(test: str, p_all: np.ndarray, p_one: np.ndarray, flight_time_s: float, value: float | None,
@@ -33,31 +37,37 @@ def verdict_of(share: float, negligible: float) -> str:
 
 
 def check_claim(claim: Claim, p_all: np.ndarray, p_one: np.ndarray, flight_time_s: float,
-                sens: dict[str, Any], negligible: float) -> dict[str, Any]:
+                draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[str, str]], negligible: float
+                ) -> dict[str, Any]:
     """Test one stated claim in every draw (``p_all``, ``p_one``: P(all stopped) and P(at least one stopped)
-    per draw) and name the input ends (tornado) that would flip it."""
+    per draw; ``draws``: the inputs drawn, path -> values; ``labels``: path -> (label, unit)) and find the
+    conditions that flip it."""
     ft = flight_time_s
     holds = holds_in_draws(claim.test, p_all, p_one, ft, claim.value, negligible)
     share = float(np.mean(holds))
     verdict = verdict_of(share, negligible)
     flips = []
-    for row in sens.get("tornado", []):
-        for end in ("low", "high"):
-            a = np.array([row[f"p_all_stopped_{end}"]])
-            o = np.array([row[f"p_at_least_one_stopped_{end}"]])
-            v = verdict_of(float(holds_in_draws(claim.test, a, o, ft, claim.value, negligible)[0]), negligible)
-            if claim.test != "flight-time-at-most" and v != verdict and verdict != "depends":
-                flips.append({"input": row["input"], "label": row["label"], "end": end, "value": row[end],
-                              "verdict": v})
+    if draws and 0.0 < share < 1.0:
+        mostly = share >= 0.5
+        for c in flip_conditions(draws, labels, ~holds if mostly else holds):
+            becomes = "fails" if mostly else "holds"
+            flips.append({"text": f"{becomes} when {c.words()} ({c.purity:.0%} of the {c.share:.0%} of draws "
+                                  "that meet this)", "verdict": becomes,
+                          "conditions": [t.to_dict() for t in c.thresholds], "share": c.share, "purity": c.purity})
     if claim.test == "no-chance":
         lo, hi = np.percentile(p_one, [5, 95])
-        what = (f"P(at least one object stopped) is {lo:.3f}-{hi:.3f} across 90 % of the assumption draws; "
+        what = (f"P(at least one object stopped) is {_p(lo)}-{_p(hi)} across 90 % of the assumption draws; "
                 f"the claim needs it below {negligible:.2f}: it holds in {share:.0%} of the draws")
     elif claim.test == "certain-stop":
         lo, hi = np.percentile(p_all, [5, 95])
-        what = (f"P(all objects stopped) is {lo:.3f}-{hi:.3f} across 90 % of the assumption draws; the claim "
+        what = (f"P(all objects stopped) is {_p(lo)}-{_p(hi)} across 90 % of the assumption draws; the claim "
                 f"needs it above {1 - negligible:.2f}: it holds in {share:.0%} of the draws")
     else:
         what = f"the modelled flight takes {ft:,.0f} s; the claim says at most {claim.value:,.0f} s"
     return {"text": claim.text, "who": claim.who, "source": claim.source, "test": claim.test,
             "verdict": verdict, "holds_share": share, "explanation": what, "flips": flips}
+
+
+def _p(x: float) -> str:
+    """A probability for reading: 3 decimals, or 4 near 0 and 1 where 3 would round to them."""
+    return f"{x:.4f}" if 0 < x < 0.0005 or 0.9995 < x < 1 else f"{x:.3f}"

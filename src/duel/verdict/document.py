@@ -54,10 +54,13 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
     p_one = spread(p_one_draws, 0.0, 1.0).to_dict()
     e_leak = spread(leak, 0.0, float(w)).to_dict()
     negligible = float(inputs["verdict.negligible_p"])
-    sens = (sensitivity(trials.draws, p0, leak, trials.tornado) if trials.tornado is not None
+    sens = (sensitivity(trials.sensitivity, trials.tornado)
+            if trials.tornado is not None and trials.sensitivity is not None
             else no_sensitivity(p_all["value"], p_one["value"]))
     summary = flight.summary
-    claims = [check_claim(c, p0, p_one_draws, summary.flight_time_s, sens, negligible) for c in sc.claims]
+    labels = {u.path: (u.spec.label, u.spec.unit) for u in uncertain}
+    claims = [check_claim(c, p0, p_one_draws, summary.flight_time_s, trials.draws, labels, negligible)
+              for c in sc.claims]
     threat = summary.to_dict()
     threat.update({"missile": flight.missile.id, "missile_name": flight.missile.name, "objects": w,  # type: ignore[union-attr]
                    "decoys": raid.decoys, "launch": _place(launch), "target": _place(target)})
