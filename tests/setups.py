@@ -26,6 +26,20 @@ from duel.scenario.registry import Registry
 
 NOMINAL = Inputs(Registry.default())
 
+THAAD_EAST_OF_KYIV = """
+[threat]
+missile = "oreshnik"
+launch = "kapustin-yar"
+target = "kyiv"
+trajectory = "min-energy"
+[sensors]
+early_warning = "sbirs"
+[[batteries]]
+type = "thaad"
+at = "+30km@95"
+"""
+"""A scenario's threat and one THAAD battery (the Kyiv duel's) as TOML: the battery's keys may follow."""
+
 
 def nominal(path: str) -> Any:
     """The registry's nominal value of an input."""

@@ -182,3 +182,30 @@ def test_the_nominal_defence_engages_warheads_above_the_separation() -> None:
     b = assess(track, below, earth_model(), seed=1)
     assert b.engagements[0].engages == "submunitions"
     assert b.raid.p_zero_leakers == pytest.approx(k ** 36, rel=1e-9)
+
+
+@pytest.mark.parametrize("mode, fires", [("own-track", False), ("launch-on-remote", True),
+                                         ("engage-on-remote", True)])
+def test_kyiv_lower_tier_and_sm3_fire_only_on_networked_tracks(mode: str, fires: bool) -> None:
+    """The Kyiv duel with 36 submunitions throughout (separation pinned above the flight, as before the
+    object model): own-track leaves the SM-3 IIA site and every Patriot battery too late (the THAAD radar's
+    track comes first but may not be used); with networked tracks they get windows. (With the nominal
+    separation at 60 km the SM-3 radar sees a warhead earlier and gets a window even on its own track.)"""
+    from setups import resolved
+
+    from duel.defence.track import ThreatTrack
+
+    r = resolved("scenarios/kyiv-duel.toml", (f"doctrine.fire_control={mode}", "threat.separation_altitude_km=1000"))
+    tr = r.flight.trajectory
+    a = assess(ThreatTrack.from_trajectory(tr), r.setup.defence, tr.earth, seed=1)
+    has = {}
+    for e in a.engagements:
+        has.setdefault(e.battery.type.id, []).append(bool(e.windows))
+        if not e.windows:
+            assert e.reasons[0].startswith("too late")
+    assert has["thaad"] == [True]
+    assert has["sm-3-iia"] == [fires]
+    assert any(has["pac-3-mse"]) == fires
+    if fires:
+        remote = [e for e in a.engagements if e.battery.type.id in ("sm-3-iia", "pac-3-mse")]
+        assert all(bool(np.any(e.remote)) for e in remote)  # launched on another radar's track

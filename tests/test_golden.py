@@ -189,3 +189,36 @@ def test_every_number_a_run_reads_comes_through_the_registry(shipped_runs, liste
     assert shown <= reads and len(shown) >= 0.8 * len(reads)  # absent optional inputs (no notice) are not shown
 
 
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_text_pairs_arrival_or_impact_with_the_peak_mach(shipped_runs, name: str, tmp_path) -> None:
+    """Every 'Mach N' in a clause that speaks of arriving or impact is the Mach at impact, never the peak
+    (which the missile reaches high up: its altitude is said with it); over the prose and the whole report."""
+    import re
+    from html.parser import HTMLParser
+
+    from duel.report.build import write_outputs
+
+    doc, _ = shipped_runs[name]
+    t = doc["threat"]
+    peak = f"{t['max_mach']:.1f}"
+    assert t["max_mach"] - t["impact"]["mach"] > 1.0 and t["max_mach_altitude_km"] > 5.0
+    write_outputs(doc, tmp_path, report=True)
+
+    class Text(HTMLParser):
+        chunks: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.chunks.append(data)
+
+    p = Text()
+    p.chunks = [doc["verdict"]["headline"], doc["verdict"]["answer"]]
+    p.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
+    clauses = [s for c in p.chunks for s in re.split(r"(?<=[.;,:])\s+|\s+(?:and|but|while)\s+", c)]
+    said = [s for s in clauses if re.search(r"arriv|impact", s, re.I) and "Mach" in s]
+    assert said, "the report says the Mach at impact somewhere"
+    for s in said:
+        for value in re.findall(r"Mach (\d+(?:\.\d+)?)", s):  # "Mach 11" (rounded) counts as well
+            assert abs(float(value) - t["impact"]["mach"]) <= 0.5, s
+    assert any(f"Mach {peak} at {t['max_mach_altitude_km']:.0f} km" in c for c in p.chunks)

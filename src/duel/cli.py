@@ -15,6 +15,7 @@ from duel.commands import catalog as _catalog
 from duel.commands import engage as _engage
 from duel.commands import fly as _fly
 from duel.commands import inputs as _inputs
+from duel.commands import need as _need
 from duel.commands import notify as _notify
 from duel.commands import raid as _raid
 from duel.commands import run as _run
@@ -32,6 +33,7 @@ app = typer.Typer(
         "  duel trials scenarios/kyiv-duel.toml --trials 2000 --out runs/kyiv\n\n"
         "  duel fly --missile oreshnik --from kapustin-yar --to dnipro\n\n"
         "  duel fly --from kapustin-yar --to kyiv --trajectory min-energy --format json\n\n"
+        "  duel need scenarios/kyiv-duel.toml --add thaad@kyiv --add shots --goal p_all_stopped=0.9\n\n"
         "  duel raid --objects 36 --sspk 0.7 --shots 2\n\n"
         "  duel inputs --grep thaad\n\n"
         "  duel catalog missiles"
@@ -46,6 +48,7 @@ app.command("raid", help=_raid.HELP)(_raid.raid)
 app.command("engage", help=_engage.HELP)(_engage.engage)
 app.command("basing", help=_basing.HELP)(_basing.basing)
 app.command("trials", help=_trials.HELP)(_trials.trials)
+app.command("need", help=_need.HELP)(_need.need)
 app.command("inputs", help=_inputs.HELP)(_inputs.inputs)
 app.add_typer(_scenario.app, name="scenario")
 app.command("schema", help="Print the JSON schema of a duel document (result).")(_schema.schema)

@@ -89,12 +89,30 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     if len(conv["trials"]) > 1:  # the same output the sensitivity ranks (expected leakers when P(all) is flat)
         key = sens.get("output_key", "p_all_stopped")
         figs["fig-convergence"] = plots.convergence_plot(conv["trials"], conv[key], sens["output"])
+    if sens["inputs"]:
+        ranked = sens["inputs"][:12]
+        figs["fig-sobol"] = plots.sensitivity_bars([r["label"] for r in ranked], [r["first_order"] for r in ranked],
+                                                   [r["total"] for r in ranked],
+                                                   title=f"What decides {sens['output']}: share of its spread")
     if sens["tornado"]:
         figs["fig-tornado"] = plots.tornado([r["label"] for r in sens["tornado"]],
                                             [r["output_low"] for r in sens["tornado"]],
                                             [r["output_high"] for r in sens["tornado"]], sens["base"],
                                             sens["output"])
     return figs
+
+
+def deciding_words(sens: dict[str, Any], most: int = 3) -> str:
+    """The inputs that decide the answer in words: the ``most`` highest Sobol' total indices (or the tornado's
+    largest swings where no Sobol' design ran)."""
+    if sens["inputs"]:
+        top = [f"{r['label']} ({r['total']:.0%} of the spread, with interactions)" for r in sens["inputs"][:most]]
+    elif sens["tornado"]:
+        rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:most]
+        top = [r["label"] for r in rows]
+    else:
+        return ""
+    return "; ".join(top) + "."
 
 
 def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
@@ -110,8 +128,13 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         {"label": "flight time", "value": round(t["flight_time_s"] / 60, 1), "unit": "min"},
         {"label": "ground range", "value": round(t["ground_range_km"]), "unit": "km"},
         {"label": "apogee", "value": round(t["apogee_km"]), "unit": "km"},
-        {"label": "max Mach (below 86 km)", "value": round(t["max_mach"], 1), "unit": ""},
+        {"label": "peak Mach" + (f" (at {t['max_mach_altitude_km']:.0f} km)" if t.get("max_mach_altitude_km")
+                                  is not None else ""), "value": round(t["max_mach"], 1), "unit": ""},
     ]
+    if t.get("mach_30km") is not None:
+        extra.append({"label": "Mach descending through 30 km", "value": round(t["mach_30km"], 1), "unit": ""})
+    if t["impact"].get("mach") is not None:
+        extra.append({"label": "Mach at impact", "value": round(t["impact"]["mach"], 1), "unit": ""})
     if tb["warning_time_s"] is not None:
         extra.append({"label": "warning before impact", "value": round(tb["warning_time_s"] / 60, 1), "unit": "min"})
     if tb["decision_time_left_s"] is not None:
@@ -122,7 +145,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                                  for f in c["flips"]) or "no condition on one or two inputs flips it"}
               for c in result["claims"]]
     comparisons = [
-        {"label": f"{c['trajectory']} arc: flight time", "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
+        {"label": f"{c['trajectory']} arc" + ("" if c.get("flyable", True) else
+                                              f" (not flyable: {c['limit_broken']})") + ": flight time",
+         "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
         for c in result["comparisons"] if "error" not in c
     ] + [
         {"label": f"{c['trajectory']} arc: speed at 30 km", "value": round(c["speed_30km_mps"] or 0), "unit": "m/s"}
@@ -140,6 +165,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                  {"label": "Monte Carlo draws", "value": str(result["run"]["trials"])},
                  {"label": "duel", "value": result["duel_version"]}],
         "verdict": {"headline": v["headline"], "answer": v["answer"], "tone": TONES[v["answer_kind"]],
+                    "deciding": deciding_words(result["sensitivity"]),
+                    "claims": [f"“{c['text']}”: {c['verdict']} — holds in {c['holds_share']:.0%} of the assumption "
+                               "draws" for c in result["claims"]],
                     "objects": v["objects"], "p_all_stopped": p_all, "p_any_stopped": p_one,
                     "expected_leakers": v["expected_leakers"], "extra": extra},
         "claims": claims,
@@ -166,7 +194,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "sensitivity": {"intro": ((sens["method"] + ".") if sens["method"] else "No uncertain inputs in this scenario.") +
                         (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."
                          if sens["tornado"] else ""),
-                        "figures": fig("fig-tornado", "Tornado chart of the uncertain inputs"),
+                        "figures": fig("fig-sobol", "Inputs ranked by their share of the answer's spread "
+                                                    "(Sobol' total and first-order indices)", sens["meaning"])
+                        + fig("fig-tornado", "Tornado chart of the uncertain inputs"),
                         "rows": [{"name": r["label"], "low": r["output_low"], "high": r["output_high"]}
                                  for r in sens["tornado"]], "output": sens["output"]},
         "numbers": {"rows": [{**r, "note": f"drawn per trial: {r['drawn']}" if r.get("drawn") else ""}

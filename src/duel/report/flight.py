@@ -35,7 +35,9 @@ def print_fly_table(s: FlightSummary, title: str) -> None:
     row("flight time (min)", None if s.flight_time_s is None else s.flight_time_s / 60, ".2f")
     row("apogee (km)", s.apogee_km, ",.1f")
     row("max speed (m/s)", s.max_speed_mps, ",.0f")
-    row("max Mach", s.max_mach, ".1f")
+    row("peak Mach", s.max_mach, ".1f")
+    row("peak Mach: altitude (km)", s.max_mach_altitude_km, ".1f")
+    row("Mach descending through 30 km", s.mach_30km, ".1f")
     row("launch azimuth (deg)", s.azimuth_deg, ".2f")
     b, i = s.burnout, s.impact
     row("burnout: time (s)", b.time_s, ".1f")
@@ -47,6 +49,11 @@ def print_fly_table(s: FlightSummary, title: str) -> None:
     row("impact: Mach", i.mach, ".1f")
     row("impact: angle (deg)", i.angle_deg, ".1f")
     row("miss distance (km)", s.miss_distance_km, ".3f")
+    f = s.flyability
+    if f is not None:
+        row("flyable", "yes" if f.flyable else f"no: {f.limit_broken_short}", "s")
+        row("max dynamic pressure (kPa)", f.max_dynamic_pressure_kpa, ",.0f")
+        row("max heat flux (MW/m²)", f.max_heat_flux_mw_m2, ".1f")
     for k, v in s.parameters.items():
         if k.endswith(("_deg", "_s", "_mps", "_kg_m2")):
             row(k.replace("_", " "), v, ".2f")

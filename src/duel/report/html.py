@@ -34,7 +34,9 @@ as percentages), distances in km where the key says so. Plain strings are escape
     precision of the mean;
     ``expected_leakers``: the same for the number of leakers;
     ``extra``: list of ``{"label": str, "value": float | str, "unit": str}`` — more key numbers (flight
-    time, warning time...).
+    time, warning time...);
+    ``deciding``: str — the inputs that decide the answer, in words (optional);
+    ``claims``: [str] — each claim with the share of the assumption draws in which it holds (optional).
 ``claims``: list of ``{"claim": str, "verdict": str, "status": "supported" | "contradicted" | "uncertain",
     "flip": str}`` — the claim check table (``flip`` = what would change the verdict).
 ``timeline``: dict — ``intro``: str; ``figures``: [Figure]; ``events``: ``[{"name": str, "time_s": float}]``;
@@ -287,6 +289,7 @@ def _normalise(context: dict[str, Any]) -> dict[str, Any]:
             "objects": v.get("objects"),
             "p_all_stopped": _spread(v.get("p_all_stopped")), "p_any_stopped": _spread(v.get("p_any_stopped")),
             "expected_leakers": _spread(v.get("expected_leakers")), "extra": list(v.get("extra") or []),
+            "deciding": str(v.get("deciding") or ""), "claims": [str(x) for x in v.get("claims") or []],
         }
     else:
         c["verdict"] = None

@@ -40,6 +40,11 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
     k.add_row("notice at the defender before launch", _t(tb["notice_lead_s"]))
     k.add_row("decision time left", _t(tb["decision_time_left_s"]))
     con.print(k)
+    from duel.report.build import deciding_words
+
+    deciding = deciding_words(result["sensitivity"])
+    if deciding:
+        con.print(f"[bold]What decides it:[/bold] {deciding}")
     w = Table(title="intercept opportunities (per battery)", title_justify="left")
     for c in ("battery", "first (s)", "last (s)", "altitudes (km)", "note"):
         w.add_column(c)

@@ -56,7 +56,12 @@ def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws:
     tracks = threat_tracks(flight, d.space_ir, draws.get(beta_path), rows, be)
     res = evaluate_rows(d, flight.trajectory.earth, tracks, defence_rows(d, rows), be, seed, inner=inner,
                         inner_only_where_limits_bind=True, row_offset=row_offset, progress=progress)
-    w = d.objects
+    return outcomes_of(res, d.objects)
+
+
+def outcomes_of(res: Mapping[str, np.ndarray], w: int) -> DrawOutcomes:
+    """The :class:`DrawOutcomes` of :func:`~duel.trials.engine.evaluate_rows`'s result for ``w`` objects: the
+    closed form, or the realisations' frequencies in the rows where a limit can bind."""
     pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
     if "mc_leakers" in res:
         pmf = np.where(bind[:, None], leaker_counts(res["mc_leakers"], w) / res["mc_leakers"].shape[1], pmf)

@@ -74,8 +74,9 @@ def _round(v: float) -> str:
 def _splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str, purity: float = 0.8
             ) -> list[tuple[Threshold, np.ndarray, float, float]]:
     """The best threshold on ``x`` of each direction (exhaustive over the splits between sorted draws):
-    (threshold, mask, share, purity), the one that covers the most ``target`` draws with at least ``purity``
-    of its draws on target, else the purest (of 5 draws or more)."""
+    (threshold, mask, share, purity), the one with the most ``target`` draws less the others it covers, among
+    those with at least ``purity`` of their draws on target, else the purest (of 5 draws or more). Where one
+    threshold separates the target draws exactly, that is the one chosen."""
     n = len(x)
     out = []
     if x.dtype.kind in "UOS":
@@ -97,7 +98,7 @@ def _splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str,
     for op, count, hits in (("<=", k, below), (">", n - k, total - below)):
         pure = hits / count
         enough = count >= min(5, n)
-        score = np.where(enough & (pure >= purity), hits, -np.inf)
+        score = np.where(enough & (pure >= purity), 2.0 * hits - count, -np.inf)  # on target minus off target
         if not np.isfinite(score).any():
             score = np.where(enough, pure, -np.inf)
             if not np.isfinite(score).any():
