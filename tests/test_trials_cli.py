@@ -29,12 +29,17 @@ def test_trials_store_summarise_and_resume(duel, scenario, tmp_path) -> None:
     lo, hi = est["leakers"]["ci95"]
     assert lo <= est["leakers"]["mean"] <= hi
     assert 0.0 < est["p_all_stopped"]["mean"] < 1.0  # one THAAD layer against one warhead
+    # realised and closed-form columns say which is which, and why they differ
+    assert est["all_stopped"]["how"] == "realised" and est["p_all_stopped"]["how"] == "closed form"
+    assert est["all_stopped"]["label"] == est["p_all_stopped"]["label"] == "P(all objects stopped)"
+    assert "limits dropped" in doc["why_they_differ"] and "not the spread across assumptions" in doc["why_they_differ"]
     assert doc["convergence"]["leakers"]["trials"][-1] == 9
     assert len(list((out / "trials").glob("*.parquet"))) == 3
     assert (out / "convergence.svg").read_text().startswith("<svg")
     # the same command again: nothing recomputed, the same file
     again = duel("trials", str(scenario), "--trials", "9", "--chunk", "4", "--seed", "3", "--out", str(out))
     assert again.code == 0 and "0 chunk(s) computed, 3 reused" in again.out.replace("\n", " ")
+    assert "closed form" in again.out and "realised" in again.out
     assert json.loads((out / "trials.json").read_text()) == doc
     # JSON on stdout is the file
     js = duel("trials", str(scenario), "--trials", "9", "--chunk", "4", "--seed", "3", "--out", str(out),

@@ -25,18 +25,25 @@ HELP = (
     "  duel trials scenarios/kyiv-duel-belarus.toml --trials 1000000 --chunk 20000 --backend gpu --out runs/belarus"
 )
 
-# the columns shown on the terminal, in order, with their meaning
+# the columns shown on the terminal, in order: what each is and how it is computed
 SHOWN = {
-    "all_stopped": "P(all objects stopped), one raid per trial",
-    "leakers": "objects that get through",
-    "interceptors": "interceptors fired",
-    "p_all_stopped": "P(all stopped), closed form per trial (limits dropped)",
-    "expected_leakers": "expected leakers, closed form per trial (limits dropped)",
-    "limits_bind": "share of trials where magazines or fire channels bind",
-    "layers": "batteries that engage every object",
-    "miss_m": "median miss of a trial's objects (m)",
-    "footprint_m": "spread of one missile's objects (m)",
+    "all_stopped": ("P(all objects stopped)", "realised"),
+    "leakers": ("objects that get through", "realised"),
+    "interceptors": ("interceptors fired", "realised"),
+    "p_all_stopped": ("P(all objects stopped)", "closed form"),
+    "expected_leakers": ("objects that get through (expected)", "closed form"),
+    "limits_bind": ("share of trials where magazines or fire channels bind", "realised"),
+    "layers": ("batteries that engage every object", "per trial"),
+    "miss_m": ("median miss of a trial's objects (m)", "per trial"),
+    "footprint_m": ("spread of one missile's objects (m)", "per trial"),
 }
+WHY_THEY_DIFFER = (
+    "realised: each trial's raid played once, with magazines and fire channels (saturation); closed form: "
+    "Wilkening's formula for the same trial's layers with those limits dropped, so it is an upper bound on "
+    "the defence and the two differ where the limits bind (the share above). Intervals are the Monte Carlo "
+    "precision of the mean over these trials (Wilson for proportions), not the spread across assumptions: "
+    "for that, see 'duel run'."
+)
 
 
 class Fmt(str, Enum):
@@ -109,7 +116,9 @@ def document(sc: Any, res: Any, fn: Any, backend: str) -> dict[str, Any]:
         "dispersion": fn.dispersion.to_dict(),
         "uncertain_inputs": [u.path for u in fn.uncertain],
         "objects": fn.nominal.objects,
-        "estimates": {k: _finite(res.summary[k].to_dict()) for k in SHOWN if k in res.summary},
+        "estimates": {k: {**_finite(res.summary[k].to_dict()), "label": SHOWN[k][0], "how": SHOWN[k][1]}
+                      for k in SHOWN if k in res.summary},
+        "why_they_differ": WHY_THEY_DIFFER,
         "convergence": {"all_stopped": series("all_stopped"), "leakers": series("leakers")},
         "status": "notional dispersions and the scenario's parameter bands; not a prediction of a real engagement",
     }
@@ -140,13 +149,19 @@ def _print(doc: dict[str, Any], res: Any, seconds: float, out_dir: Path) -> None
     con = Console()
     t = Table(title=f"{doc['scenario']}: {doc['trials']:,} full duels of {doc['objects']} objects "
                     f"(seed {doc['seed']}, {doc['backend']})")
-    for col in ("quantity", "estimate", "95 % interval"):
-        t.add_column(col, justify="left" if col == "quantity" else "right")
-    for k, e in doc["estimates"].items():
+    for col in ("quantity", "how", "estimate", "95 % interval (precision)"):
+        t.add_column(col, justify="left" if col in ("quantity", "how") else "right")
+    for e in doc["estimates"].values():
         lo, hi = e["ci95"]
-        band = "—" if lo is None or hi is None else f"{lo:,.4g} – {hi:,.4g}"
-        t.add_row(SHOWN[k], f"{e['mean']:,.4g}", band)
+        band = "—" if lo is None or hi is None else f"{_num(lo)} – {_num(hi)}"
+        t.add_row(e["label"], e["how"], _num(e["mean"]), band)
     con.print(t)
+    con.print(f"[dim]{WHY_THEY_DIFFER}[/dim]")
     done = f"{res.chunks_run} chunk(s) computed" + (f", {res.chunks_reused} reused" if res.chunks_reused else "")
     con.print(f"{done} in {seconds:.1f} s ({res.trials / max(seconds, 1e-9):,.1f} trials/s). "
               f"Files: {out_dir / 'trials'}/, {out_dir / 'trials.json'}, {out_dir / 'convergence.svg'}")
+
+
+def _num(x: float) -> str:
+    """A number for reading: 4 significant figures; below 1e-6 (a Wilson bound of a rare event) as 0."""
+    return "0" if abs(x) < 1e-6 else f"{x:,.4g}"

@@ -47,6 +47,9 @@ def _exchange_text(ex: dict[str, Any] | None) -> str:
             f"against {w['sensors_alone'] / 60:.1f} min from sensors alone.")
 
 
+TORNADO_BARS = 15  # a tornado chart stays readable up to about this many inputs
+
+
 def figures(result: dict[str, Any]) -> dict[str, Any]:
     """Every report figure as a matplotlib Figure, keyed by figure id."""
     from duel.report import plots
@@ -94,19 +97,19 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         figs["fig-sobol"] = plots.sensitivity_bars([r["label"] for r in ranked], [r["first_order"] for r in ranked],
                                                    [r["total"] for r in ranked],
                                                    title=f"What decides {sens['output']}: share of its spread")
-    if sens["tornado"]:
-        figs["fig-tornado"] = plots.tornado([r["label"] for r in sens["tornado"]],
-                                            [r["output_low"] for r in sens["tornado"]],
-                                            [r["output_high"] for r in sens["tornado"]], sens["base"],
-                                            sens["output"])
+    if sens["tornado"]:  # the inputs with the largest swings (all of them are in the table under it)
+        rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:TORNADO_BARS]
+        figs["fig-tornado"] = plots.tornado([r["label"] for r in rows], [r["output_low"] for r in rows],
+                                            [r["output_high"] for r in rows], sens["base"], sens["output"])
     return figs
 
 
 def deciding_words(sens: dict[str, Any], most: int = 3) -> str:
-    """The inputs that decide the answer in words: the ``most`` highest Sobol' total indices (or the tornado's
-    largest swings where no Sobol' design ran)."""
-    if sens["inputs"]:
-        top = [f"{r['label']} ({r['total']:.0%} of the spread, with interactions)" for r in sens["inputs"][:most]]
+    """The inputs that decide the answer in words: the ``most`` highest Sobol' total indices that exceed their
+    95 % half-width (or the tornado's largest swings where none does, or no Sobol' design ran)."""
+    resolved = [r for r in sens["inputs"] if r["total"] > r["conf"]]  # an index larger than its uncertainty
+    if resolved:
+        top = [f"{r['label']} ({min(r['total'], 1.0):.0%} of the spread, with interactions)" for r in resolved[:most]]
     elif sens["tornado"]:
         rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:most]
         top = [r["label"] for r in rows]
@@ -192,7 +195,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                     + fig("fig-convergence", "Running Monte Carlo estimate against the number of trials"),
                     "distribution": v["leaker_distribution"]},
         "sensitivity": {"intro": ((sens["method"] + ".") if sens["method"] else "No uncertain inputs in this scenario.") +
-                        (f" Tornado: {sens['output']} with one input at its low and high end, the others nominal."
+                        (f" Tornado: {sens['output']} with one input at its low and high end (a choice at each "
+                         f"choice), the others nominal; the {min(TORNADO_BARS, len(sens['tornado']))} largest "
+                         f"swings are drawn, all {len(sens['tornado'])} are in the table."
                          if sens["tornado"] else ""),
                         "figures": fig("fig-sobol", "Inputs ranked by their share of the answer's spread "
                                                     "(Sobol' total and first-order indices)", sens["meaning"])
@@ -233,10 +238,10 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = Tr
     from duel.report.html import write_report
     from duel.report.plots import figure_to_svg
 
-    figs = figures(result)
-    for fid, f in figs.items():
+    svgs = {fid: figure_to_svg(f, id_prefix=f"{fid}-") for fid, f in figures(result).items()}  # rendered once
+    for fid, svg in svgs.items():
         p = out / "figures" / f"{fid.removeprefix('fig-')}.svg"
-        p.write_text(figure_to_svg(f, id_prefix=f"{fid}-"), encoding="utf-8")
+        p.write_text(svg, encoding="utf-8")
         paths[fid] = p
-    paths["report"] = write_report(context(result, figs), out / "report.html")
+    paths["report"] = write_report(context(result, svgs), out / "report.html")
     return paths

@@ -164,14 +164,16 @@ def fmt_duration(t_s: Any) -> str:
 # --- figures -------------------------------------------------------------------------------------------
 
 def figure_entry(fig: Any, id: str, alt: str, caption: str | None = None, fmt: str = "svg") -> dict[str, Any]:
-    """A report Figure dict from a matplotlib figure: inlined as SVG (default) or as a base64 PNG."""
+    """A report Figure dict from a matplotlib figure (or its SVG, already rendered by
+    :func:`duel.report.plots.figure_to_svg` with the prefix ``{id}-``): inlined as SVG (default) or as a base64
+    PNG."""
     from duel.report.plots import figure_to_png_base64, figure_to_svg
 
     if not _ID_OK.match(id):
         raise ValueError(f"figure id {id!r} must match [A-Za-z][A-Za-z0-9_-]*")
     entry: dict[str, Any] = {"id": id, "alt": alt, "caption": caption or ""}
     if fmt == "svg":
-        entry["svg"] = figure_to_svg(fig, id_prefix=f"{id}-")
+        entry["svg"] = fig if isinstance(fig, str) else figure_to_svg(fig, id_prefix=f"{id}-")
     elif fmt == "png":
         entry["png_base64"] = figure_to_png_base64(fig)
     else:

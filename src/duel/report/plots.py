@@ -541,11 +541,11 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
                      title: str = "Share of the uncertainty due to each input") -> Any:
     """First-order (S1) and total (ST) Sobol sensitivity indices per input as paired horizontal bars.
 
-    names: input names; s1, st: indices in [0, 1] (small negative S1 estimates are drawn at 0).
+    names: input names; s1, st: indices in [0, 1] (estimates outside it, Monte Carlo noise, are drawn at 0 or 1).
     Rows are sorted by ST, the largest on top. Axes content (for tests): ``2 * len(names)`` bars.
     """
-    a = np.clip(np.asarray(s1, dtype=float), 0.0, None)
-    b = np.clip(np.asarray(st, dtype=float), 0.0, None)
+    a = np.clip(np.asarray(s1, dtype=float), 0.0, 1.0)  # estimates outside [0, 1] (noise) drawn at the ends
+    b = np.clip(np.asarray(st, dtype=float), 0.0, 1.0)
     order = np.argsort(-b, kind="stable")
     n = len(names)
     with _style():

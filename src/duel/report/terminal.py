@@ -56,13 +56,12 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
                       f"{ly['alt_first_km']:.0f}–{ly['alt_last_km']:.0f}", "")
     con.print(w)
     if result["claims"]:
-        c = Table(title="claims checked", title_justify="left")
-        for col in ("claim", "verdict", "holds in", "why", "what flips it"):
-            c.add_column(col)
+        con.print("[bold]claims checked[/bold]")
         for cl in result["claims"]:
-            flips = "; ".join(f.get("text") or f"{f['label']} {f['end']} → {f['verdict']}" for f in cl["flips"]) or "—"
-            c.add_row(cl["text"], cl["verdict"], f"{cl['holds_share']:.0%} of the draws", cl["explanation"], flips)
-        con.print(c)
+            con.print(f"• “{cl['text']}”: [bold]{cl['verdict']}[/bold], holds in {cl['holds_share']:.0%} of the "
+                      f"assumption draws. {cl['explanation']}.")
+            for f in cl["flips"]:
+                con.print(f"    – {f['text']}")
     run = result["run"]
     mc = v["p_all_stopped"]["mc_ci95"]
     con.print(f"[dim]{run['trials']} draws of {len(run['uncertain_inputs'])} uncertain inputs, seed {run['seed']}; "

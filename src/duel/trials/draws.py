@@ -11,6 +11,7 @@ evaluates every row on the chosen backend: windows, layers and the raid conditio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -31,14 +32,20 @@ ProgressFn = Callable[[int, int], None]
 def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarray | None, rows: int,
                   backend: Backend) -> TrackArrays:
     """The threat objects of each row: the nominal track shared by all rows, or each row's threat re-flown with
-    its reentry beta (kg/m^2) and the nominal aim, in one batch on ``backend``."""
+    its reentry beta (kg/m^2) and the nominal aim, in one batch on ``backend`` (each distinct beta flown once:
+    the tornado's and the Sobol' design's rows repeat a few values)."""
     if beta_kg_m2 is None:
         return TrackArrays.from_track(ThreatTrack.from_trajectory(flight.trajectory), space_ir)
     tr, aim = flight.trajectory, flight.aim
+    betas, row_of = np.unique(np.broadcast_to(np.asarray(beta_kg_m2, float), (rows,)), return_inverse=True)
     tr = fly_staged(flight.missile, tr.launch_lat[0], tr.launch_lon[0], aim.azimuth_deg, aim.params["kick_deg"],
-                    aim.params["cutoff_s"], tr.physics, beta_kg_m2=np.broadcast_to(beta_kg_m2, (rows,)), record=True,
-                    backend=backend)
-    return TrackArrays.from_track(ThreatTrack.from_trajectory(tr), space_ir)
+                    aim.params["cutoff_s"], tr.physics, beta_kg_m2=betas, record=True, backend=backend)
+    track = ThreatTrack.from_trajectory(tr)
+    flown = TrackArrays.from_track(track, None).take(row_of)
+    if space_ir is None:
+        return flown
+    cue = space_ir.warning(track.burnout_s[row_of])[2]  # the IR sensor's delays may be drawn per row
+    return replace(flown, cue_s=np.asarray(cue, float).reshape(-1, 1))
 
 
 def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Mapping[str, np.ndarray], rows: int,

@@ -30,7 +30,7 @@ from duel.scenario.inputs import UncertainInput
 from duel.trials.sampling import from_uniforms
 
 OTHERS_SALT = 0x50B0  # the streams of the inputs outside the Sobol' design
-RBD_FAST = {"M": 4, "num_resamples": 50}  # SALib's interference factor and bootstrap size (seeded by the run)
+RBD_FAST = {"M": 4, "num_resamples": 10}  # SALib's interference factor and bootstrap size (seeded by the run)
 MIN_DRAWS_FOR_RBD = 40
 
 Model = Callable[[dict[str, np.ndarray], int], np.ndarray]

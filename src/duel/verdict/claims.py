@@ -7,7 +7,8 @@ every draw). ``holds_share`` is the share of the draws in which the claim holds;
 when that share is at least one minus the negligible probability, ``fails`` when it is at most the
 negligible probability, and ``depends`` (on the assumptions) otherwise. ``flips`` are the conditions on one
 or two inputs under which the claim does the opposite of what it does in most draws
-(:func:`duel.verdict.conditions.flip_conditions`).
+(:func:`duel.verdict.conditions.flip_conditions`), and, where it depends on the assumptions, then those under
+which it does what it does in most draws ("fails when fire control is own-track"): each says its verdict.
 """
 
 from __future__ import annotations
@@ -49,11 +50,16 @@ def check_claim(claim: Claim, p_all: np.ndarray, p_one: np.ndarray, flight_time_
     flips = []
     if draws and 0.0 < share < 1.0:
         mostly = share >= 0.5
-        for c in flip_conditions(draws, labels, ~holds if mostly else holds):
-            becomes = "fails" if mostly else "holds"
-            flips.append({"text": f"{becomes} when {c.words()} ({c.purity:.0%} of the {c.share:.0%} of draws "
-                                  "that meet this)", "verdict": becomes,
-                          "conditions": [t.to_dict() for t in c.thresholds], "share": c.share, "purity": c.purity})
+        # first what flips the usual answer; where the answer depends, also what settles it the usual way
+        wanted = [("fails", ~holds) if mostly else ("holds", holds)]
+        if verdict == "depends":
+            wanted.append(("holds", holds) if mostly else ("fails", ~holds))
+        for becomes, target in wanted:
+            for c in flip_conditions(draws, labels, target, most=3 if len(flips) == 0 else 2):
+                flips.append({"text": f"{becomes} when {c.words()} ({c.purity:.0%} of the {c.share:.0%} of draws "
+                                      "that meet this)", "verdict": becomes,
+                              "conditions": [t.to_dict() for t in c.thresholds], "share": c.share,
+                              "purity": c.purity})
     if claim.test == "no-chance":
         lo, hi = np.percentile(p_one, [5, 95])
         what = (f"P(at least one object stopped) is {_p(lo)}-{_p(hi)} across 90 % of the assumption draws; "

@@ -10,7 +10,10 @@ The search is exhaustive over single thresholds (every split between sorted draw
 cumulative counts) and over a second threshold within each of the best single conditions (a depth-2 tree),
 so a reported threshold lies halfway between two neighbouring draws: where the draws are many, close to the
 boundary in the assumption space. Conditions are ranked by the share of draws they explain (share x purity)
-and kept while they add draws that the ones before did not cover.
+and kept while they add draws that the ones before did not cover. A condition must also be significant: its
+share on target would come about by chance with a probability below 0.05 / (the number of conditions tried) if
+it did nothing (binomial, against the rate without it; Bonferroni), so that among the hundreds of thresholds
+tried, noise does not pass for a finding.
 """
 
 from __future__ import annotations
@@ -110,6 +113,23 @@ def _splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str,
     return out
 
 
+SIGNIFICANCE = 0.05
+"""The family-wise chance of reporting a condition that does nothing: each of the m conditions tried must be on
+target that often with a chance below 0.05 / m if it did nothing (one-sided binomial tail against the rate
+without it: the share of all draws, or, for a second threshold, the first one's; Bonferroni)."""
+
+
+def _significant(count: int, purity: float, rate: float, tried: int) -> bool:
+    """True when ``count`` draws of which ``purity`` are on target are unlikely at the ``rate`` (binomial), one of
+    ``tried`` conditions."""
+    from scipy.stats import binom
+
+    if rate >= 1.0:  # always on target without it: a condition adds nothing
+        return False
+    hits = int(round(purity * count))
+    return float(binom.sf(hits - 1, count, rate)) < SIGNIFICANCE / max(tried, 1)
+
+
 def flip_conditions(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[str, str]], target: np.ndarray,
                     purity: float = 0.8, min_share: float = 0.05, most: int = 3, first: int = 12) -> list[Condition]:
     """Up to ``most`` conditions (one or two thresholds) under which ``target`` (bool per draw: the answer
@@ -132,7 +152,11 @@ def flip_conditions(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[
                 both = m1 & t2.holds(np.asarray(x))
                 if p2 >= p1 + 0.05:
                     candidates.append(((t1, t2), both, float(both.mean()), float(target[both].mean())))
-    good = [c for c in candidates if c[2] >= floor and c[3] >= purity]
+    base = float(target.mean())
+    parent = {(t,): float(target[m].mean()) for t, m, _, _ in singles}
+    good = [c for c in candidates if c[2] >= floor and c[3] >= purity
+            and _significant(int(round(c[2] * n)), c[3], parent.get(c[0][:1], base) if len(c[0]) == 2 else base,
+                             len(candidates))]
     good.sort(key=lambda c: (-c[2] * c[3], len(c[0])))
     chosen: list[Condition] = []
     covered = np.zeros(n, bool)

@@ -30,8 +30,11 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
         kind, head = "yes", "Yes: across the plausible assumptions the defence stops every object"
     elif po_hi < negligible:
         kind, head = "no", "No: across the plausible assumptions the defence cannot stop any object"
-    elif pa_hi < negligible:
+    elif pa_hi < negligible and po_lo >= 1 - negligible:
         kind, head = "not-all", "Not all of it: some objects are stopped, but almost surely not all, whatever the assumptions"
+    elif pa_hi < negligible:
+        kind, head = "not-all", ("Not all of it, whatever the assumptions; whether any object is stopped at all "
+                                 "depends on them")
     elif pa_lo < negligible and pa_hi >= 1 - negligible:
         kind, head = "depends", "It depends on the assumptions: from no chance to near certainty of stopping every object"
     else:
@@ -48,10 +51,12 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
     if windows:
         ws = "; ".join(f"{ly['battery']} from {ly['t_first_s']:.0f} to {ly['t_last_s']:.0f} s "
                        f"({ly['alt_first_km']:.0f}-{ly['alt_last_km']:.0f} km up)" for ly in windows)
-        parts.append(f"Batteries that get a chance to fire: {ws}.")
+        parts.append(f"At the nominal assumptions, batteries that get a chance to fire: {ws}.")
     else:
-        parts.append("No battery gets an engagement window, so every object leaks.")
-    if none:
+        which = f" ({', '.join(ly['battery'] for ly in none)})" if none else ""
+        parts.append(f"At the nominal assumptions no battery{which} gets an engagement window, so every object "
+                     "leaks.")
+    if none and windows:
         parts.append("No window for " + ", ".join(ly["battery"] for ly in none) + ".")
     el = v["expected_leakers"]
     who = "all " + str(n) + " objects are" if n != 1 else "the object is"
