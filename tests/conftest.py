@@ -123,7 +123,7 @@ def as_before_the_verdict_issue(sc: Any, name: str) -> Any:
     uncertain = {p: given.get(p, Distribution(dist="band")) for p in paths}
     mc = sc.montecarlo.model_copy(update={"draw": "listed", "trials": golden["run"]["trials"]})
     fixed = {**sc.fixed, "threat.separation_altitude_km": 1.0e5, "doctrine.fire_control": "own-track",
-             "montecarlo.tornado_inner_trials": 2000, "montecarlo.sobol_inputs": 0}
+             "montecarlo.inner_trials": 400, "montecarlo.tornado_inner_trials": 2000, "montecarlo.sobol_inputs": 0}
     return sc.model_copy(update={"montecarlo": mc, "uncertain": uncertain, "fixed": fixed})
 
 

@@ -54,10 +54,16 @@ def need(
 
     g = parse_goal(goal, share)
     sc = load_scenario(file)
-    print(f"duel need: {len(add)} addition(s), counts up to {max_count}, against the assumption draws ...",
-          file=sys.stderr, flush=True)
+    import time
+
+    t0 = time.perf_counter()
+
+    def progress(addition: str, done: int, total: int) -> None:  # on stderr, also when the output is piped
+        where = f"{addition}: every count up to {max_count} against every draw" if addition else "done"
+        print(f"duel need [{done}/{total}] {where} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
     try:
-        ans = need_for(sc, add, g, max_count, trials, seed, backend, set_ or ())
+        ans = need_for(sc, add, g, max_count, trials, seed, backend, set_ or (), progress)
     except InputError as exc:
         raise in_file(file, exc) from None
     doc = document(ans)

@@ -8,7 +8,7 @@ reads and those the added batteries read (their type's numbers are as uncertain 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from duel.backend import get_backend
@@ -68,10 +68,12 @@ def battery_spec(add: str, target: str) -> str:
 
 
 def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int = 8, trials: int | None = None,
-             seed: int | None = None, backend: str = "numpy", sets: Sequence[str] = ()) -> NeedAnswer:
+             seed: int | None = None, backend: str = "numpy", sets: Sequence[str] = (),
+             progress: Callable[[str, int, int], None] | None = None) -> NeedAnswer:
     """For each addition (``shots`` or ``TYPE[@PLACE]``), the smallest count that reaches ``goal`` in at least
     its share of the draws (module docstring). ``trials``: the draws (default: the scenario's number, or
-    ``montecarlo.initial_trials`` when it says ``auto``)."""
+    ``montecarlo.initial_trials`` when it says ``auto``). ``progress(addition, done, total)`` is called before
+    each addition and once at the end."""
     if not additions:
         raise InputError("--add: give at least one addition ('shots' or TYPE[@PLACE], e.g. thaad@kyiv)")
     if not 1 <= max_count <= 64:
@@ -104,7 +106,9 @@ def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int 
     draws = sample(uncertain, trials, seed)
     inner = int(inputs["montecarlo.need_inner_trials"])
     curves = []
-    for d in built:
+    for i, (add, d) in enumerate(zip(additions, built)):
+        if progress:
+            progress(add.strip(), i, len(additions))
         if d is None:
             counts = tuple(range(1, max_count + 1))
             curves.append(need_curve(flight, setup.defence, inputs, draws, trials, goal, counts, seed, be, inner))
@@ -112,4 +116,6 @@ def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int 
             counts = tuple(range(0, max_count + 1))
             curves.append(need_curve(flight, d, inputs, draws, trials, goal, counts, seed, be, inner,
                                      first_added=len(base)))
+    if progress:
+        progress("", len(additions), len(additions))
     return NeedAnswer(goal, trials, seed, max_count, tuple(a.strip() for a in additions), tuple(curves), setup)

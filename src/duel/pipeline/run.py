@@ -12,7 +12,9 @@ the report, figures) is the caller's: :mod:`duel.report.build`.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,14 +70,19 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         inputs = setup.inputs
         request = setup.flight_request(be.name)
         flight = keyed("threat", solve_flight, request, inputs)
-        comparisons = tuple(compare_shapes(request, list(sc.threat.compare), inputs))
-        track = ThreatTrack.from_trajectory(flight.trajectory)
-        assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
-        timeline = timeline_with_flight(assessment, flight)
-        result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
-                            dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
-                            exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
-                            progress=progress)
+        # the comparison arcs need nothing the trials compute: flown on a second thread meanwhile (the inputs
+        # they read are recorded: the thread runs in a copy of this context, whose recordings are the same sets)
+        with ThreadPoolExecutor(1) as pool:
+            arcs = pool.submit(contextvars.copy_context().run, compare_shapes, request, list(sc.threat.compare),
+                               inputs)
+            track = ThreatTrack.from_trajectory(flight.trajectory)
+            assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
+            timeline = timeline_with_flight(assessment, flight)
+            result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
+                                dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
+                                exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
+                                progress=progress)
+            comparisons = tuple(arcs.result())
         doc = assemble(sc, inputs, setup.uncertain, read, flight, comparisons, setup.launch, setup.target, timeline,
                        assessment, result, backend)
     return RunResult(setup, flight, comparisons, assessment, result, frozenset(read), doc)

@@ -455,12 +455,12 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
 # --- outcome ---------------------------------------------------------------------------------------
 
 def leaker_distribution(counts: Sequence[float], objects: int,
-                        title: str = "How many warheads get through?") -> Any:
+                        title: str = "How many objects get through?") -> Any:
     """Bars of P(k leakers) for k = 0..objects.
 
     counts: length ``objects + 1`` — either probabilities (summing to 1) or Monte Carlo counts (normalised
         here); a shorter list is padded with zeros.
-    objects: the number of attacking objects (warheads) in the raid.
+    objects: the number of attacking objects (warheads x submunitions) in the raid.
 
     Axes content (for tests): ``objects + 1`` bars (in ``ax.containers[0]``), k = 0 in green.
     """
@@ -488,7 +488,7 @@ def leaker_distribution(counts: Sequence[float], objects: int,
                     textcoords="offset points", ha="left", va="top", fontsize=8, color=MUTED)
         step = 1 if objects <= 12 else 2 if objects <= 24 else 5
         ax.set_xticks(k[::step])
-        ax.set_xlabel("number of warheads that are not intercepted (leakers)")
+        ax.set_xlabel("number of objects that are not intercepted (leakers)")
         ax.set_ylabel("probability (%)")
         ax.set_ylim(0, max(100 * p.max() * 1.18, 1.0))
         ax.set_title(title)
