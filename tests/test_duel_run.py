@@ -205,3 +205,16 @@ def test_unwritable_output_folder_fails_before_the_run(duel, tmp_path) -> None:
     blocker.write_text("x")
     r = duel("run", str(write(tmp_path, trials=2)), "--out", str(blocker / "out"))
     assert r.code == 2 and r.err.startswith("error: --out: cannot create") and "Traceback" not in r.err
+
+
+def test_progress_lines_without_a_terminal(monkeypatch, capsys) -> None:
+    """Long work reports progress on stderr also when it is piped: a line per tenth, none for quick work (so an
+    error stays one line)."""
+    from duel.commands import progress as pg
+
+    assert pg.with_progress(lambda p: [p(i, 50) for i in range(51)] and 7, label="work") == 7
+    assert capsys.readouterr().err == ""  # quicker than QUIET_S
+    monkeypatch.setattr(pg, "QUIET_S", 0.0)
+    pg.with_progress(lambda p: [p(i, 50) for i in range(51)], label="work")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 11 and lines[0].startswith("work: 0/50") and lines[-1].startswith("work: 50/50")

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 PUBLIC_BACKENDS = ("numpy", "gpu")
 HIDDEN_BACKENDS = ("jax-cpu", "numpy-xp")
-GPU_INSTALL_HINT = "install the GPU extra: pip install 'duel[gpu]' (JAX with CUDA 12, NVIDIA driver >= 525)"
+GPU_INSTALL_HINT = "install the GPU extra: pip install '.[gpu]' from the project folder (JAX with CUDA 12, NVIDIA driver >= 525)"
 
 # trajectories per compiled-program run (the last chunk is padded to this size: one compile per shape)
 DEFAULT_CHUNK = {"numpy": 20_000, "gpu": 1 << 20, "jax-cpu": 2_048, "numpy-xp": 20_000}

@@ -52,7 +52,7 @@ def fly(
     no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", help="Vacuum (no drag).")] = False,
     no_j2: Annotated[bool, typer.Option("--no-j2", help="Point-mass gravity only.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
     track: Annotated[Optional[Path], typer.Option("--track", help="Write the time series to FILE.csv or FILE.parquet.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:

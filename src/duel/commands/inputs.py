@@ -14,8 +14,10 @@ Each input has a plain-language label, a unit, a nominal value, a band (low..hig
 (reported, estimated or notional; user-set when a scenario or --set gives it) and its sources. Catalogue values
 are KIND.ID.FIELD (interceptor.thaad.sspk, missile.oreshnik.stage1.burn_time_s, sensor.an-tpy-2.max_range_km,
 place.kyiv.lat_deg); the model's notional defaults are assumption.*, doctrine.*, threat.*, sensors.*,
-notice.*, flight.*, dispersion.*, verdict.* and montecarlo.*. Set any of them with --set PATH=VALUE on duel run,
-engage, trials, fly or basing, or draw them in a scenario's [uncertain].
+notice.*, flight.*, dispersion.*, verdict.* and montecarlo.*. Every input with a band or a notional value is
+drawn in each Monte Carlo draw of duel run, trials and need, unless pinned (the pinned ones say why). Set any of
+them with --set PATH=VALUE on duel run, engage, trials, need, fly or basing, pin them in a scenario's \[fixed]
+table, or change their band in its \[uncertain] table.
 
 Examples:
 
@@ -43,7 +45,7 @@ def inputs(
 
     from duel.errors import InputError
     from duel.scenario import in_file, load_scenario
-    from duel.scenario.inputs import command_inputs, scenario_inputs
+    from duel.scenario.inputs import command_inputs, drawn_by_default, pinned_reason, scenario_inputs
 
     if file is not None:
         sc = load_scenario(file)
@@ -59,21 +61,32 @@ def inputs(
         value = values[spec.path]
         row["value"] = ", ".join(f"{x:g}" for x in value) if isinstance(value, tuple) else value
         row["status"] = values.status(spec.path)
+        row["drawn"] = "drawn" if drawn_by_default(spec) and row["status"] != "user-set" else \
+            f"pinned: {pinned_reason(spec, values)}"
         rows.append(row)
     if fmt == Fmt.json:
         print(json.dumps(rows, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title=f"{len(rows)} model inputs" + (f" matching '{grep}'" if grep else ""), title_justify="left")
-    for c in ("path", "label", "value", "band", "unit", "status"):
+    for c in ("path", "label", "value", "band", "unit", "status", "drawn?"):
         t.add_column(c, overflow="fold")
     for r in rows:
-        band = "" if r["low"] is None or r["high"] is None else f"{r['low']:g}..{r['high']:g}"
+        if r["choices"]:
+            band = " / ".join(f"{c} {w:.0%}" if r["weights"] else c
+                              for c, w in zip(r["choices"], r["weights"] or [0.0] * len(r["choices"])))
+        else:
+            band = "" if r["low"] is None or r["high"] is None else f"{r['low']:g}..{r['high']:g}"
         v = r["value"]
         shown = "—" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
-        t.add_row(r["path"], r["label"], shown, band, r["unit"], r["status"])
+        t.add_row(r["path"], r["label"], shown, band, r["unit"], r["status"], r["drawn"])
     Console().print(t)
+    if grep and len(rows) <= 3:  # a few inputs: their notes and sources too
+        for r in rows:
+            Console().print(f"[bold]{r['path']}[/bold]: {escape(r['note'] or '(no note)')} Sources: "
+                            f"{', '.join(r['sources']) or 'none (notional)'}.")
     if not rows:
         Console().print(f"no input matches '{grep}'")

@@ -38,11 +38,11 @@ def need(
     add: Annotated[list[str], typer.Option("--add", help="TYPE[@PLACE] or 'shots'; repeatable.")],
     goal: Annotated[str, typer.Option("--goal", help="QUANTITY=VALUE, e.g. p_all_stopped=0.9.")],
     share: Annotated[float, typer.Option("--share", help="Share of the assumption draws that must reach the goal.")] = 0.5,
-    max_count: Annotated[int, typer.Option("--max", help="Largest count tried (batteries, or shots per object).")] = 8,
+    max_count: Annotated[int, typer.Option("--max", help="Largest count tried, 1-64 (batteries added, or shots per object per opportunity).")] = 8,
     trials: Annotated[Optional[int], typer.Option("--trials", help="Assumption draws (default: the scenario's, or montecarlo.initial_trials).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json.")] = Fmt.table,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install 'duel[gpu]').")] = "numpy",
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """What it would take (see HELP)."""
@@ -53,6 +53,7 @@ def need(
     from duel.scenario import in_file, load_scenario
 
     g = parse_goal(goal, share)
+    add = list(dict.fromkeys(a.strip() for a in add))  # an addition given twice is answered once
     sc = load_scenario(file)
     import time
 
@@ -65,7 +66,7 @@ def need(
     try:
         ans = need_for(sc, add, g, max_count, trials, seed, backend, set_ or (), progress)
     except InputError as exc:
-        raise in_file(file, exc) from None
+        raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     doc = document(ans)
     if fmt == Fmt.json:
         print(json.dumps(doc, indent=2, allow_nan=False))
@@ -89,12 +90,15 @@ def document(ans: Any) -> dict[str, Any]:
             "p_all_stopped": {"value": s_all.value, "range90": list(s_all.range90)},
             "expected_leakers": {"value": s_leak.value, "range90": list(s_leak.range90)},
             "interceptors_fired": float(out.interceptors.mean()),
+            "share_at_count": float(curve.shares[curve.counts.index(curve.count if curve.count is not None
+                                                                    else curve.counts[-1])]),
             "share_reached": [{"count": c, "share": float(s)} for c, s in zip(curve.counts, curve.shares)],
         })
     g = ans.goal
     return {"scenario": ans.setup.scenario.scenario.name,
             "goal": {"quantity": g.quantity, "value": g.value, "op": ">=" if g.quantity != "expected_leakers" else "<="},
             "share": g.share, "max": ans.max_count, "draws": ans.draws, "seed": ans.seed,
+            "scenario_shots_per_opportunity": int(round(float(ans.setup.inputs["assumption.shots_per_opportunity"]))),
             "options": options,
             "meaning": ("count: the smallest number of the addition with which at least the share of the "
                         "assumption draws reach the goal (null: not with max); values are at that count (or at "
@@ -109,13 +113,22 @@ def _print(doc: dict[str, Any]) -> None:
     con = Console()
     t = Table(title=f"{doc['scenario']}: to reach {g['quantity']} {g['op']} {g['value']:g} in at least "
                     f"{doc['share']:.0%} of {doc['draws']} assumption draws")
-    for col in ("addition", "smallest count", "P(all stopped) there", "expected leakers there", "interceptors fired"):
+    for col in ("addition", "smallest count", "draws reaching it", "P(all stopped) there", "expected leakers there",
+                "interceptors fired"):
         t.add_column(col, justify="left" if col == "addition" else "right")
     for o in doc["options"]:
         p, e = o["p_all_stopped"], o["expected_leakers"]
-        count = f"{o['count']}" if o["count"] is not None else f"not with {doc['max']}"
-        t.add_row(o["add"], count, f"{p['value']:.1%} ({p['range90'][0]:.0%}–{p['range90'][1]:.0%})",
+        if o["count"] is None:
+            count = f"not with {doc['max']}"
+        elif o["add"] == "shots":
+            count = f"{o['count']} shots" + (" (as now)" if o["count"] == doc["scenario_shots_per_opportunity"] else "")
+        else:
+            count = "0 (reached as it is)" if o["count"] == 0 else f"{o['count']} more"
+        t.add_row(o["add"], count, f"{o['share_at_count']:.0%}",
+                  f"{p['value']:.1%} ({p['range90'][0]:.0%}–{p['range90'][1]:.0%})",
                   f"{e['value']:.2f} ({e['range90'][0]:.2f}–{e['range90'][1]:.2f})", f"{o['interceptors_fired']:.1f}")
     con.print(t)
-    con.print("Values: mean over the draws (5th–95th percentile across them). Shots count interceptors per object "
-              "per opportunity; batteries count added fire units of that type at that place.")
+    con.print(f"Values: mean over the draws (5th–95th percentile across them). Shots: interceptors per object per "
+              f"opportunity (the scenario fires {doc['scenario_shots_per_opportunity']}); batteries: fire units of that "
+              "type added at that place. Each addition is its own batch of raid realisations where a limit binds, "
+              "so the same defence can differ between rows by their noise (montecarlo.need_inner_trials).")

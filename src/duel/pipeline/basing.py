@@ -123,6 +123,10 @@ def compare_basing(sites: list[str], targets: list[str], missile: str, inputs: I
     ir = space_ir(inputs)
     if ir is None:
         raise InputError("sensors.early_warning: the basing comparison needs an early-warning system (not none)")
+    target_ids = {tp.id or t for tp, t in zip(places_t, targets)}
+    for c in claims:  # before any flight: a claim about a target not flown is an input error
+        if (inputs.place(c.target, "--claim").id or c.target) not in target_ids:
+            raise InputError(f"--claim: target '{c.target}' is not among --targets")
     rows = []
     total = len(sites) * len(targets)
     for s_txt, sp in zip(sites, places_s):
@@ -169,8 +173,6 @@ def compare_basing(sites: list[str], targets: list[str], missile: str, inputs: I
                 "min_energy_s": r["flight_time_s"], "physically_impossible": impossible,
                 "depends_on_flight_limits": on_limits, "verdict": verdict,
             })
-        if not any(ch["claim"] == c.text for ch in checks):
-            raise InputError(f"--claim: target '{c.target}' is not among --targets")
     return {"missile": mid, "ir_detection_delay_s": float(ir.detection_delay_s), "allow_unflyable": allow_unflyable,
             "flight_limits": {k: float(inputs[p]) for k, p in LIMIT_PATHS.items()},
             "rows": rows, "claims": checks,

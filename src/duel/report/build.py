@@ -104,12 +104,22 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     return figs
 
 
+def _no_condition(claim: dict[str, Any], draws: int) -> str:
+    """What to say when no condition on one or two inputs was found for a claim."""
+    if claim["verdict"] != "depends":
+        return "nothing: it " + ("holds" if claim["verdict"] == "holds" else "fails") + " in every draw or nearly"
+    return (f"no condition on one or two inputs settles it among these {draws} draws (several inputs decide it "
+            "together, or more draws are needed to name one)")
+
+
 def deciding_words(sens: dict[str, Any], most: int = 3) -> str:
     """The inputs that decide the answer in words: the ``most`` highest Sobol' total indices that exceed their
-    95 % half-width (or the tornado's largest swings where none does, or no Sobol' design ran)."""
+    95 % half-width (an index within its noise of 0 is not named), or the tornado's largest swings where none
+    does or no Sobol' design ran."""
     resolved = [r for r in sens["inputs"] if r["total"] > r["conf"]]  # an index larger than its uncertainty
     if resolved:
-        top = [f"{r['label']} ({min(r['total'], 1.0):.0%} of the spread, with interactions)" for r in resolved[:most]]
+        top = [f"{r['label']} ({min(r['total'], 1.0):.0%} ± {r['conf']:.0%} of the spread, with interactions)"
+               for r in resolved[:most]]
     elif sens["tornado"]:
         rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:most]
         top = [r["label"] for r in rows]
@@ -145,7 +155,7 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     claims = [{"claim": f"“{c['text']}”" + (f" ({c['who']})" if c["who"] else ""),
                "verdict": c["explanation"], "status": CLAIM_STATUS[c["verdict"]],
                "flip": "; ".join(f.get("text") or f"{f['label']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
-                                 for f in c["flips"]) or "no condition on one or two inputs flips it"}
+                                 for f in c["flips"]) or _no_condition(c, result["run"]["trials"])}
               for c in result["claims"]]
     comparisons = [
         {"label": f"{c['trajectory']} arc" + ("" if c.get("flyable", True) else

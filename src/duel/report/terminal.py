@@ -47,7 +47,7 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
         con.print(f"[bold]What decides it:[/bold] {deciding}")
     w = Table(title="intercept opportunities (per battery)", title_justify="left")
     for c in ("battery", "first (s)", "last (s)", "altitudes (km)", "note"):
-        w.add_column(c)
+        w.add_column(c, overflow="fold", no_wrap=c == "battery")
     for ly in tb["layers"]:
         if ly["t_first_s"] is None:
             w.add_row(ly["battery"], "—", "—", "—", ly.get("why_none") or "no window")

@@ -10,12 +10,19 @@ def _speeds(t: dict[str, Any]) -> str:
     parts = []
     if t.get("max_mach") is not None:
         where = t.get("max_mach_altitude_km")
-        parts.append(f"Its peak speed is Mach {t['max_mach']:.1f}" + (f" at {where:.0f} km" if where is not None else ""))
+        parts.append(f"Its highest Mach number is {t['max_mach']:.1f}"
+                     + (f", at {where:.0f} km altitude" if where is not None else ""))
     if t.get("mach_30km") is not None:
         parts.append(f"Mach {t['mach_30km']:.1f} descending through 30 km")
     if t["impact"].get("mach") is not None:
         parts.append(f"Mach {t['impact']['mach']:.1f} at impact")
     return (", ".join(parts) + ".") if parts else ""
+
+
+def _between(lo: float, hi: float, fmt: str) -> str:
+    """'lies between A and B', or 'is A' where both ends read the same."""
+    a, b = format(lo, fmt), format(hi, fmt)
+    return f"is {a}" if a == b else f"lies between {a} and {b}"
 
 
 def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
@@ -42,7 +49,7 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
     windows = [ly for ly in tb["layers"] if ly["t_first_s"] is not None]
     none = [ly for ly in tb["layers"] if ly["t_first_s"] is None]
     parts = [
-        f"An {t['missile_name']} launched from {t['launch']['name']} reaches {t['target']['name']} "
+        f"An {t['missile_name']}, launched from {t['launch']['name']}, reaches {t['target']['name']} "
         f"({t['ground_range_km']:,.0f} km) after {t['flight_time_s'] / 60:.1f} minutes on a {t['trajectory']} "
         f"arc with {n} object{'s' if n != 1 else ''}. {_speeds(t)}",
     ]
@@ -51,21 +58,21 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
     if windows:
         ws = "; ".join(f"{ly['battery']} from {ly['t_first_s']:.0f} to {ly['t_last_s']:.0f} s "
                        f"({ly['alt_first_km']:.0f}-{ly['alt_last_km']:.0f} km up)" for ly in windows)
-        parts.append(f"At the nominal assumptions, batteries that get a chance to fire: {ws}.")
+        parts.append(f"With every input at its nominal value, batteries that get a chance to fire: {ws}.")
     else:
         which = f" ({', '.join(ly['battery'] for ly in none)})" if none else ""
-        parts.append(f"At the nominal assumptions no battery{which} gets an engagement window, so every object "
-                     "leaks.")
+        parts.append(f"With every input at its nominal value no battery{which} gets an engagement window, so every "
+                     "object leaks.")
     if none and windows:
         parts.append("No window for " + ", ".join(ly["battery"] for ly in none) + ".")
     el = v["expected_leakers"]
     who = "all " + str(n) + " objects are" if n != 1 else "the object is"
     if doc["run"]["trials"]:
         parts.append(
-            f"Across {doc['run']['trials']} draws of the uncertain assumptions, the chance that {who} stopped lies "
-            f"between {pa_lo:.0%} and {pa_hi:.0%} (90 % of the draws; median {pa['median']:.0%})"
-            + (f"; the chance that at least one is stopped between {po_lo:.0%} and {po_hi:.0%}" if n != 1 else "")
-            + f"; between {el['range90'][0]:.1f} and {el['range90'][1]:.1f} of {n} get through (median "
+            f"Across {doc['run']['trials']} draws of the uncertain assumptions, the chance that {who} stopped "
+            f"{_between(pa_lo, pa_hi, '.0%')} (90 % of the draws; median {pa['median']:.0%})"
+            + (f"; the chance that at least one is stopped {_between(po_lo, po_hi, '.0%')}" if n != 1 else "")
+            + f"; the objects that get through {_between(el['range90'][0], el['range90'][1], '.1f')} of {n} (median "
               f"{el['median']:.1f}).")
     else:
         parts.append(f"The chance that {who} stopped is {pa['value']:.1%}"
