@@ -97,7 +97,7 @@ def test_unknown_backend_names_the_choices():
 
 def test_gpu_without_jax_says_how_to_install(monkeypatch):
     monkeypatch.setattr(bk, "jax_available", lambda: False)
-    with pytest.raises(InputError, match=r"--backend gpu: JAX is not installed.*pip install 'duel\[gpu\]'"):
+    with pytest.raises(InputError, match=r"--backend gpu: JAX is not installed.*pip install '\.\[gpu\]'"):
         bk.get_backend("gpu")
 
 
@@ -112,7 +112,7 @@ def test_gpu_without_device_is_a_clear_error():
     if has_gpu:
         assert bk.get_backend("gpu").name == "gpu"
         return
-    with pytest.raises(InputError, match=r"--backend gpu: JAX .* found no GPU device.*duel\[gpu\]"):
+    with pytest.raises(InputError, match=r"--backend gpu: JAX .* found no GPU device.*pip install '\.\[gpu\]'"):
         bk.get_backend("gpu")
 
 

@@ -62,11 +62,11 @@ def check_claim(claim: Claim, p_all: np.ndarray, p_one: np.ndarray, flight_time_
                               "purity": c.purity})
     if claim.test == "no-chance":
         lo, hi = np.percentile(p_one, [5, 95])
-        what = (f"P(at least one object stopped) is {_p(lo)}-{_p(hi)} across 90 % of the assumption draws; "
+        what = (f"P(at least one object stopped) is {_range(lo, hi)} across 90 % of the assumption draws; "
                 f"the claim needs it below {negligible:.2f}: it holds in {share:.0%} of the draws")
     elif claim.test == "certain-stop":
         lo, hi = np.percentile(p_all, [5, 95])
-        what = (f"P(all objects stopped) is {_p(lo)}-{_p(hi)} across 90 % of the assumption draws; the claim "
+        what = (f"P(all objects stopped) is {_range(lo, hi)} across 90 % of the assumption draws; the claim "
                 f"needs it above {1 - negligible:.2f}: it holds in {share:.0%} of the draws")
     else:
         what = f"the modelled flight takes {ft:,.0f} s; the claim says at most {claim.value:,.0f} s"
@@ -77,3 +77,11 @@ def check_claim(claim: Claim, p_all: np.ndarray, p_one: np.ndarray, flight_time_
 def _p(x: float) -> str:
     """A probability for reading: 3 decimals, or 4 near 0 and 1 where 3 would round to them."""
     return f"{x:.4f}" if 0 < x < 0.0005 or 0.9995 < x < 1 else f"{x:.3f}"
+
+
+def _range(lo: float, hi: float) -> str:
+    """'A-B' with both ends to the same number of decimals, or 'A' where they read the same."""
+    a, b = _p(lo), _p(hi)
+    digits = max(len(a), len(b)) - 2
+    a, b = f"{lo:.{digits}f}", f"{hi:.{digits}f}"
+    return a if a == b else f"{a}-{b}"

@@ -72,7 +72,7 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
             f"Across {doc['run']['trials']} draws of the uncertain assumptions, the chance that {who} stopped "
             f"{_between(pa_lo, pa_hi, '.0%')} (90 % of the draws; median {pa['median']:.0%})"
             + (f"; the chance that at least one is stopped {_between(po_lo, po_hi, '.0%')}" if n != 1 else "")
-            + f"; the objects that get through {_between(el['range90'][0], el['range90'][1], '.1f')} of {n} (median "
+            + f"; the number of objects that get through {_between(el['range90'][0], el['range90'][1], '.1f')} of {n} (median "
               f"{el['median']:.1f}).")
     else:
         parts.append(f"The chance that {who} stopped is {pa['value']:.1%}"
