@@ -214,7 +214,8 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                         + fig("fig-tornado", "Tornado chart of the uncertain inputs"),
                         "rows": [{"name": r["label"], "low": r["output_low"], "high": r["output_high"]}
                                  for r in sens["tornado"]], "output": sens["output"]},
-        "numbers": {"rows": [{**r, "note": f"drawn per trial: {r['drawn']}" if r.get("drawn") else ""}
+        "numbers": {"rows": [{**r, "note": f"drawn per trial: {r['drawn']}" if r.get("drawn")
+                              else (f"pinned: {r['pinned']}" if r.get("pinned") else "")}
                              for r in result["numbers"]], "sources": sources},
         "method": {"notes": [
             "Trajectory: staged boost, ballistic flight and reentry with drag on a rotating WGS84 Earth (J2, US "
