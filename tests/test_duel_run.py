@@ -218,3 +218,10 @@ def test_progress_lines_without_a_terminal(monkeypatch, capsys) -> None:
     pg.with_progress(lambda p: [p(i, 50) for i in range(51)], label="work")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 11 and lines[0].startswith("work: 0/50") and lines[-1].startswith("work: 50/50")
+
+
+def test_version(duel) -> None:
+    from duel import __version__
+
+    r = duel("--version")
+    assert r.code == 0 and r.out.strip() == f"duel {__version__}"

@@ -42,6 +42,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+def _version(value: bool) -> None:
+    if value:
+        from duel import __version__
+
+        print(f"duel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print duel's version and exit.")) -> None:
+    """Open physics for the proposed IRBM 'duel' (see the examples above)."""
+
+
 app.command("run", help=_run.HELP)(_run.run)
 app.command("fly", help=_fly.HELP, no_args_is_help=False)(_fly.fly)
 app.command("raid", help=_raid.HELP)(_raid.raid)

@@ -16,8 +16,8 @@ are KIND.ID.FIELD (interceptor.thaad.sspk, missile.oreshnik.stage1.burn_time_s, 
 place.kyiv.lat_deg); the model's notional defaults are assumption.*, doctrine.*, threat.*, sensors.*,
 notice.*, flight.*, dispersion.*, verdict.* and montecarlo.*. Every input with a band or a notional value is
 drawn in each Monte Carlo draw of duel run, trials and need, unless pinned (the pinned ones say why). Set any of
-them with --set PATH=VALUE on duel run, engage, trials, need, fly or basing, pin them in a scenario's \[fixed]
-table, or change their band in its \[uncertain] table.
+them with --set PATH=VALUE on duel run, engage, trials, need, fly or basing, pin them in a scenario's \\[fixed]
+table, or change their band in its \\[uncertain] table.
 
 Examples:
 

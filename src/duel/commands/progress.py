@@ -27,11 +27,11 @@ def with_progress(job: Callable[[Callable[[int, int], None] | None], T], label: 
         return job(lines)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.fields[done]}"),
                   TimeRemainingColumn(), transient=True) as bar:
-        task = bar.add_task("trials", total=None)
+        task = bar.add_task("trials", total=None, done="starting")  # no "0/None" before the total is known
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, done=f"{done}/{total}")
 
         return job(progress)
