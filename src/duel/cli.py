@@ -51,7 +51,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, metavar="",
                                        help="Print duel's version and exit.")) -> None:
     """Open physics for the proposed IRBM 'duel' (see the examples above)."""
 

@@ -40,7 +40,7 @@ def basing(
     out: Annotated[Path, typer.Option("--out", help="Folder for basing.json and the chart basing.svg.")] = Path("out/basing"),
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
-    allow_unflyable: Annotated[bool, typer.Option("--allow-unflyable", help="Count arcs that break the flight limits (e.g. the full-burn depressed arc) as the fastest arc.")] = False,
+    allow_unflyable: Annotated[bool, typer.Option("--allow-unflyable", metavar="", help="Count arcs that break the flight limits (e.g. the full-burn depressed arc) as the fastest arc.")] = False,
 ) -> None:
     """Compare launch sites (see HELP)."""
     from duel.commands.progress import with_progress

@@ -11,7 +11,7 @@ import typer
 
 HELP = """Fly a missile (or a burnout state) on a rotating WGS84 Earth and report time, height and speed.
 
-Forms:
+Examples:
 
   duel fly --missile oreshnik --from kapustin-yar --to dnipro [--trajectory min-energy]
 
@@ -48,11 +48,11 @@ def fly(
     burnout_altitude: Annotated[Optional[float], typer.Option("--burnout-altitude", help="Burnout altitude above the launch point (km); default: the notional input flight.burnout_altitude_km.")] = None,
     beta: Annotated[Optional[float], typer.Option("--beta", help="Ballistic coefficient m/(Cd A) of the flying object (kg/m^2); burnout forms default to the notional input flight.burnout_beta_kg_m2.")] = None,
     earth: Annotated[Figure, typer.Option("--earth", help="Figure of the Earth.")] = Figure.wgs84,
-    no_rotation: Annotated[bool, typer.Option("--no-rotation", help="Non-rotating Earth.")] = False,
-    no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", help="Vacuum (no drag).")] = False,
-    no_j2: Annotated[bool, typer.Option("--no-j2", help="Point-mass gravity only.")] = False,
+    no_rotation: Annotated[bool, typer.Option("--no-rotation", metavar="", help="Non-rotating Earth.")] = False,
+    no_atmosphere: Annotated[bool, typer.Option("--no-atmosphere", metavar="", help="Vacuum (no drag).")] = False,
+    no_j2: Annotated[bool, typer.Option("--no-j2", metavar="", help="Point-mass gravity only.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.\\[gpu]' from the project folder).")] = "numpy",
     track: Annotated[Optional[Path], typer.Option("--track", help="Write the time series to FILE.csv or FILE.parquet.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:

@@ -42,7 +42,7 @@ def need(
     trials: Annotated[Optional[int], typer.Option("--trials", help="Assumption draws (default: the scenario's, or montecarlo.initial_trials).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json.")] = Fmt.table,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.\\[gpu]' from the project folder).")] = "numpy",
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """What it would take (see HELP)."""

@@ -257,8 +257,8 @@ def serve(
 def simulate(
     drop: Annotated[float, typer.Option("--drop", help="Drop probability of each transmission.")] = 0.0,
     duplicate: Annotated[float, typer.Option("--duplicate", help="Probability a transmission arrives twice.")] = 0.0,
-    reorder: Annotated[bool, typer.Option("--reorder", help="Random extra delay up to 3 s per copy.")] = False,
-    update: Annotated[bool, typer.Option("--update", help="Also send an UPDATE 1 s after the NOTIFY.")] = False,
+    reorder: Annotated[bool, typer.Option("--reorder", metavar="", help="Random extra delay up to 3 s per copy.")] = False,
+    update: Annotated[bool, typer.Option("--update", metavar="", help="Also send an UPDATE 1 s after the NOTIFY.")] = False,
     retries: Annotated[int, typer.Option("--retries", help="Retries after the first attempt.")] = 5,
     trials: Annotated[int, typer.Option("--trials", help="Monte Carlo trials (one notice each).")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed; trial i uses the stream (seed, i).")] = 0,
@@ -333,7 +333,7 @@ def log_verify(home: HomeOpt, party: PartyOpt) -> None:
 
 @app.command("export")
 def export(
-    cap: Annotated[bool, typer.Option("--cap", help="CAP 1.2 XML (the only export format).")] = False,
+    cap: Annotated[bool, typer.Option("--cap", metavar="", help="CAP 1.2 XML (the only export format).")] = False,
     home: Annotated[Path | None, typer.Option("--home", help="Party home directory.")] = None,
     party: Annotated[str | None, typer.Option("--party", help="Party whose outbox or inbox holds --id.")] = None,
     msg_id: Annotated[str | None, typer.Option("--id", help="Message id.")] = None,

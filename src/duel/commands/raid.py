@@ -70,7 +70,7 @@ def raid(
         float, typer.Option("--p-kill-assessment", help="sls: probability a survivor is seen to be alive (1 = perfect).")
     ] = 1.0,
     common_mode: Annotated[
-        bool, typer.Option("--common-mode", help="P_track is one system-wide draw instead of one per object.")
+        bool, typer.Option("--common-mode", metavar="", help="P_track is one system-wide draw instead of one per object.")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:

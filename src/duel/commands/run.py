@@ -37,7 +37,7 @@ def run(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: the scenario's outputs.dir).")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (the whole result on stdout).")] = Fmt.table,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.\\[gpu]' from the project folder).")] = "numpy",
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Run a scenario (see HELP)."""

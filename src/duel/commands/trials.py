@@ -57,8 +57,8 @@ def trials(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder: trials/ (Parquet), trials.json, convergence.svg.")] = Path("trials-out"),
     chunk: Annotated[int, typer.Option("--chunk", help="Trials per stored chunk (memory and resume granularity).")] = 1000,
-    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.[gpu]' from the project folder).")] = "numpy",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Discard stored rows of a different run in DIR/trials.")] = False,
+    backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.\\[gpu]' from the project folder).")] = "numpy",
+    overwrite: Annotated[bool, typer.Option("--overwrite", metavar="", help="Discard stored rows of a different run in DIR/trials.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (trials.json on stdout).")] = Fmt.table,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
