@@ -417,3 +417,18 @@ def test_cli_unknown_kind_is_a_usage_error() -> None:
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert "rockets" in res.stderr
+
+
+def test_nothing_points_to_files_outside_the_repository() -> None:
+    """A reader can follow every reference: no note, source or doc cites a file that is not in the repository
+    (the team's research notes, design notes or ../shared); each cites the public source instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    outside = re.compile(r"research/[a-z_-]+\.md|\bdesign\.md|\.\./shared|shared/research")
+    files = [*root.glob("src/duel/**/*.toml"), *root.glob("src/duel/**/*.py"), *root.glob("docs/*.md"),
+             root / "README.md", *root.glob("scenarios/*.toml"), *root.glob("tests/golden/*.json")]
+    hits = [f"{p.relative_to(root)}:{i}" for p in files
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if outside.search(line)]
+    assert len(files) > 40 and hits == []

@@ -60,7 +60,7 @@ def radar(range_km=150.0, rcs_ref=1.0, h=5.0, mask=1.0, at=BAT):
 # ------------------------------------------------------------------------------------ radar geometry
 @pytest.mark.parametrize("h_t_km, d_km", [(1, 143), (10, 425), (30, 727), (100, 1316), (200, 1856)])
 def test_horizon_formula_matches_physics_table(h_t_km, d_km):
-    """research/physics.md §6.1: 10 m antenna; 100 km target -> 1,316 km."""
+    """Textbook 4/3-Earth radar horizon d = sqrt(2 k R h_r) + sqrt(2 k R h_t): 10 m antenna, 100 km target -> 1,316 km."""
     assert radar_horizon_m(10.0, h_t_km * 1e3) / 1e3 == pytest.approx(d_km, abs=1.0)
 
 

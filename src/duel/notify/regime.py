@@ -1,6 +1,6 @@
 """Notification regimes (data file ``duel/notify/regimes.toml``, with sources) and the compliance checks a notice is held to.
 
-Source tags ``S1`` ... are those of ``research/notification.md`` (titles and URLs listed there). A minimum
+Source tags ``S1`` ... are listed with their titles and public addresses in ``docs/notify.md``. A minimum
 lead time of ``None`` means the regime fixes none (or none is public). Checks return human-readable flags;
 they never reject a message: a late or out-of-regime notice is still delivered, and flagged.
 """

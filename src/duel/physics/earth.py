@@ -8,7 +8,7 @@ from the local horizontal plane (perpendicular to the ellipsoid normal).
 
 Constants: WGS84 from NIMA TR8350.2 (3rd ed., 2000): a = 6,378,137 m, 1/f = 298.257223563,
 GM = 3.986004418e14 m^3/s^2, omega = 7.292115e-5 rad/s, J2 = 1.08262982131e-3 (from the EGM96 C20 term).
-The validation sphere (design.md) has R = 6,371.0 km and the same GM.
+The validation sphere (the textbook mean-radius Earth) has R = 6,371.0 km and the same GM.
 
 Geodetic conversions at the edges use pymap3d; geodesics use pyproj's ``Geod`` (Karney). Inside the
 integration loop the height is computed by :func:`height_xp`, a one-step Bowring formula written against an

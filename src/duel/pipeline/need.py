@@ -15,7 +15,7 @@ from duel.backend import get_backend
 from duel.defence.setup import DefenceSetup, defence_setup
 from duel.errors import InputError
 from duel.flight.api import solve_flight
-from duel.pipeline.resolve import Setup, keyed, resolve
+from duel.pipeline.resolve import Setup, keyed, resolve, run_counts
 from duel.scenario.inputs import recording, uncertain_inputs
 from duel.scenario.schema import Scenario
 from duel.trials.need import QUANTITIES, Goal, NeedCurve, need_curve
@@ -78,9 +78,7 @@ def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int 
         raise InputError("--add: give at least one addition ('shots' or TYPE[@PLACE], e.g. thaad@kyiv)")
     if not 1 <= max_count <= 64:
         raise InputError(f"--max: must be between 1 and 64, got {max_count}")
-    seed = sc.montecarlo.seed if seed is None else seed
-    if seed < 0:
-        raise InputError(f"--seed: must be >= 0, got {seed}")
+    trials, seed = run_counts(sc, trials, seed)
     be = get_backend(backend)
     with recording() as acting:
         setup = resolve(sc, sets)
@@ -97,11 +95,8 @@ def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int 
                                        setup.defence.warheads, setup.defence.submunitions,
                                        where + [f"--add {add}"] * max_count))
     uncertain = uncertain_inputs(sc, inputs, acting)
-    if trials is None:
-        trials = int(inputs["montecarlo.initial_trials"]) if sc.montecarlo.trials == "auto" \
-            else int(sc.montecarlo.trials)
-    if trials < 1:
-        raise InputError(f"--trials: must be >= 1, got {trials}")
+    if trials is None:  # the scenario says "auto": the draws a run starts with
+        trials = int(inputs["montecarlo.initial_trials"])
     flight = keyed("threat", solve_flight, setup.flight_request(be.name), inputs)
     draws = sample(uncertain, trials, seed)
     inner = int(inputs["montecarlo.need_inner_trials"])

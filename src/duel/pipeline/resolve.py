@@ -102,6 +102,19 @@ def _check_used(path: str, defence: DefenceSetup, missile: str) -> None:
         raise InputError(f"uncertain.{path}: {used[kind][1]}")
 
 
+def run_counts(sc: Scenario, trials: int | None, seed: int | None) -> tuple[int | None, int]:
+    """The draws and the seed of a run: the options where given, else the scenario's (``trials`` None where the
+    scenario says "auto": as many as the precision wants); each checked, naming its option."""
+    if trials is None and sc.montecarlo.trials != "auto":
+        trials = int(sc.montecarlo.trials)
+    seed = sc.montecarlo.seed if seed is None else seed
+    if trials is not None and trials < 1:
+        raise InputError(f"--trials: must be >= 1, got {trials}")
+    if seed < 0:
+        raise InputError(f"--seed: must be >= 0, got {seed}")
+    return trials, seed
+
+
 def check_scenario(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
     """Validate everything a run would look up, without flying: inputs, places, batteries, distributions."""
     return resolve(sc, sets)

@@ -22,10 +22,9 @@ from duel.backend import get_backend
 from duel.defence.engagement import assess
 from duel.defence.records import Assessment
 from duel.defence.track import ThreatTrack
-from duel.errors import InputError
 from duel.flight.api import compare_shapes, solve_flight
 from duel.flight.solved import Comparison, Flight
-from duel.pipeline.resolve import Setup, keyed, resolve
+from duel.pipeline.resolve import Setup, keyed, resolve, run_counts
 from duel.scenario.inputs import recording
 from duel.scenario.schema import Scenario
 from duel.trials.dispersion import DuelTrials, dispersion_of
@@ -57,13 +56,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
     ``sets`` are ``PATH=VALUE`` overrides of model inputs;
     ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial.
     """
-    if trials is None and sc.montecarlo.trials != "auto":
-        trials = int(sc.montecarlo.trials)
-    seed = sc.montecarlo.seed if seed is None else seed
-    if trials is not None and trials < 1:
-        raise InputError(f"--trials: must be >= 1, got {trials}")
-    if seed < 0:
-        raise InputError(f"--seed: must be >= 0, got {seed}")
+    trials, seed = run_counts(sc, trials, seed)
     be = get_backend(backend)
     with recording() as read:
         setup = resolve(sc, sets)
