@@ -23,7 +23,7 @@ from duel.defence.warning import SpaceIR
 from duel.flight.solved import Flight
 from duel.flight.trajectory import fly_staged
 from duel.scenario.inputs import Inputs
-from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
+from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows
 from duel.trials.results import DrawOutcomes
 
 ProgressFn = Callable[[int, int], None]
@@ -50,25 +50,23 @@ def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarr
 
 def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Mapping[str, np.ndarray], rows: int,
                    seed: int, backend: Backend | str = "numpy", inner: int = 0,
-                   progress: ProgressFn | None = None, row_offset: int = 0) -> DrawOutcomes:
+                   progress: ProgressFn | None = None, row_offset: int = 0,
+                   adjust: Callable[[DefenceRows], DefenceRows] | None = None) -> DrawOutcomes:
     """The defence under each row of ``draws`` (path -> (rows,) values in the inputs' units), all rows at once.
 
     ``inner``: realisations per row where limits can bind (module docstring); ``row_offset``: the global index
-    of the first row (its raid realisations are those of that row, whatever the batch).
+    of the first row (its raid realisations are those of that row, whatever the batch); ``adjust``: a change to
+    the per-row defence arrays before the engine runs (e.g. batteries switched off per row).
     """
     be = get_backend(backend) if isinstance(backend, str) else backend
     drawn = inputs.with_values(draws)
     d = defence.redrawn(drawn)
     beta_path = f"missile.{inputs.missile}.reentry_beta_kg_m2"
     tracks = threat_tracks(flight, d.space_ir, draws.get(beta_path), rows, be)
-    res = evaluate_rows(d, flight.trajectory.earth, tracks, defence_rows(d, rows), be, seed, inner=inner,
+    rows_arrays = defence_rows(d, rows) if adjust is None else adjust(defence_rows(d, rows))
+    res = evaluate_rows(d, flight.trajectory.earth, tracks, rows_arrays, be, seed, inner=inner,
                         inner_only_where_limits_bind=True, row_offset=row_offset, progress=progress)
-    return outcomes_of(res, d.objects)
-
-
-def outcomes_of(res: Mapping[str, np.ndarray], w: int) -> DrawOutcomes:
-    """The :class:`DrawOutcomes` of :func:`~duel.trials.engine.evaluate_rows`'s result for ``w`` objects: the
-    closed form, or the realisations' frequencies in the rows where a limit can bind."""
+    w = d.objects
     pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
     if "mc_leakers" in res:
         pmf = np.where(bind[:, None], leaker_counts(res["mc_leakers"], w) / res["mc_leakers"].shape[1], pmf)

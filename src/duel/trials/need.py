@@ -3,8 +3,8 @@
 An addition is either more shots (``assumption.shots_per_opportunity`` = 1 ... N interceptors per object per
 opportunity) or more batteries of one type at one place (0 ... N of them). Every (count, draw) pair is one row
 of the batch engine (:func:`duel.trials.engine.evaluate_rows`): rows are the assumption draws repeated once per
-count. For batteries the defence is built once with all N added batteries, and in a row of count c the added
-batteries c + 1 ... N are switched off (no radar, no envelope: they neither fire nor lend a track), so no Python
+count (:func:`duel.trials.draws.evaluate_draws` on the draws repeated). For batteries the defence is built once
+with all N added batteries, and in a row of count c the added batteries c + 1 ... N are switched off (no radar, no envelope: they neither fire nor lend a track), so no Python
 loop runs over counts, draws or batteries.
 
 A count *reaches* the goal (``p_all_stopped >= g``, ``p_at_least_one_stopped >= g`` or
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from duel.backend import Backend
-from duel.defence.setup import DefenceSetup, space_ir
+from duel.defence.setup import DefenceSetup
 from duel.flight.solved import Flight
 from duel.scenario.inputs import Inputs
-from duel.trials.draws import outcomes_of, threat_tracks
-from duel.trials.engine import DefenceRows, defence_rows, evaluate_rows
+from duel.trials.draws import evaluate_draws
+from duel.trials.engine import DefenceRows
 from duel.trials.results import DrawOutcomes
 
 SHOTS_PATH = "assumption.shots_per_opportunity"
@@ -91,16 +91,8 @@ def need_curve(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Map
     count_of_row = np.repeat(np.asarray(counts, np.int64), n)
     if first_added is None:
         tiled[SHOTS_PATH] = count_of_row.astype(float)
-    d = defence.redrawn(inputs.with_values(tiled))
-    beta_path = f"missile.{inputs.missile}.reentry_beta_kg_m2"
-    sir = space_ir(inputs.with_values(draws))  # the cue of each draw (the same under every count)
-    tracks = threat_tracks(flight, sir, draws.get(beta_path), n, backend).take(np.tile(np.arange(n), K))
-    rows = defence_rows(d, n * K)
-    if first_added is not None:
-        rows = switched_off(rows, first_added, count_of_row)
-    res = evaluate_rows(d, flight.trajectory.earth, tracks, rows, backend, seed, inner=inner,
-                        inner_only_where_limits_bind=True)
-    out = outcomes_of(res, d.objects)
+    off = None if first_added is None else (lambda rows: switched_off(rows, first_added, count_of_row))
+    out = evaluate_draws(flight, defence, inputs, tiled, n * K, seed, backend, inner, adjust=off)
     per = tuple(DrawOutcomes(*(getattr(out, f)[i * n:(i + 1) * n] for f in DrawOutcomes.__dataclass_fields__))
                 for i in range(K))
     shares = np.array([float(np.mean(goal.reached(o))) for o in per])
