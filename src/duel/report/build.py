@@ -120,12 +120,13 @@ def deciding_words(sens: dict[str, Any], most: int = 3) -> str:
     if resolved:
         top = [f"{r['label']} ({min(r['total'], 1.0):.0%} ± {r['conf']:.0%} of the spread, with interactions)"
                for r in resolved[:most]]
-    elif sens["tornado"]:
+        return ("(Sobol' total indices with their 95 % uncertainty; inputs whose index is within its noise of zero "
+                "are not named) " + "; ".join(top) + ".")
+    if sens["tornado"]:
         rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:most]
-        top = [r["label"] for r in rows]
-    else:
-        return ""
-    return "; ".join(top) + "."
+        return ("(one input at a time, the largest swings: no Sobol' index stands out of its noise) "
+                + "; ".join(r["label"] for r in rows) + ".")
+    return ""
 
 
 def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:

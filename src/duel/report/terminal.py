@@ -18,6 +18,7 @@ def _t(x: float | None) -> str:
 def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
     """Print the verdict of a scenario result and where its files are."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
 
@@ -44,7 +45,7 @@ def print_verdict(result: dict[str, Any], paths: dict[str, Path]) -> None:
 
     deciding = deciding_words(result["sensitivity"])
     if deciding:
-        con.print(f"[bold]What decides it:[/bold] {deciding}")
+        con.print(f"[bold]What decides it[/bold] {escape(deciding)}")
     w = Table(title="intercept opportunities (per battery)", title_justify="left")
     for c in ("battery", "first (s)", "last (s)", "altitudes (km)", "note"):
         w.add_column(c, overflow="fold", no_wrap=c == "battery")
