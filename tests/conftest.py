@@ -109,12 +109,18 @@ GOLDEN_RENAMED = {"missile.reentry_beta_kg_m2": "missile.oreshnik.reentry_beta_k
 """Inputs of the golden fixtures under their paths now (one decision delay for every interceptor type)."""
 
 
+GOLDEN_PLACES = {"kyiv": (50.45, 30.52333), "dnipro": (48.46444, 35.04611), "lviv": (49.8425, 24.03222)}
+"""Coordinates of the golden fixtures' places that moved since (issue 11: cities now take the GeoNames gazetteer
+point instead of a Wikipedia infobox's, 0.5-0.8 km away); the launch sites (kapustin-yar, krichev) did not move."""
+
+
 def as_before_the_verdict_issue(sc: Any, name: str) -> Any:
     """A shipped scenario with the assumptions of the golden fixtures (tests/golden, made before every input
     was drawn by default, before warheads released submunitions and batteries could fire on remote tracks):
     only the fixtures' uncertain inputs drawn (each over its band, as the shipped scenario draws it where it
     gives a distribution), the fixtures' number of draws, the submunitions separate above every flight (36
-    objects throughout) and every battery fires on its own track."""
+    objects throughout), every battery fires on its own track and the launch and target places have the fixtures'
+    coordinates (:data:`GOLDEN_PLACES`)."""
     from duel.scenario.schema import Distribution
 
     golden = json.loads((GOLDEN_DIR / f"{name}.result.json").read_text(encoding="utf-8"))
@@ -124,6 +130,8 @@ def as_before_the_verdict_issue(sc: Any, name: str) -> Any:
     mc = sc.montecarlo.model_copy(update={"draw": "listed", "trials": golden["run"]["trials"]})
     fixed = {**sc.fixed, "threat.separation_altitude_km": 1.0e5, "doctrine.fire_control": "own-track",
              "montecarlo.inner_trials": 400, "montecarlo.tornado_inner_trials": 2000, "montecarlo.sobol_inputs": 0}
+    for pid in {sc.threat.launch, sc.threat.target} & set(GOLDEN_PLACES):  # the places where the fixtures had them
+        fixed[f"place.{pid}.lat_deg"], fixed[f"place.{pid}.lon_deg"] = GOLDEN_PLACES[pid]
     return sc.model_copy(update={"montecarlo": mc, "uncertain": uncertain, "fixed": fixed})
 
 

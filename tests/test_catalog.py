@@ -203,6 +203,35 @@ def test_oreshnik_estimate_matches_the_reporting() -> None:
         assert 270.0 <= stage["isp_vac_s"]["nominal"] <= 300.0
 
 
+def test_oreshnik_notes_quote_the_numbers_the_entry_holds() -> None:
+    """Every note states the values the entry uses: the Isp, the launch mass and the ideal delta-v computed from
+    the stages (a stale note quoting an earlier estimate fails here), and that the Isp values are tuned."""
+    import math
+    import re
+
+    raw = catalog.entries("missiles")["oreshnik"]
+    m = _missile("oreshnik")
+    note = " ".join(raw["note"].split())
+    isp = [s["isp_vac_s"]["nominal"] for s in raw["stages"]]
+    assert f"Isp {isp[0]:.0f} and {isp[1]:.0f} s" in note
+    launch = sum(s.gross_mass_kg for s in m.stages) + m.payload_mass_kg
+    assert f"{launch:,.0f} kg" in note
+    g0, above, dv = 9.80665, launch, 0.0
+    for st in m.stages:
+        dv += st.isp_vac_s * g0 * math.log(above / (above - st.propellant_mass_kg))
+        above -= st.gross_mass_kg
+    quoted = float(re.search(r"Ideal delta-v is ([0-9.]+) km/s", note).group(1))
+    assert quoted == pytest.approx(dv / 1e3, abs=0.005)
+    assert "TUNED" in raw["stages"][0]["isp_vac_s"]["note"] and "TUNED" in raw["stages"][1]["isp_vac_s"]["note"]
+    assert "not a validation" in note and "DEPENDS ON THE DIRECTION" in note
+    # a sea-level Isp quoted for the nozzle matches T = mdot g0 Isp_vac - p Ae at 101,325 Pa
+    s1 = m.stages[0]
+    mdot = s1.propellant_mass_kg / s1.burn_time_s
+    isp_sl = s1.isp_vac_s - 101_325.0 * s1.nozzle_exit_area_m2 / (mdot * g0)
+    quoted_sl = float(re.search(r"Isp about ([0-9]+) s at sea level", raw["stages"][0]["nozzle_exit_area_m2"]["note"]).group(1))
+    assert quoted_sl == pytest.approx(isp_sl, abs=0.5)
+
+
 def test_missile_sources_cover_entry_drag_and_every_value() -> None:
     cat = load_catalog()
     ids = cat.entry_sources(cat.record("missiles", "oreshnik"))
@@ -252,6 +281,59 @@ def test_place_from_coordinates_and_ids() -> None:
 def test_bad_place_specs_name_the_option(spec: str, pattern: str) -> None:
     with pytest.raises(InputError, match=pattern):
         _place(spec, option="--from")
+
+
+GEONAMES = {  # place id -> (GeoNames id, lat, lon) as published by GeoNames (cities dump, Nov 2026)
+    "kyiv": (703448, 50.45466, 30.5238), "dnipro": (709930, 48.46664, 35.04066), "lviv": (702550, 49.83826, 24.02324),
+    "warsaw": (756135, 52.22977, 21.01178), "rzeszow": (759734, 50.04132, 21.99901),
+    "vilnius": (593116, 54.68916, 25.2798), "riga": (456172, 56.946, 24.10589), "minsk": (625144, 53.90019, 27.56653),
+    "berlin": (2950159, 52.52437, 13.41053), "helsinki": (658225, 60.16952, 24.93545),
+    "london": (2643743, 51.50853, -0.12574), "paris": (2988507, 48.85341, 2.3488),
+    "brussels": (2800866, 50.85045, 4.34878), "lisbon": (2267057, 38.72509, -9.1498),
+    "kaliningrad": (554234, 54.70639, 20.51102), "moscow": (524901, 55.75204, 37.61781),
+    "krychaw": (626450, 53.71924, 31.71356), "asipovichy": (624034, 53.30588, 28.62872),
+}  # fmt: skip
+MILITARY_SITES = {"kapustin-yar", "krichev"}  # not populated places: in no gazetteer as such
+
+
+def test_cities_take_the_gazetteer_point() -> None:
+    """Every city and town is the GeoNames point, cites the 'geonames' source and names its GeoNames id; none
+    cites Wikipedia. The military sites say where their point comes from and compare it with the gazetteer."""
+    places = catalog.entries("places")
+    assert set(places) == set(GEONAMES) | MILITARY_SITES, "a new place needs its gazetteer point (or a reason)"
+    assert load_catalog().source("geonames").url == "https://www.geonames.org/"
+    for pid, (gid, lat, lon) in GEONAMES.items():
+        p = places[pid]
+        assert (p["lat_deg"], p["lon_deg"]) == (lat, lon), pid
+        assert p["sources"] == ["geonames"] and p["status"] == "reported", pid
+        assert f"https://www.geonames.org/{gid}" in p["note"], pid
+    for pid in MILITARY_SITES:
+        note = places[pid]["note"]
+        assert "not a populated place" in note and "GeoNames" in note, pid
+    assert "geonames" in places["kapustin-yar"]["sources"]
+
+
+def test_no_reported_ceiling_or_floor_is_one_test_s_altitude() -> None:
+    """'reported' only where a source states that very figure for that very quantity: SAMP/T NG's 25 km is one
+    test target's altitude and Arrow 3's 100 km a typical intercept altitude, so both are estimated, and say so."""
+    ints = catalog.entries("interceptors")
+    for iid, field in (("samp-t-b1nt", "max_intercept_altitude_km"), ("arrow-3", "min_intercept_altitude_km")):
+        v = ints[iid][field]
+        assert v["status"] == "estimated" and v["sources"], (iid, field)
+        assert v["note"].startswith("Estimated, not a reported"), (iid, field)
+    # every remaining reported envelope figure is one its source states (the source's note quotes it)
+    reported = {(iid, k) for iid, e in ints.items() for k, v in e.items()
+                if isinstance(v, dict) and v.get("status") == "reported" and k.endswith(("_altitude_km", "_range_km"))}
+    assert reported == {("thaad", "max_intercept_altitude_km"), ("thaad", "max_ground_range_km"),
+                        ("sm-3-iia", "max_intercept_altitude_km"), ("sm-3-iia", "max_ground_range_km")}
+    cat = load_catalog()
+    for iid, field in reported:
+        v = ints[iid][field]
+        figure = f"{v['nominal']:,.0f} km"
+        assert any(figure in (cat.source(sid).note or "") or f"{v['nominal']:.0f} km" in (cat.source(sid).note or "")
+                   for sid in v["sources"]), (iid, field, figure)
+    assert not [k for e in catalog.entries("sensors").values() for k, v in e.items()
+                if isinstance(v, dict) and v.get("status") == "reported"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -309,15 +391,15 @@ def test_broken_stage_names_file_entry_and_field(tmp_path: Path) -> None:
         ),
         (
             "places.toml",
-            "lat_deg = 48.46444",
-            "lat_deg = 148.46444",
+            "lat_deg = 48.46664",
+            "lat_deg = 148.46664",
             "catalog places.toml: dnipro.lat_deg: must be less than or equal to 90",
         ),
         (
             "places.toml",
-            'lon_deg = 30.52333\nstatus = "reported"',
-            'lon_deg = "30.52333"\nstatus = "reported"',
-            "catalog places.toml: kyiv.lon_deg: must be a number (got '30.52333')",
+            'lon_deg = 30.5238\nstatus = "reported"',
+            'lon_deg = "30.5238"\nstatus = "reported"',
+            "catalog places.toml: kyiv.lon_deg: must be a number (got '30.5238')",
         ),
         (
             "sources.toml",

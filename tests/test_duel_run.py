@@ -176,7 +176,8 @@ def _chromium() -> str | None:
 
 @unless_in_ci(_chromium() is None, "no system Chromium (.ci/run installs Debian's chromium)")
 def test_report_renders_in_a_real_browser(run_dir) -> None:
-    """Open report.html headless with Playwright driving the system Chromium; every chart and the map draw."""
+    """Open report.html headless with Playwright driving the system Chromium; every chart and the map draw; on
+    a 390 px wide phone the page does not scroll sideways (its widest table scrolls in its own frame)."""
     playwright = optional_module("playwright.sync_api")
     shot = run_dir / "out" / "report-screenshot.png"
     with playwright.sync_playwright() as p:
@@ -194,6 +195,11 @@ def test_report_renders_in_a_real_browser(run_dir) -> None:
                 box = page.locator(f"#{fid} svg").first.bounding_box()
                 assert box is not None and box["width"] > 300 and box["height"] > 150, fid
             page.screenshot(path=str(shot), full_page=True)
+            # on a 390 px phone nothing scrolls sideways: wide tables and charts scroll inside their own frames
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto((run_dir / "out" / "report.html").as_uri())
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            assert phone.locator("#numbers .scroll").first.evaluate("e => e.scrollWidth > e.clientWidth")
         finally:
             browser.close()
     assert shot.stat().st_size > 50_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -97,6 +98,50 @@ def test_table_output_has_summary_and_timeline(duel) -> None:
     assert "flight time" in r.out and "timeline" in r.out and "impact" in r.out
 
 
+UNITLESS = {"trajectory shape", "highest Mach number", "Mach descending through 30 km", "impact Mach number",
+            "flyable", "engine cut-off in stage"}
+
+
+def _table_labels(out: str) -> list[str]:
+    """The first column of every table row (box-drawn tables, rows start with a vertical bar)."""
+    return [re.split(r"[│┃]", ln)[1].strip() for ln in out.splitlines() if ln.startswith(("│", "┃"))]
+
+
+@pytest.mark.parametrize("args", [
+    ["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv"],
+    ["--burnout-speed", "3000", "--from", "kapustin-yar", "--to", "dnipro", "--trajectory", "lofted"],
+    ["--burnout-speed", "3000", "--burnout-angle", "40", "--from", "50,30", "--azimuth", "45"],
+])
+def test_tables_say_quantities_in_words_with_units(duel, args: list[str]) -> None:
+    r = duel("fly", *args, timeout=120)
+    assert r.code == 0, r.err
+    labels = [x for x in _table_labels(r.out) if x]
+    assert len(labels) > 20
+    for label in labels:
+        assert "_" not in label and not re.search(r"\b(deg|mps|kg m2|s)$", label), f"a code name: {label!r}"
+        assert "(" in label or label in UNITLESS or label in ("event", "launch", "apogee", "impact") \
+            or label.startswith(("stage ", "thrust", "burnout", "descending")), f"no unit: {label!r}"
+    assert {"time (s)", "altitude (km)", "speed (m/s)"} <= {c.strip() for ln in r.out.splitlines()
+                                                            for c in re.split(r"[┃│]", ln)}
+
+
+def test_missile_table_names_the_aim_in_words(duel) -> None:
+    r = duel("fly", "--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv")
+    assert r.code == 0, r.err
+    assert "pitch-over kick angle (deg)" in r.out and "engine cut-off (s after launch)" in r.out
+    assert "kick deg" not in r.out and "cutoff s" not in r.out
+
+
+def test_track_says_where_it_wrote(duel, tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    r = duel("fly", "--burnout-speed", "2500", "--burnout-angle", "45", "--from", "kyiv", "--azimuth", "90",
+             "--track", str(path), "--format", "json")
+    assert r.code == 0, r.err
+    rows = len(list(csv.DictReader(path.open())))
+    assert r.err == f"wrote the track ({rows:,} rows) to {path}\n"
+    r.json()  # stdout stays the JSON document alone
+
+
 BAD = [
     (["--missile", "orehsnik", "--from", "kapustin-yar", "--to", "kyiv"], "oreshnik"),  # suggestion
     (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kiev"], "--to"),
@@ -125,6 +170,19 @@ BAD = [
      "--track"),
     (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "dnipro", "--backend", "gpu"], "--backend gpu"),
     (["--missile", "oreshnik", "--from", "kapustin-yar", "--to", "dnipro", "--backend", "cuda"], "--backend"),
+    # numbers in a stated unit: a unit written after the number is refused, naming the unit expected
+    (["--burnout-speed", "3km/s", "--from", "kyiv", "--to", "dnipro"], "--burnout-speed: a number in m/s, got '3km/s'"),
+    (["--burnout-speed", "3000", "--burnout-angle", "40deg", "--from", "kyiv", "--azimuth", "0"],
+     "--burnout-angle: a number in deg, got '40deg'"),
+    (["--burnout-speed", "3000", "--burnout-altitude", "100 km", "--from", "kyiv", "--to", "dnipro"],
+     "--burnout-altitude: a number in km, got '100 km'"),
+    (["--burnout-speed", "3000", "--burnout-angle", "40", "--from", "kyiv", "--azimuth", "east"],
+     "--azimuth: a number in deg, got 'east'"),
+    (["--burnout-speed", "3000", "--burnout-angle", "40", "--from", "kyiv", "--azimuth", "0", "--beta", "5e3kg/m2"],
+     "--beta: a number in kg/m^2, got '5e3kg/m2'"),
+    (["--burnout-speed", "nan", "--from", "kyiv", "--to", "dnipro"], "--burnout-speed: a number in m/s, got 'nan'"),
+    (["--from", "kapustin-yar", "--to", "kyiv", "--missile", "oreshnik", "--set", "flight.burnout_altitude_km=3km"],
+     "--set flight.burnout_altitude_km: a number in km, >= 0, got '3km'"),
 ]
 
 
@@ -176,3 +234,27 @@ def test_user_missile_non_physical_parameters_exit_2(duel, tmp_path, old: str, n
     r = duel("fly", "--missile", str(path), "--from", "kapustin-yar", "--to", "48.6,42")
     assert r.code == 2 and "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) == 1 and needle in r.err and "my.toml" in r.err
+
+
+# numeric options of the other commands take a number in a stated unit too (one line, exit 2)
+UNIT_OPTIONS = [
+    (["engage", "--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv", "--battery", "thaad@kyiv",
+      "--rcs", "0.1m2"], "--rcs: a number in m^2, got '0.1m2'"),
+    (["engage", "--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv", "--battery", "thaad@kyiv",
+      "--decision-delay", "5s"], "--decision-delay: a number in s, got '5s'"),
+    (["engage", "--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv", "--battery", "thaad@kyiv",
+      "--notice-recipient", "third-party", "--relay-delay", "15min"], "--relay-delay: a number in min, got '15min'"),
+    (["notify", "chain", "--lead-time-s", "30min", "--apogee-s", "300", "--reentry-s", "500", "--impact-s", "556"],
+     "--lead-time-s: a number in s, got '30min'"),
+    (["notify", "simulate", "--retries", "3"], None),  # defaults still parse
+]
+
+
+@pytest.mark.parametrize("args,message", UNIT_OPTIONS)
+def test_unit_suffixes_are_refused_naming_the_unit(duel, args: list[str], message: str | None) -> None:
+    r = duel(*args, "--format", "json") if message is None else duel(*args)
+    if message is None:
+        assert r.code == 0, r.err
+        return
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err == f"error: {message}\n"

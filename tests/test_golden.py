@@ -24,6 +24,13 @@ their [uncertain] inputs drawn, the same number of draws). The verdict's ``ci95`
 mean) is now ``mc_ci95``, next to the new ``median`` and ``range90``; the claims, judged across the draws now
 (``holds_share``), and the headline and answer (worded from the 90 % range) are new, not compared; the
 RBD-FAST bootstrap is seeded with the run's seed (its half-widths ``s1_conf`` within 50 %; the indices equal).
+
+The readable-report issue (11): lengths compare to a millimetre as well as 1e-9 relative (a miss distance of a
+few millimetres differs by nanometres between BLAS builds); batteries gain their name in words (``title``,
+``place`` reworded), the threat its warheads and submunitions, the time budget its named warning times; the
+highest Mach counts the descent's 86 km crossing; city points come from GeoNames (the fixtures' coordinates are
+pinned, so every number is the same; the sources are renamed) and two interceptor figures taken from one test
+are *estimated*, not *reported* (``SOURCES_NOW``, ``STATUS_NOW``).
 """
 
 from __future__ import annotations
@@ -37,16 +44,29 @@ import pytest
 from conftest import GOLDEN_RENAMED, SHIPPED, as_before_the_verdict_issue
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-RENAMED = GOLDEN_RENAMED
+RENAMED = {**GOLDEN_RENAMED,  # and the exchange's event at the infrared launch report: a cue, not a track
+           "sensor_first_track": "sensor_cue"}
 NEW_KEYS = {"key", "label", "fire_control", "engages", "launch_track_s", "remote_track",  # new fields in events, tornado rows and claim flips; in comparisons and the threat:
             "flyable", "limit_broken", "limit_broken_short", "max_dynamic_pressure_kpa", "max_dynamic_pressure_altitude_km",
-            "max_heat_flux_mw_m2", "max_heat_flux_altitude_km", "max_mach_altitude_km", "mach_30km", "track", "flyability"}
+            "max_heat_flux_mw_m2", "max_heat_flux_altitude_km", "max_mach_altitude_km", "mach_30km", "track", "flyability",
+            # the readable-report issue: a battery's name in words, the named warning times, the object counts
+            "title", "type_name", "warning_times", "warheads", "submunitions_per_warhead"}
 REGENERATED = {"numbers", "sources", "claims"}  # from the input registry now (compared separately below); claims
 RENAMED_KEYS = {"ci95": "mc_ci95"}  # in the verdict's quantities
 NEW_TEXT = {"headline", "answer", "answer_kind", "median", "range90", "draws_capped",  # new, or worded anew
-            "method", "meaning", "inputs", "screened_out"}  # the sensitivity's Sobol' part
+            "method", "meaning", "inputs", "screened_out",  # the sensitivity's Sobol' part
+            "place",  # a battery's position in words: '15 km east of Kyiv' (was 'Kyiv +15 km at 90 deg')
+            # the highest Mach now counts the descent's 86 km crossing, interpolated (the recorded samples jump
+            # over it; the speed of sound is lowest there): one definition with the claims' per-draw Mach, tested
+            # against energy conservation in tests/test_claims_kinematic.py
+            "max_mach", "max_mach_altitude_km"}
 GONE = {"p_all_stopped_spread"}  # the verdict's 5-95 % range of P(all stopped): now each quantity's range90
 WINDOW_PARTS = ("batteries", "time_budget", "timeline")  # where the window model's edges show
+# the readable-report issue's catalogue review: city points from the GeoNames gazetteer instead of Wikipedia (the
+# fixtures' coordinates are pinned: conftest.GOLDEN_PLACES), and statuses that were not reported figures
+SOURCES_NOW = {"wiki-kyiv": "geonames", "wiki-dnipro": "geonames", "wiki-lviv": "geonames"}
+STATUS_NOW = {"interceptor.samp-t-b1nt.max_intercept_altitude_km": "estimated",  # one test target's altitude
+              "interceptor.arrow-3.min_intercept_altitude_km": "estimated"}
 
 
 def _tolerance(path: str, tornado_seeded_as_before: bool) -> tuple[float, float]:
@@ -65,6 +85,9 @@ def _tolerance(path: str, tornado_seeded_as_before: bool) -> tuple[float, float]
             return 0.050, 0.0
         if leaf.endswith("_mps"):
             return 10.0, 0.0
+    leaf = path.rsplit(".", 1)[-1].split("[")[0]
+    if leaf.endswith(("_km", "_m")):  # lengths near zero (a miss distance, an impact altitude): to a millimetre
+        return (1e-6 if leaf.endswith("_km") else 1e-3), 1e-9
     return 0.0, 1e-9
 
 
@@ -104,6 +127,8 @@ def _in_input_order(doc: dict[str, Any]) -> dict[str, Any]:
 def _diffs(name: str, doc: dict[str, Any], tornado_seeded_as_before: bool = False) -> list[str]:
     golden = _in_input_order(json.loads((GOLDEN / f"{name}.result.json").read_text(encoding="utf-8")))
     doc = _in_input_order(json.loads(json.dumps(doc)))  # as written to result.json
+    for d, extra in ((golden, {"geonames"}), (doc, set())):  # the threat's sources as a set, the cities renamed
+        d["threat"]["sources"] = sorted({SOURCES_NOW.get(x, x) for x in d["threat"]["sources"]} | extra)
     diffs: list[str] = []
     _compare({k: v for k, v in golden.items() if k not in REGENERATED},
              {k: v for k, v in doc.items() if k not in REGENERATED}, "", diffs, tornado_seeded_as_before)
@@ -161,10 +186,10 @@ def test_numbers_table_keeps_every_catalogue_value_the_model_reads(shipped_runs,
         if path not in reg:
             continue  # a catalogue value the model does not read (e.g. a reported range)
         assert path in rows, path
-        assert (rows[path]["value"], rows[path]["status"]) == (row["value"], row["status"]), path
+        assert (rows[path]["value"], rows[path]["status"]) == (row["value"], STATUS_NOW.get(path, row["status"])), path
         checked += 1
     assert checked >= 15  # the missile's stages and reentry objects at least
-    assert {s["id"] for s in golden["sources"]} <= {s["id"] for s in doc["sources"]}
+    assert {SOURCES_NOW.get(s["id"], s["id"]) for s in golden["sources"]} <= {s["id"] for s in doc["sources"]}
 
 
 @pytest.fixture(scope="module")

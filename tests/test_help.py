@@ -1,12 +1,13 @@
-"""Every command's --help renders every option (our flags as flags, without '<bool>'; typer's own --help still
-shows one), keeps square brackets that Rich would take for markup, and ends with examples."""
+"""Every command's and group's --help renders every option, shows each boolean flag as a flag (typer's own
+--help included: no '<bool>'), keeps square brackets that Rich would take for markup, and ends with two or
+more examples of that very command."""
 
 from __future__ import annotations
 
 import re
 
-import click
 import pytest
+import typer
 import typer.main
 
 from duel.cli import app
@@ -14,41 +15,62 @@ from duel.cli import app
 COMMAND = typer.main.get_command(app)
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
-    out = []
-    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
-        if isinstance(cmd, click.Group):
-            out += _commands(cmd, prefix + (name,))
-        else:
-            out.append((prefix + (name,), cmd))
+def _is_group(cmd: object) -> bool:
+    return hasattr(cmd, "commands")  # typer's groups (its own copy of click: not click.Group)
+
+
+def _tree(group: typer.core.TyperGroup, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """Every group (the root included) and every command below it, depth first."""
+    out: list[tuple[tuple[str, ...], object]] = [(prefix, group)]
+    for name, cmd in group.commands.items():
+        out += _tree(cmd, prefix + (name,)) if _is_group(cmd) else [(prefix + (name,), cmd)]
     return out
 
 
-LEAVES = _commands(COMMAND)  # type: ignore[arg-type]
-WITH_EXAMPLES = {("run",), ("fly",), ("raid",), ("engage",), ("basing",), ("trials",), ("inputs",), ("need",)}
+ALL = _tree(COMMAND)  # type: ignore[arg-type]
+LEAVES = [(p, c) for p, c in ALL if not _is_group(c)]
+GROUPS = [(p, c) for p, c in ALL if _is_group(c)]
 
 
 def test_the_tree_is_found() -> None:
-    assert {p for p, _ in LEAVES} >= WITH_EXAMPLES
+    leaves = {p for p, _ in LEAVES}
+    assert leaves >= {("run",), ("fly",), ("raid",), ("engage",), ("basing",), ("trials",), ("inputs",), ("need",),
+                      ("schema",), ("scenario", "check"), ("catalog", "missiles"), ("catalog", "template"),
+                      ("notify", "log", "verify")}
+    assert {p for p, _ in GROUPS} >= {(), ("scenario",), ("catalog",), ("notify",), ("notify", "log")}
 
 
-@pytest.mark.parametrize("path, cmd", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
-def test_help_renders_every_option(duel, path, cmd) -> None:
+def _flag_lines(out: str, opts: list[str]) -> list[str]:
+    return [ln for ln in out.splitlines() if any(f" {o} " in f"{ln} " for o in opts)]
+
+
+@pytest.mark.parametrize("path, cmd", ALL, ids=[" ".join(p) or "duel" for p, _ in ALL])
+def test_help_renders_every_option_and_examples(duel, path, cmd) -> None:
     r = duel(*path, "--help")
     assert r.code == 0, r.err
+    name = " ".join(("duel",) + path)
+    options = [p for p in cmd.get_params(typer.Context(cmd)) if p.param_type_name == "option"]
+    assert any("--help" in p.opts for p in options)  # typer's own --help is among them
+    for p in options:
+        lines = _flag_lines(r.out, p.opts)
+        assert lines, f"{name}: {p.opts} missing from --help"
+        if getattr(p, "is_flag", False):
+            assert "<bool>" not in lines[0], f"{name}: the flag {p.opts} shows as <bool>: {lines[0]}"
     text = _flat(r.out)
-    for p in cmd.params:
-        if isinstance(p, click.Option):
-            lines = [ln for ln in r.out.splitlines() if any(f" {o} " in f"{ln} " for o in p.opts)]
-            assert lines, f"{' '.join(path)}: {p.opts} missing from --help"
-            assert "<bool>" not in lines[0], f"{' '.join(path)}: the flag {p.opts} shows as <bool>"
-    if path in WITH_EXAMPLES:
-        assert "Examples:" in text and text.count(f"duel {' '.join(path)}") >= 2
+    assert "Examples:" in text, f"{name}: no examples"
+    assert text.count(f"{name} ") >= 2, f"{name}: fewer than two examples of itself"
 
 
 def _flat(text: str) -> str:
     """Help text without the table's box characters and line breaks."""
     return re.sub(r"[│╭╮╰╯─\s]+", " ", text)
+
+
+def test_no_help_shows_bool(duel) -> None:
+    """The check above can fail: typer labels its own --help '<bool>' unless the CLI says otherwise."""
+    for path in ((), ("run",), ("catalog", "missiles"), ("notify", "log", "verify")):
+        out = duel(*path, "--help").out
+        assert _flag_lines(out, ["--help"]) and "<bool>" not in out, path
 
 
 def test_square_brackets_survive_markup(duel) -> None:

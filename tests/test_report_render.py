@@ -133,7 +133,7 @@ def test_timeline_without_notice_or_zoom():
     fig = plots.timeline_chart([{"name": "launch", "time_s": 0}], [{"label": "A", "t_first_s": 100,
                                                                    "t_last_s": 400}], None, 500)
     assert len(fig.axes) == 1
-    assert not any("warning time" in t.get_text() for t in fig.axes[0].texts)
+    assert not any("→ impact" in t.get_text() for t in fig.axes[0].texts)  # no notice: no warning span
 
 
 def test_altitude_figure_has_one_band_per_interceptor():
@@ -149,7 +149,9 @@ def test_altitude_figure_has_one_band_per_interceptor():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sum(lbl.startswith(("PAC-3", "THAAD", "SM-3")) for lbl in labels) == 3
     assert "km" in ax.get_xlabel() and "km" in ax.get_ylabel()
-    assert ax.get_ylim()[1] >= 500  # the highest band is shown
+    # the axis follows the 390 km arc, not the 500 km band: the band is clipped and its label says how high it goes
+    assert 390 < ax.get_ylim()[1] < 500
+    assert any(t.get_text() == "SM-3\n↑ to 500 km" for t in ax.texts)
 
 
 def test_speed_mach_has_two_axes_with_units():

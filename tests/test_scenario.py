@@ -17,9 +17,27 @@ TEMPLATE = files("duel").joinpath("scenario", "template.toml").read_text(encodin
 
 # (name, old text, new text, expected message after "<file>: ")
 BAD = [
-    ("unknown table", "[outputs]", "[extra]\nx = 1\n\n[outputs]", "extra: unknown key"),
-    ("unknown key", 'trajectory = "min-energy"', 'trajectory = "min-energy"\nspeed = 3', "threat.speed: unknown key"),
-    ("missing table", "[threat]", "[threatx]", "threat: required key is missing"),
+    ("unknown table", "[outputs]", "[extra]\nx = 1\n\n[outputs]",
+     "extra: unknown key; allowed: scenario, threat, notice, sensors, batteries, doctrine, fixed, uncertain, "
+     "dispersion, montecarlo, claims, outputs"),
+    ("unknown key", 'trajectory = "min-energy"', 'trajectory = "min-energy"\nspeed = 3',
+     "threat.speed: unknown key; allowed: missile, launch, target, trajectory, launch_time_utc, warheads, "
+     "submunitions_per_warhead, decoys, p_decoy_engaged, beta_kg_m2, separation_altitude_km, compare"),
+    # a typo of a known key says which (and is named before the key it leaves missing)
+    ("misspelt key", 'missile = "oreshnik"', 'misile = "oreshnik"', "threat.misile: unknown key; did you mean missile?"),
+    ("misspelt table", "[doctrine]", "[doctrin]", "doctrin: unknown key; did you mean doctrine?"),
+    ("misspelt key in a list", 'type = "pac-3-mse"', 'tpye = "pac-3-mse"', "batteries[0].tpye: unknown key; did you mean type?"),
+    ("misspelt distribution key", '"assumption.rcs_m2" = { dist = "band" }', '"assumption.rcs_m2" = { dsit = "band" }',
+     "uncertain.assumption.rcs_m2.dsit: unknown key; did you mean dist?"),
+    # a battery position that is not a place, LAT,LON or an offset shows the offset form
+    ("offset without km@AZ", 'at = "kyiv"', 'at = "kyiv+15"',
+     "batteries[0].at: 'kyiv+15' is not a place id, LAT,LON or [PLACE]+DISTkm@AZ (e.g. kyiv+15km@90, or +15km@90 "
+     "from the target)"),
+    ("offset without azimuth", 'at = "+20km@90"', 'at = "+20km"',
+     "batteries[1].at: '+20km' is not a place id, LAT,LON or [PLACE]+DISTkm@AZ (e.g. kyiv+15km@90, or +15km@90 "
+     "from the target)"),
+    ("missing key", 'target = "kyiv"\n', "", "threat.target: required key is missing"),
+    ("misspelt table header", "[threat]", "[threatx]", "threatx: unknown key; did you mean threat?"),
     ("wrong type", "shots = 2 ", 'shots = "two" ',
      "doctrine.shots: Input should be a valid integer, unable to parse string as an integer (got 'two')"),
     ("negative count", "# decoys = 0", "decoys = -1", "threat.decoys: Input should be greater than or equal to 0 (got -1)"),
@@ -49,7 +67,8 @@ BAD = [
      '"interceptor.pac-3-mse.sspk" = { dist = "band", low = 0.5, high = 1.5 }',
      "uncertain.interceptor.pac-3-mse.sspk.high: a probability within [0, 1], got 1.5"),
     ("bad claim test", 'test = "no-chance"', 'test = "maybe"',
-     "claims[0].test: Input should be 'no-chance', 'certain-stop' or 'flight-time-at-most' (got 'maybe')"),
+     "claims[0].test: Input should be 'no-chance', 'certain-stop', 'flight-time-at-most', 'flight-time-about' or "
+     "'mach-at-least' (got 'maybe')"),
     ("uncertain path", '"assumption.rcs_m2" = { dist = "band" }', '"interceptor.thaad.colour" = { dist = "band" }',
      # [uncertain] keys are checked against the input registry when the scenario is resolved
      "uncertain.interceptor.thaad.colour: unknown input 'interceptor.thaad.colour'; closest: "
@@ -96,6 +115,14 @@ def test_bad_scenario_is_one_exact_line(duel, tmp_path, name: str, old: str, new
     assert r.code == 2, (name, r.out, r.err)
     assert "Traceback" not in r.err
     assert r.err == f"error: {path}: {message}\n"
+
+
+def test_signed_coordinates_and_offsets_are_positions() -> None:
+    """The position check refuses only what is none of the forms: signed LAT,LON and offsets pass."""
+    doc = tomllib.loads(TEMPLATE)
+    for at in ("+50.45,+30.52", "-33.9,18.4", "kyiv+15km@90", "+15.5km@-45", "Kyiv", "50.45,30.52"):
+        doc["batteries"][0]["at"] = at
+        assert parse_scenario(doc, "t.toml").batteries[0].at == at
 
 
 def test_missing_file(duel, tmp_path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
+from typer.models import DefaultPlaceholder
 
 from duel.commands import basing as _basing
 from duel.commands import catalog as _catalog
@@ -42,6 +44,41 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _as_flag(option: TyperOption | None) -> TyperOption | None:
+    """typer's own --help, shown as the flag it is (typer would label it '<bool>')."""
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+class FlagHelpCommand(TyperCommand):
+    """A command whose --help shows as a flag."""
+
+    def get_help_option(self, ctx: typer.Context) -> TyperOption | None:
+        return _as_flag(super().get_help_option(ctx))
+
+
+class FlagHelpGroup(TyperGroup):
+    """A command group whose --help shows as a flag."""
+
+    def get_help_option(self, ctx: typer.Context) -> TyperOption | None:
+        return _as_flag(super().get_help_option(ctx))
+
+
+def _flag_help_everywhere(tree: typer.Typer) -> None:
+    """Every command and group of ``tree`` (recursively) built with the classes above."""
+    for cmd in tree.registered_commands:
+        if cmd.cls in (None, TyperCommand) or isinstance(cmd.cls, DefaultPlaceholder):
+            cmd.cls = FlagHelpCommand
+    for group in tree.registered_groups:
+        group.cls = FlagHelpGroup
+        if group.typer_instance is not None:
+            group.typer_instance.info.cls = FlagHelpGroup
+            _flag_help_everywhere(group.typer_instance)
+
+
 def _version(value: bool) -> None:
     if value:
         from duel import __version__
@@ -65,17 +102,19 @@ app.command("trials", help=_trials.HELP)(_trials.trials)
 app.command("need", help=_need.HELP)(_need.need)
 app.command("inputs", help=_inputs.HELP)(_inputs.inputs)
 app.add_typer(_scenario.app, name="scenario")
-app.command("schema", help="Print the JSON schema of a duel document (result).")(_schema.schema)
+app.command("schema", help=_schema.HELP)(_schema.schema)
 app.add_typer(_catalog.app, name="catalog")
 app.add_typer(_notify.app, name="notify")
+app.info.cls = FlagHelpGroup
+_flag_help_everywhere(app)
 
 
 def main() -> None:
     """Console-script entry point: runs the app, turning input errors into one line and exit code 2."""
-    from duel.errors import InputError
+    from duel.errors import InputError, OptionValueError
 
     try:
         app()
-    except InputError as exc:
+    except (InputError, OptionValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # one line: InputError escapes control characters
         sys.exit(2)

@@ -10,6 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, get_args
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -28,6 +32,37 @@ class InputError(ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(str(message)))
+
+
+class OptionValueError(Exception):
+    """A bad command-line option value found while the option is parsed (e.g. ``--burnout-speed 3km/s``).
+
+    Raised by option parsers, where typer would turn a ``ValueError`` (so an :class:`InputError`) into its
+    multi-line usage box; the CLI shows it as it shows an :class:`InputError`: one line, exit code 2.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(str(message)))
+
+
+def close_keys(name: str, allowed: Iterable[str]) -> str:
+    """The hint after 'unknown key' for a key ``name`` where ``allowed`` are the keys of that table:
+    '; did you mean X?' for a likely typo, else '; allowed: a, b, c'."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else f"; allowed: {', '.join(allowed)}"
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a field's annotation (``X``, ``X | None``, ``list[X]``, ``dict[str, X]``), if
+    any: the table whose keys :func:`close_keys` offers when a key under that field is unknown."""
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in get_args(annotation):
+        found = model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def suggest(name: str, known: Iterable[str], what: str) -> InputError:

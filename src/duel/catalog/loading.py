@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,7 +26,7 @@ from duel.catalog.schema import (
     SourceEntry,
     _SensorBase,
 )
-from duel.errors import InputError, suggest
+from duel.errors import InputError, model_in, suggest
 
 KINDS: tuple[str, ...] = ("missiles", "places", "sources", "interceptors", "sensors")
 """The kinds of catalogue record, as accepted by ``entries`` and ``duel catalog``."""
@@ -81,17 +81,6 @@ def _message(err: dict[str, Any]) -> str:
     return msg
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation such as ``X | None`` or ``list[X]``, if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
     """The keys allowed in the table that holds the last element of ``loc``."""
     cls: type[BaseModel] | None = model
@@ -99,7 +88,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | N
         if isinstance(part, int):
             continue
         field = cls.model_fields.get(part) if cls is not None else None
-        cls = _model_in(field.annotation) if field is not None else None
+        cls = model_in(field.annotation) if field is not None else None
         if cls is None:
             return None
     return list(cls.model_fields) if cls is not None else None
@@ -196,6 +185,42 @@ def read_directory(directory: Path) -> CatalogData:
         if entry.radar not in radars:
             raise InputError(f"catalog {files['interceptors'][eid]}: {eid}.radar: {suggest(entry.radar, radars, 'radar')}")
     return CatalogData(directory, records, files)
+
+
+# ------------------------------------------------------------------------------------------ user files
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ENTRY_FILE_MODELS: dict[str, type[BaseModel]] = {"missile": MissileEntry, "interceptor": InterceptorEntry}
+"""The kinds of entry a user may write in a file of their own (``duel catalog template KIND``)."""
+
+
+def template_text(kind: str) -> str:
+    """The commented template of a user's ``kind`` file (missile | interceptor), as ``duel catalog template``
+    prints it."""
+    if kind not in ENTRY_FILE_MODELS:
+        raise suggest(kind, ENTRY_FILE_MODELS, "template")
+    return (TEMPLATES / f"{kind}.toml").read_text(encoding="utf-8")
+
+
+def _file_model(fname: str, eid: str, body: dict[str, Any]) -> type[BaseModel]:
+    """A user file's entry is a missile if it has stages (or kind = "staged"), else an interceptor."""
+    return MissileEntry if "stages" in body or body.get("kind") == "staged" else InterceptorEntry
+
+
+def read_entry_file(path: Path, sources: dict[str, Any], radars: Iterable[str],
+                    option: str = "FILE") -> tuple[str, str, BaseModel]:
+    """A user's missile or interceptor file: (kind, id, entry), validated as the catalogue validates its own
+    entries (schema, statuses, sources among ``sources``, an interceptor's radar among ``radars``); errors name
+    ``option``, the file, the entry and the field."""
+    if not path.is_file():
+        raise InputError(f"{option}: file not found: {path}")
+    found = validate_entries(path, _file_model)
+    if len(found) != 1:
+        raise InputError(f"{option}: {path.name} must hold exactly one [id] table (found {len(found)})")
+    eid, entry = next(iter(found.items()))
+    check_sources(entry, sources, f"{path.name}: {eid}")
+    if isinstance(entry, InterceptorEntry) and entry.radar not in set(radars):
+        raise InputError(f"{path.name}: {eid}.radar: {suggest(entry.radar, radars, 'radar')}")
+    return ("missile" if isinstance(entry, MissileEntry) else "interceptor"), eid, entry
 
 
 def check_sources(entry: BaseModel, known: dict[str, Any], where: str) -> None:

@@ -14,10 +14,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from duel.catalog.loading import KINDS, CatalogData, check_sources, read_directory, validate_entries, walk_sources
-from duel.catalog.schema import MissileEntry, Place, PlaceEntry, Source
+from duel.catalog.loading import (
+    KINDS,
+    CatalogData,
+    read_directory,
+    read_entry_file,
+    walk_sources,
+)
+from duel.catalog.schema import InterceptorEntry, MissileEntry, Place, PlaceEntry, Source
 from duel.errors import InputError, suggest
 
 CATALOG_DIR = Path(__file__).resolve().parent
@@ -64,16 +70,32 @@ class Catalog:
         raise suggest(name, table, what)
 
     def missile_file(self, path: Path, option: str = "--missile") -> tuple[str, MissileEntry]:
-        """A user's missile file: one ``[id]`` table in the format of ``missiles.toml``, validated the same way;
-        its source ids must exist in this catalogue (or be empty for notional values)."""
-        if not path.is_file():
-            raise InputError(f"{option}: file not found: {path}")
-        found = validate_entries(path, MissileEntry)
-        if len(found) != 1:
-            raise InputError(f"{option}: {path.name} must hold exactly one [missile-id] table (found {len(found)})")
-        mid, entry = next(iter(found.items()))
-        check_sources(entry, self._records["sources"], f"{path.name}: {mid}")
-        return mid, entry
+        """A user's missile file: one ``[id]`` table in the format of ``missiles.toml``, validated as
+        ``duel catalog check`` validates it (schema, statuses, source ids in this catalogue). Every error is one
+        line that starts with ``option``."""
+        mid, entry = self._entry_file(path, option, "missile")
+        return mid, cast(MissileEntry, entry)
+
+    def interceptor_file(self, path: Path, option: str = "--battery") -> tuple[str, InterceptorEntry]:
+        """A user's interceptor file: one ``[id]`` table in the format of ``interceptors.toml``, validated as
+        ``duel catalog check`` validates it (schema, statuses, source ids in this catalogue, its ``radar`` a
+        catalogued radar). Every error is one line that starts with ``option``."""
+        tid, entry = self._entry_file(path, option, "interceptor")
+        return tid, cast(InterceptorEntry, entry)
+
+    def _entry_file(self, path: Path, option: str, kind: str) -> tuple[str, MissileEntry | InterceptorEntry]:
+        """The entry of a user's file of ``kind`` ('missile' or 'interceptor'); errors start with ``option``."""
+        radars = [k for k, v in self._records["sensors"].items() if v.kind == "radar"]
+        try:
+            found, eid, entry = read_entry_file(path, self._records["sources"], radars, option)
+        except InputError as exc:
+            msg = str(exc)
+            raise (exc if msg.startswith(f"{option}: ") else InputError(f"{option}: {msg}")) from None
+        if found != kind:
+            raise InputError(f"{option}: {path.name} holds {'an' if found == 'interceptor' else 'a'} {found} "
+                             f"('{eid}'), not {'an' if kind == 'interceptor' else 'a'} {kind} "
+                             f"(see 'duel catalog template {kind}')")
+        return eid, entry
 
     def place(self, spec: str, option: str = "place") -> Place:
         """A catalogue place (id or name, case-insensitive) or ``"LAT,LON"`` in decimal degrees.

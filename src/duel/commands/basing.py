@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 HELP = """Compare launch sites: distance, flight time, apogee, reentry speed and warning time for each target.
 
@@ -35,7 +38,7 @@ class Fmt(str, Enum):
 def basing(
     sites: Annotated[str, typer.Option("--sites", help="Launch sites, comma-separated (place ids or LAT,LON;LAT,LON).")],
     targets: Annotated[str, typer.Option("--targets", help="Targets, comma-separated place ids.")],
-    missile: Annotated[str, typer.Option("--missile", help="Catalogue missile id.")] = "oreshnik",
+    missile: Annotated[str, typer.Option("--missile", help="Catalogue missile id, or your own missile file FILE.toml (duel catalog template missile).")] = "oreshnik",
     claim: Annotated[Optional[list[str]], typer.Option("--claim", help="A published claim TARGET=TIME (111s, 1m51s, 1:51); repeatable.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for basing.json and the chart basing.svg.")] = Path("out/basing"),
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
@@ -66,24 +69,9 @@ def basing(
         print(json.dumps(result, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
 
     con = Console()
-    t = Table(title=f"{result['missile']}: minimum-energy flights", title_justify="left")
-    for c in ("from", "to", "km", "flight", "apogee km", "reentry m/s", "peak Mach", "Mach 30 km", "IR warning",
-              "fastest arc"):
-        t.add_column(c, justify="left" if c in ("from", "to") else "right")
-    for r in result["rows"]:
-        peak = f"{r['max_mach']:.0f} at {r['max_mach_altitude_km']:.0f} km" if r["max_mach"] is not None else "—"
-        m30 = f"{r['mach_30km']:.1f}" if r["mach_30km"] is not None else "—"
-        fastest = ("none flyable" if r["fastest_time_s"] is None else
-                   f"{r['fastest_time_s'] / 60:.1f} min ({r['fastest_arc']}"
-                   + ("" if r["fastest_flyable"] is not False else ", not flyable") + ")")
-        flight = f"{r['flight_time_s'] / 60:.1f} min" + ("" if r["flyable"] is not False else " (not flyable)")
-        t.add_row(r["site"], r["target"], f"{r['distance_km']:,.0f}", flight,
-                  f"{r['apogee_km']:,.0f}", f"{r['reentry_speed_mps'] or 0:,.0f}", peak, m30,
-                  f"{r['warning_from_ir_s'] / 60:.1f} min", fastest)
-    con.print(t)
+    _print_flights(con, result)
     for r in result["rows"]:
         for a in r["arcs"]:
             if a.get("flyable") is False:
@@ -102,3 +90,35 @@ def basing(
               f"{lim['max_heat_flux_mw_m2']:g} MW/m^2 (nose radius {lim['nose_radius_m']:g} m) before the final "
               f"descent through {lim['reentry_interface_km']:g} km. "
               f"Wrote {out / 'basing.json'} and {out / 'basing.svg'}.[/dim]")
+
+
+COLUMNS = (  # the flights table; on a narrow terminal the columns with the highest drop are left out first
+    ("from", False, 0), ("to", False, 0), ("distance (km)", True, 0), ("flight (min)", True, 0),
+    ("apogee (km)", True, 1), ("reentry speed (m/s)", True, 2), ("peak Mach (altitude)", True, 3),
+    ("Mach at 30 km", True, 4), ("IR warning (min)", True, 0), ("fastest arc (min)", True, 0),
+)
+
+
+def _flight_row(r: dict[str, Any]) -> tuple[str, ...]:
+    from rich.markup import escape
+
+    def num(x: float | None, fmt: str) -> str:
+        return "—" if x is None else format(x, fmt)
+
+    peak = "—" if r["max_mach"] is None else f"{r['max_mach']:.0f} ({r['max_mach_altitude_km']:.0f} km)"
+    fastest = ("none flyable" if r["fastest_time_s"] is None else
+               f"{r['fastest_time_s'] / 60:.1f} {r['fastest_arc']}"
+               + ("" if r["fastest_flyable"] is not False else ", not flyable"))
+    flight = f"{r['flight_time_s'] / 60:.1f}" + ("" if r["flyable"] is not False else " (not flyable)")
+    return (escape(r["site"]), escape(r["target"]), f"{r['distance_km']:,.0f}", flight, f"{r['apogee_km']:,.0f}",
+            num(r["reentry_speed_mps"], ",.0f"), peak, num(r["mach_30km"], ".1f"),
+            f"{r['warning_from_ir_s'] / 60:.1f}", escape(fastest))
+
+
+def _print_flights(con: Console, result: dict[str, Any]) -> None:
+    """The minimum-energy flights, one row per site and target (names never cut)."""
+    from duel.report.terminal import Col, print_table
+
+    cols = [Col(h, right, drop) for h, right, drop in COLUMNS]
+    print_table(con, f"{result['missile']}: minimum-energy flights", cols,
+                [_flight_row(r) for r in result["rows"]], where="every column is in basing.json (--format json)")

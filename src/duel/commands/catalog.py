@@ -1,4 +1,5 @@
-"""`duel catalog KIND`: list the data catalogue with the status and sources of every number.
+"""`duel catalog KIND`: list the data catalogue with the status and sources of every number; `duel catalog
+template missile|interceptor` prints a commented file of one's own, `duel catalog check FILE` validates one.
 
 One sub-command per kind (missiles, places, sources, interceptors, sensors), so an unknown kind is a
 usage error (exit 2). Only typer is imported at module level; the catalogue (pydantic) and rich are
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -17,10 +19,14 @@ HELP = (
     "List the data catalogue: each entry with its key values (nominal, and the low..high band in "
     "parentheses), "
     "status (reported, estimated or notional) and source ids.\n\n"
+    "Your own missile or interceptor: 'duel catalog template missile > my-missile.toml', edit it, check it "
+    "with 'duel catalog check my-missile.toml' and fly it with 'duel fly --missile my-missile.toml' "
+    "(docs/custom-entries.md).\n\n"
     "Examples:\n\n"
     "  duel catalog missiles\n\n"
     "  duel catalog places --format json\n\n"
-    "  duel catalog sources"
+    "  duel catalog sources\n\n"
+    "  duel catalog template missile > my-missile.toml"
 )
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False)
@@ -140,19 +146,16 @@ def _show(kind: str, fmt: Format) -> None:
 
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    headers, row = _COLUMNS[kind]
-    table = Table(title=f"duel catalogue: {kind} ({len(records)})", title_justify="left", show_lines=False)
-    for i, h in enumerate(headers):
-        table.add_column(h, no_wrap=(i == 0), overflow="fold")
-    for eid, entry in records.items():
-        table.add_row(*(escape(cell) for cell in row(eid, entry)))
+    from duel.report.terminal import Col, print_records
+
     console = Console()
     if not records:
         console.print(f"no {kind} in the catalogue")
         return
-    console.print(table)
+    headers, row = _COLUMNS[kind]
+    rows = [[escape(cell) for cell in row(eid, entry)] for eid, entry in records.items()]
+    print_records(console, f"duel catalogue: {kind} ({len(records)})", [Col(h) for h in headers], rows)
     if kind != "sources":
         console.print(
             "Values: nominal (low..high). Status: reported = a public source states it; estimated = derived "
@@ -163,15 +166,15 @@ def _show(kind: str, fmt: Format) -> None:
 
 _KIND_HELP = {
     "missiles": "Missiles: reported range, launch mass, stages and boost time, payload, reentry objects.\n\n"
-                "Example: duel catalog missiles --format json",
+                "Examples:\n\n  duel catalog missiles\n\n  duel catalog missiles --format json",
     "places": "Launch sites and targets (WGS84 decimal degrees), usable as --from/--to ids.\n\n"
-              "Example: duel catalog places",
+              "Examples:\n\n  duel catalog places\n\n  duel catalog places --format json",
     "sources": "The bibliography: every source id used in the catalogue, with author, year and address.\n\n"
-               "Example: duel catalog sources --format json",
+               "Examples:\n\n  duel catalog sources\n\n  duel catalog sources --format json",
     "interceptors": "Interceptors as kinematic envelopes: altitude band, ground range, speed, SSPK, reaction "
-                    "time.\n\nExample: duel catalog interceptors",
+                    "time.\n\nExamples:\n\n  duel catalog interceptors\n\n  duel catalog interceptors --format json",
     "sensors": "Sensors: early-warning satellites (delays) and radars (range against a reference cross-section)."
-               "\n\nExample: duel catalog sensors",
+               "\n\nExamples:\n\n  duel catalog sensors\n\n  duel catalog sensors --format json",
 }
 
 
@@ -187,3 +190,60 @@ def _command(kind: str) -> Callable[[Format], None]:
 
 for _kind, _help in _KIND_HELP.items():
     app.command(_kind, help=_help)(_command(_kind))
+
+
+class EntryKind(str, Enum):
+    """The kinds of entry a user may write in a file of their own."""
+
+    missile = "missile"
+    interceptor = "interceptor"
+
+
+TEMPLATE_HELP = """Print a commented template of your own missile or interceptor file (TOML, the catalogue's format).
+
+Every field the catalogue needs is there, with its unit and meaning; the example values are a catalogue entry's,
+marked notional so that the file loads as printed. Save it, edit it (values, status, sources) and check it with
+'duel catalog check FILE'. A missile file flies with 'duel fly --missile FILE' and in a scenario
+(threat.missile = "FILE"). See docs/custom-entries.md.
+
+Examples:
+
+  duel catalog template missile > my-missile.toml
+
+  duel catalog template interceptor > my-interceptor.toml
+"""
+
+
+@app.command("template", help=TEMPLATE_HELP)
+def template(kind: Annotated[EntryKind, typer.Argument(help="missile or interceptor.")]) -> None:
+    """Print the template of a user's ``kind`` file."""
+    from duel.catalog.loading import template_text
+
+    typer.echo(template_text(kind.value), nl=False)
+
+
+CHECK_HELP = """Validate your own missile or interceptor file as the catalogue validates its entries.
+
+Checks every field (units in the key names, bands low <= nominal <= high, statuses), that each reported or
+estimated value has a source, that each source id is in 'duel catalog sources', and an interceptor's radar.
+
+Examples:
+
+  duel catalog check my-missile.toml
+
+  duel catalog check my-interceptor.toml
+"""
+
+
+@app.command("check", help=CHECK_HELP)
+def check(file: Annotated[Path, typer.Argument(help="A missile or interceptor file (duel catalog template).")]) -> None:
+    """Validate a user's missile or interceptor file."""
+    from duel.catalog import load_catalog
+    from duel.catalog.loading import read_entry_file
+
+    cat = load_catalog()
+    radars = [k for k, v in cat.records("sensors").items() if v.kind == "radar"]
+    kind, eid, entry = read_entry_file(file, cat.records("sources"), radars)
+    use = (f"fly it: duel fly --missile {file} --from PLACE --to PLACE; in a scenario: threat.missile = \"{file}\""
+           if kind == "missile" else "a scenario cannot use an interceptor file yet (batteries take catalogue types)")
+    print(f"ok: {file}: {kind} '{eid}' ({entry.name}), status {entry.status}; {use}")

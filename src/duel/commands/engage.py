@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+
+from duel.commands.units import unit_option
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 HELP = """Engagement windows and leakers: can batteries at the target stop the strike?
 
@@ -33,9 +38,9 @@ Examples:
 
   duel engage --missile oreshnik --from kapustin-yar --to kyiv --battery thaad@kyiv --doctrine sls --kill-assessment 8 --shots 1
 
-Battery: TYPE@POSITION[:KEY=VALUE]..., TYPE from 'duel catalog interceptors'; POSITION a place id,
-LAT,LON, or an offset [PLACE]+DISTkm@AZ (empty PLACE = the --to point); keys launchers=N, magazine=N,
-sspk=P, radar=ID. Notice: minutes before launch (30), or with a unit (24h); 'none' for no notice.
+Battery: TYPE@POSITION[:KEY=VALUE]..., TYPE from 'duel catalog interceptors' or an interceptor file
+(FILE.toml, see 'duel catalog template interceptor'); POSITION a place id, LAT,LON, or an offset
+[PLACE]+DISTkm@AZ (empty PLACE = the --to point); keys launchers=N, magazine=N, sspk=P, radar=ID. Notice: minutes before launch (30), or with a unit (24h); 'none' for no notice.
 """
 
 
@@ -62,14 +67,14 @@ def engage(
     from_: Annotated[Optional[str], typer.Option("--from", help="Launch place: catalogue id or LAT,LON.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Target (defended point): catalogue id or LAT,LON.")] = None,
     trajectory: Annotated[str, typer.Option("--trajectory", help="min-energy | lofted | depressed | apogee:KM | flight-time:SECONDS")] = "min-energy",
-    battery: Annotated[Optional[list[str]], typer.Option("--battery", help="TYPE@POSITION[:key=value]; repeat for more batteries.")] = None,
+    battery: Annotated[Optional[list[str]], typer.Option("--battery", help="TYPE@POSITION[:key=value], TYPE a catalogue id or an interceptor file (.toml); repeat for more batteries.")] = None,
     notice: Annotated[Optional[str], typer.Option("--notice", help="Notice lead time before launch: minutes (30), or 30min, 24h; none.")] = None,
     notice_content: Annotated[str, typer.Option("--notice-content", help="window | launch-area | impact-area.")] = "window",
     notice_recipient: Annotated[str, typer.Option("--notice-recipient", help="defender | third-party.")] = "defender",
-    relay_delay: Annotated[Optional[float], typer.Option("--relay-delay", help="Minutes for a third party to relay the notice (notional default 15).")] = None,
+    relay_delay: Annotated[Optional[float], unit_option("--relay-delay", "min", "Minutes for a third party to relay the notice (notional default 15).")] = None,
     shots: Annotated[Optional[int], typer.Option("--shots", help="Interceptors per object per opportunity (default 2, notional doctrine).")] = None,
     doctrine: Annotated[str, typer.Option("--doctrine", help="salvo (one opportunity per window) or sls (shoot-look-shoot).")] = "salvo",
-    kill_assessment: Annotated[Optional[float], typer.Option("--kill-assessment", help="sls: seconds to assess a kill (notional default 10).")] = None,
+    kill_assessment: Annotated[Optional[float], unit_option("--kill-assessment", "s", "sls: seconds to assess a kill (notional default 10).")] = None,
     p_kill_assessment: Annotated[float, typer.Option("--p-kill-assessment", help="sls: probability a survivor is seen to be alive.")] = 1.0,
     sspk: Annotated[Optional[float], typer.Option("--sspk", help="Override every battery's SSPK (catalogue values are notional).")] = None,
     p_track: Annotated[float, typer.Option("--p-track", help="P_track of each layer's engagement chain.")] = 1.0,
@@ -77,9 +82,9 @@ def engage(
     objects: Annotated[Optional[int], typer.Option("--objects", help="Threat objects (default: warheads x submunitions of the missile).")] = None,
     decoys: Annotated[int, typer.Option("--decoys", help="Decoys flying with the objects (absorb interceptors).")] = 0,
     p_decoy_engaged: Annotated[float, typer.Option("--p-decoy-engaged", help="Probability a decoy is engaged.")] = 1.0,
-    rcs: Annotated[Optional[float], typer.Option("--rcs", help="Radar cross-section of each object, m^2 (notional default 0.05).")] = None,
-    track_delay: Annotated[Optional[float], typer.Option("--track-delay", help="Radar detection to fire-control track, s (notional 5).")] = None,
-    decision_delay: Annotated[Optional[float], typer.Option("--decision-delay", help="Track and cue to engagement order, s (notional 5).")] = None,
+    rcs: Annotated[Optional[float], unit_option("--rcs", "m^2", "Radar cross-section of each object, m^2 (notional default 0.05).")] = None,
+    track_delay: Annotated[Optional[float], unit_option("--track-delay", "s", "Radar detection to fire-control track, s (notional 5).")] = None,
+    decision_delay: Annotated[Optional[float], unit_option("--decision-delay", "s", "Track and cue to engagement order, s (notional 5).")] = None,
     fire_control: Annotated[Optional[str], typer.Option("--fire-control", help="own-track (default) | launch-on-remote | engage-on-remote: may a battery launch on, or engage with, another battery's radar track?")] = None,
     no_early_warning: Annotated[bool, typer.Option("--no-early-warning", metavar="", help="No space-based IR warning (no cue).")] = False,
     trials: Annotated[Optional[int], typer.Option("--trials", help="Monte Carlo trials (run anyway when limits can bind: 20,000).")] = None,
@@ -134,7 +139,8 @@ def engage(
     from duel.flight.vehicles import staged_missile
     from duel.scenario.inputs import command_inputs
 
-    inputs = command_inputs(set_ or (), missile, {k: v for k, v in options.items() if v[0] is not None})
+    inputs = command_inputs(set_ or (), missile, {k: v for k, v in options.items() if v[0] is not None},
+                            batteries=battery)
     specs = [b if sspk is None or ":sspk=" in b.replace(" ", "") else f"{b}:sspk={sspk}" for b in battery]
     m = staged_missile(inputs, inputs.missile)
     defended = inputs.place(to, "--to")
@@ -199,16 +205,24 @@ def _fmt(x: Any, spec: str = ".1f", none: str = "—") -> str:
 
 def _render(out: dict[str, Any], title: str) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     con = Console()
-    tl, obj, raid = out["timeline"], out["objects"], out["raid"]
+    _print_timeline(con, out, title)
+    _print_windows(con, out["batteries"])
+    _print_raid(con, out["raid"])
+    a, p, raid = out["assumptions"], out["parameters"], out["raid"]
+    con.print(f"[dim]{raid['note']}.[/dim]")
+    con.print(
+        f"[dim]Notional: RCS {p['rcs_m2']:g} m^2 (band {a['rcs_m2']['low']:g}-{a['rcs_m2']['high']:g}), "
+        f"track formation {p['track_formation_s']:g} s, decision delay {p['decision_delay_s']:g} s, "
+        f"{p['shots']} shot(s) per opportunity, fire control {p['fire_control']}"
+        + (f", submunitions released at {p['separation_altitude_km']:g} km" if p["separation_altitude_km"] else "")
+        + "; all SSPKs are notional. Kinematic envelopes only: no guidance, no damage model.[/dim]"
+    )
 
-    t = Table(title=f"{title}: {obj['count']} objects" + (f" + {obj['decoys']} decoys" if obj["decoys"] else ""),
-              title_justify="left")
-    t.add_column("event")
-    t.add_column("t (s)", justify="right")
-    t.add_column("note")
+
+def _timeline_rows(out: dict[str, Any]) -> list[tuple[float, str, str]]:
+    tl = out["timeline"]
     rows: list[tuple[float, str, str]] = []
     if tl["notice_s"] is not None:
         n = out["notice"]
@@ -231,62 +245,76 @@ def _render(out: dict[str, Any], title: str) -> None:
         else:
             rows.append((math.inf, f"{b['label']}: radar never detects", b["radar"]["id"]))
     rows.append((tl["impact_s"], "impact", ""))
-    for ts, ev, nt in sorted(rows, key=lambda r: r[0]):
-        t.add_row(ev, "—" if not math.isfinite(ts) else f"{ts:,.1f}", nt)
-    con.print(t)
-    con.print(f"[dim]readiness: {out['readiness']['note']}[/dim]")
+    return sorted(rows, key=lambda r: r[0])
 
-    from rich import box
 
-    w = Table(title="engagement windows (one row per battery window)", title_justify="left", box=box.SIMPLE_HEAD,
-              pad_edge=False, collapse_padding=True)
-    for col in ("battery", "t (s)", "alt km", "rng km", "fly s", "opp", "shots", "mag", "ch"):
-        w.add_column(col, justify="left" if col == "battery" else "right", no_wrap=True)
-    reasons = []
-    for b in out["batteries"]:
+def _print_timeline(con: Console, out: dict[str, Any], title: str) -> None:
+    from rich.markup import escape
+
+    from duel.report.terminal import Col, print_table
+
+    obj = out["objects"]
+    rows = [(escape(ev), "—" if not math.isfinite(ts) else f"{ts:,.1f}", escape(nt)) for ts, ev, nt in _timeline_rows(out)]
+    print_table(con, escape(f"{title}: {obj['count']} objects" + (f" + {obj['decoys']} decoys" if obj["decoys"] else "")),
+                [Col("event"), Col("time (s)", right=True), Col("note")], rows)
+    con.print(f"[dim]readiness: {escape(out['readiness']['note'])}[/dim]")
+
+
+WINDOW_COLUMNS = (  # (header, right-aligned, drop order on a narrow terminal)
+    ("battery", False, 0), ("window (s)", True, 0), ("altitude (km)", True, 0), ("range (km)", True, 1),
+    ("fly-out (s)", True, 2), ("opp", True, 0), ("shots", True, 0), ("mag", True, 0), ("ch", True, 0),
+)
+
+
+def _window_rows(batteries: list[dict[str, Any]]) -> tuple[list[tuple[str, ...]], list[str]]:
+    from rich.markup import escape
+
+    rows, reasons = [], []
+    for b in batteries:
+        label = escape(b["label"])
         if not b["windows"]:
-            w.add_row(b["label"], "[red]none[/red]", "", "", "", "0", "0", str(b["magazine"]),
-                      str(b["fire_channels"]))
+            rows.append((label, "[red]none[/red]", "", "", "", "0", "0", str(b["magazine"]), str(b["fire_channels"])))
             reasons.append(f"{b['label']}: {b['no_window_reason']}")
-            continue
         for x in b["windows"]:
-            w.add_row(
-                b["label"], f"{x['t_first_s']:.1f}-{x['t_last_s']:.1f}",
-                f"{x['alt_first_km']:.3g}-{x['alt_last_km']:.3g}",
-                f"{x['range_first_km']:.0f}-{x['range_last_km']:.0f}", f"{x['flyout_max_s']:.0f}",
-                str(x["opportunities"]), str(x["shots"]), str(b["magazine"]), str(b["fire_channels"]),
-            )
-    con.print(w)
-    for line in reasons:
-        con.print(f"[dim]no window, {line}[/dim]")
-    con.print("[dim]t: window first-last; alt, rng: altitude and ground range from the battery at both ends; "
-              "fly: longest fly-out; opp: shot opportunities per object; shots: interceptors per object in the "
-              "window; mag: magazine; ch: fire channels (objects engaged at once)[/dim]")
+            rows.append((label, f"{x['t_first_s']:.1f}-{x['t_last_s']:.1f}",
+                         f"{x['alt_first_km']:.3g}-{x['alt_last_km']:.3g}",
+                         f"{x['range_first_km']:.0f}-{x['range_last_km']:.0f}", f"{x['flyout_max_s']:.0f}",
+                         str(x["opportunities"]), str(x["shots"]), str(b["magazine"]), str(b["fire_channels"])))
+    return rows, reasons
 
-    r = Table(title=f"raid: {raid['warheads']} objects" + (f" + {raid['decoys']} decoys" if raid["decoys"] else ""),
-              title_justify="left", show_header=False)
-    r.add_column("quantity", style="bold")
-    r.add_column("value", justify="right")
-    r.add_row("layers (in order)", ", ".join(f"{ly['battery']} (SSPK {ly['sspk']:g}, {ly['shots']}x{ly['opportunities']})"
-                                             for ly in raid["layers"]) or "none")
-    r.add_row("method", raid["method"])
+
+def _print_windows(con: Console, batteries: list[dict[str, Any]]) -> None:
+    from rich import box
+    from rich.markup import escape
+
+    from duel.report.terminal import Col, print_table
+
+    rows, reasons = _window_rows(batteries)
+    print_table(con, "engagement windows (one row per battery window)", [Col(*c) for c in WINDOW_COLUMNS], rows,
+                box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for line in reasons:
+        con.print(f"[dim]no window, {escape(line)}[/dim]")
+    con.print("[dim]window: first-last time in the envelope; altitude, range: the object's altitude and ground range "
+              "from the battery at both ends; fly-out: the longest; opp: shot opportunities per object; shots: "
+              "interceptors per object in the window; mag: magazine; ch: fire channels (objects engaged at once)[/dim]")
+
+
+def _print_raid(con: Console, raid: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    from duel.report.terminal import Col, print_table
+
+    layers = ", ".join(f"{ly['battery']} (SSPK {ly['sspk']:g}, {ly['shots']}x{ly['opportunities']})"
+                       for ly in raid["layers"]) or "none"
     mc = raid.get("monte_carlo")
-    ci = f" [{mc['ci95'][0]:.4f}, {mc['ci95'][1]:.4f}]" if mc and raid["method"] == "monte carlo" else ""
-    r.add_row("P(no leaker)", f"{raid['p_zero_leakers']:.4f}{ci}")
-    r.add_row("expected leakers", f"{raid['expected_leakers']:.2f} of {raid['warheads']}")
-    r.add_row("interceptors fired (mean)", f"{raid['interceptors_used_mean']:.1f}")
+    ci = f" \\[{mc['ci95'][0]:.4f}, {mc['ci95'][1]:.4f}]" if mc and raid["method"] == "monte carlo" else ""
+    rows = [("layers (in order)", escape(layers)), ("method", raid["method"]),
+            ("P(no leaker)", f"{raid['p_zero_leakers']:.4f}{ci}"),
+            ("expected leakers", f"{raid['expected_leakers']:.2f} of {raid['warheads']} objects"),
+            ("interceptors fired (mean)", f"{raid['interceptors_used_mean']:.1f}")]
     cf = raid.get("closed_form")
     if cf and raid["method"] != "closed form":
-        r.add_row("closed form without limits", f"P(no leaker) {cf['p_zero_leakers']:.4f}, "
-                                                f"leakers {cf['expected_leakers']:.2f}")
-    con.print(r)
-    a = out["assumptions"]
-    p = out["parameters"]
-    con.print(f"[dim]{raid['note']}.[/dim]")
-    con.print(
-        f"[dim]Notional: RCS {p['rcs_m2']:g} m^2 (band {a['rcs_m2']['low']:g}-{a['rcs_m2']['high']:g}), "
-        f"track formation {p['track_formation_s']:g} s, decision delay {p['decision_delay_s']:g} s, "
-        f"{p['shots']} shot(s) per opportunity, fire control {p['fire_control']}"
-        + (f", submunitions released at {p['separation_altitude_km']:g} km" if p["separation_altitude_km"] else "")
-        + "; all SSPKs are notional. Kinematic envelopes only: no guidance, no damage model.[/dim]"
-    )
+        rows.append(("closed form without limits",
+                     f"P(no leaker) {cf['p_zero_leakers']:.4f}, leakers {cf['expected_leakers']:.2f}"))
+    print_table(con, f"raid: {raid['warheads']} objects" + (f" + {raid['decoys']} decoys" if raid["decoys"] else ""),
+                [Col("quantity"), Col("value", right=True)], rows, show_header=False)

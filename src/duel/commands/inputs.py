@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
 HELP = """List the model's inputs: every number the model uses, addressed by one dotted path.
 
@@ -67,26 +68,54 @@ def inputs(
     if fmt == Fmt.json:
         print(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    _print(rows, grep)
 
-    t = Table(title=f"{len(rows)} model inputs" + (f" matching '{grep}'" if grep else ""), title_justify="left")
-    for c in ("path", "label", "value", "band", "unit", "status", "drawn?"):
-        t.add_column(c, overflow="fold")
-    for r in rows:
-        if r["choices"]:
-            band = " / ".join(f"{c} {w:.0%}" if r["weights"] else c
-                              for c, w in zip(r["choices"], r["weights"] or [0.0] * len(r["choices"])))
-        else:
-            band = "" if r["low"] is None or r["high"] is None else f"{r['low']:g}..{r['high']:g}"
-        v = r["value"]
-        shown = "—" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
-        t.add_row(r["path"], r["label"], shown, band, r["unit"], r["status"], r["drawn"])
-    Console().print(t)
+
+def _band(r: dict[str, Any]) -> str:
+    """The band low..high, or the choices with their weights ('' where there is none)."""
+    if r["choices"]:
+        return " / ".join(f"{c} {w:.0%}" if r["weights"] else c
+                          for c, w in zip(r["choices"], r["weights"] or [0.0] * len(r["choices"])))
+    return "" if r["low"] is None or r["high"] is None else f"{r['low']:g}..{r['high']:g}"
+
+
+def _value(r: dict[str, Any]) -> str:
+    v = r["value"]
+    return "—" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+WIDE = ("path", "label", "value", "band", "unit", "status", "drawn?")
+NARROW = ("path\nlabel\ndrawn?", "value unit\nband\nstatus")  # the words of WIDE, so they read the same
+
+
+def _wide(r: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(escape(x) for x in (r["path"], r["label"], _value(r), _band(r), r["unit"], r["status"], r["drawn"]))
+
+
+def _narrow(r: dict[str, Any]) -> tuple[str, ...]:
+    """Two cells: path, label and whether it is drawn; value with its unit, band and status."""
+    unit = "" if r["unit"] in ("", "-") else f" {r['unit']}"
+    band = _band(r)
+    return (f"{escape(r['path'])}\n{escape(r['label'])}\n[dim]{escape(r['drawn'])}[/dim]",
+            escape(_value(r) + unit) + (f"\nband {escape(band)}" if band else "") + f"\n[dim]{r['status']}[/dim]")
+
+
+def _print(rows: list[dict[str, Any]], grep: str | None) -> None:
+    """One row per input where the seven columns fit the terminal, else two columns with the same content."""
+    from rich.console import Console
+
+    from duel.report.terminal import Col, fits, print_table
+
+    con = Console()
+    title = f"{len(rows)} model inputs" + (f" matching '{escape(grep)}'" if grep else "")
+    wide = [_wide(r) for r in rows]
+    if fits(con, [Col(h) for h in WIDE], wide):
+        print_table(con, title, [Col(h) for h in WIDE], wide)
+    else:
+        print_table(con, title, [Col(h) for h in NARROW], [_narrow(r) for r in rows], show_lines=True)
     if grep and len(rows) <= 3:  # a few inputs: their notes and sources too
         for r in rows:
-            Console().print(f"[bold]{r['path']}[/bold]: {escape(r['note'] or '(no note)')} Sources: "
-                            f"{', '.join(r['sources']) or 'none (notional)'}.")
+            con.print(f"[bold]{escape(r['path'])}[/bold]: {escape(r['note'] or '(no note)')} Sources: "
+                      f"{escape(', '.join(r['sources'])) or 'none (notional)'}.")
     if not rows:
-        Console().print(f"no input matches '{grep}'")
+        con.print(f"no input matches '{escape(grep or '')}'")

@@ -107,28 +107,32 @@ def document(ans: Any) -> dict[str, Any]:
 
 def _print(doc: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
+
+    from duel.report.terminal import Col, print_table
 
     g = doc["goal"]
     con = Console()
-    t = Table(title=f"{doc['scenario']}: to reach {g['quantity']} {g['op']} {g['value']:g} in at least "
-                    f"{doc['share']:.0%} of {doc['draws']} assumption draws")
-    for col in ("addition", "smallest count", "draws reaching it", "P(all stopped) there", "expected leakers there",
-                "interceptors fired"):
-        t.add_column(col, justify="left" if col == "addition" else "right")
-    for o in doc["options"]:
-        p, e = o["p_all_stopped"], o["expected_leakers"]
-        if o["count"] is None:
-            count = f"not with {doc['max']}"
-        elif o["add"] == "shots":
-            count = f"{o['count']} shots" + (" (as now)" if o["count"] == doc["scenario_shots_per_opportunity"] else "")
-        else:
-            count = "0 (reached as it is)" if o["count"] == 0 else f"{o['count']} more"
-        t.add_row(o["add"], count, f"{o['share_at_count']:.0%}",
-                  f"{p['value']:.1%} ({p['range90'][0]:.0%}–{p['range90'][1]:.0%})",
-                  f"{e['value']:.2f} ({e['range90'][0]:.2f}–{e['range90'][1]:.2f})", f"{o['interceptors_fired']:.1f}")
-    con.print(t)
+    cols = [Col("addition"), Col("smallest count", right=True), Col("draws reaching it", right=True),
+            Col("P(all stopped) there", right=True), Col("expected leakers there", right=True),
+            Col("interceptors fired", right=True, drop=1)]
+    rows = [(escape(o["add"]), _count(o, doc), f"{o['share_at_count']:.0%}",
+             f"{o['p_all_stopped']['value']:.1%} ({o['p_all_stopped']['range90'][0]:.0%}–"
+             f"{o['p_all_stopped']['range90'][1]:.0%})",
+             f"{o['expected_leakers']['value']:.2f} ({o['expected_leakers']['range90'][0]:.2f}–"
+             f"{o['expected_leakers']['range90'][1]:.2f})", f"{o['interceptors_fired']:.1f}") for o in doc["options"]]
+    print_table(con, f"{doc['scenario']}: to reach {g['quantity']} {g['op']} {g['value']:g} in at least "
+                     f"{doc['share']:.0%} of {doc['draws']} assumption draws", cols, rows, where="see --format json")
     con.print(f"Values: mean over the draws (5th–95th percentile across them). Shots: interceptors per object per "
               f"opportunity (the scenario fires {doc['scenario_shots_per_opportunity']}); batteries: fire units of that "
               "type added at that place. Each addition is its own batch of raid realisations where a limit binds, "
               "so the same defence can differ between rows by their noise (montecarlo.need_inner_trials).")
+
+
+def _count(o: dict[str, Any], doc: dict[str, Any]) -> str:
+    """The smallest count in words: 'not with 8', '3 shots (as now)', '0 (reached as it is)', '2 more'."""
+    if o["count"] is None:
+        return f"not with {doc['max']}"
+    if o["add"] == "shots":
+        return f"{o['count']} shots" + (" (as now)" if o["count"] == doc["scenario_shots_per_opportunity"] else "")
+    return "0 (reached as it is)" if o["count"] == 0 else f"{o['count']} more"

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from duel.commands.units import unit_option
+
 HELP = (
     "Launch-notification exchange: signed (Ed25519, pinned keys), acknowledged, deduplicated and logged "
     "exercise notices, over a simulated faulty link or HTTP on 127.0.0.1.\n\n"
@@ -27,7 +29,10 @@ HELP = (
 )
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False)
-log_app = typer.Typer(help="The append-only, hash-chained log.", no_args_is_help=True, add_completion=False)
+log_app = typer.Typer(help="The append-only, hash-chained log of a party's exchange.\n\nExamples:\n\n"
+                           "  duel notify log verify --home ex --party US\n\n"
+                           "  duel notify log verify --home ex --party RU",
+                      no_args_is_help=True, add_completion=False)
 app.add_typer(log_app, name="log")
 
 HomeOpt = Annotated[Path, typer.Option("--home", help="Directory with the keyring, <party>.key and <party>.db.")]
@@ -77,7 +82,14 @@ def _policy(ack_timeout: float, retries: int, max_backoff: float = 60.0) -> Any:
 @app.command("keygen")
 def keygen(home: HomeOpt, party: PartyOpt, keyring: KeyringOpt = None) -> None:
     """Generate PARTY's Ed25519 key (<home>/<party>.key) and pin it in the keyring; a party that has a key
-    is rotated: the old key stays valid for messages sent before now."""
+    is rotated: the old key stays valid for messages sent before now.
+
+    Examples:
+
+      duel notify keygen --home ex --party RU
+
+      duel notify keygen --home ex --party US --keyring ex/keyring.json
+    """
     import time
 
     from duel.notify.home import check_party, keyring_path
@@ -99,7 +111,14 @@ def keygen(home: HomeOpt, party: PartyOpt, keyring: KeyringOpt = None) -> None:
 def revoke(home: HomeOpt, party: PartyOpt,
            key_id: Annotated[str, typer.Option("--key-id", help="The key to revoke.")],
            keyring: KeyringOpt = None) -> None:
-    """Revoke one of PARTY's keys in the keyring: nothing signed with it verifies any more."""
+    """Revoke one of PARTY's keys in the keyring: nothing signed with it verifies any more.
+
+    Examples:
+
+      duel notify revoke --home ex --party RU --key-id KEY_ID
+
+      duel notify revoke --home ex --party RU --key-id KEY_ID --keyring ex/keyring.json
+    """
     from duel.notify.home import check_party, keyring_path
     from duel.notify.keys import Keyring
 
@@ -156,11 +175,20 @@ def send(
     launched_at: Annotated[str | None, typer.Option("--launched-at", help="POST_LAUNCH: UTC launch time.")] = None,
     status: Annotated[str, typer.Option("--status", help="Exercise or Test.")] = "Exercise",
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "SIMULATED - duel exercise",
-    ack_timeout: Annotated[float, typer.Option("--ack-timeout", help="First ack timeout, s (then doubling).")] = 5.0,
+    ack_timeout: Annotated[float, unit_option("--ack-timeout", "s", "First ack timeout, s (then doubling).")] = 5.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries after the first attempt.")] = 5,
     keyring: KeyringOpt = None,
 ) -> None:
-    """Sign and queue a notice from PARTY to --to; with --url deliver it now (retries until acked or alarm)."""
+    """Sign and queue a notice from PARTY to --to; with --url deliver it now (retries until acked or alarm).
+
+    Examples:
+
+      duel notify send --home ex --party RU --to US --url http://127.0.0.1:8701 --class IRBM
+
+      duel notify send --home ex --party RU --to US --impact-area 50.45,30.52,50 --window-start 2026-01-08T21:00:00Z
+
+      duel notify send --home ex --party RU --to US --type CANCEL --references ID
+    """
     import threading
     import time
 
@@ -231,13 +259,20 @@ def serve(
     party: PartyOpt,
     port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1 (0: any free port).")] = 0,
     peer: Annotated[list[str] | None, typer.Option("--peer", help="NAME=http://127.0.0.1:PORT (repeatable).")] = None,
-    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="Stop by itself after this many s.")] = None,
-    ack_timeout: Annotated[float, typer.Option("--ack-timeout", help="First ack timeout, s (then doubling).")] = 5.0,
+    max_seconds: Annotated[float | None, unit_option("--max-seconds", "s", "Stop by itself after this many s.")] = None,
+    ack_timeout: Annotated[float, unit_option("--ack-timeout", "s", "First ack timeout, s (then doubling).")] = 5.0,
     retries: Annotated[int, typer.Option("--retries", help="Retries after the first attempt.")] = 5,
-    max_backoff: Annotated[float, typer.Option("--max-backoff", help="Longest ack timeout, s.")] = 60.0,
+    max_backoff: Annotated[float, unit_option("--max-backoff", "s", "Longest ack timeout, s.")] = 60.0,
     keyring: KeyringOpt = None,
 ) -> None:
-    """Serve PARTY's exchange on 127.0.0.1 (loopback only) and deliver its outbox to the peers."""
+    """Serve PARTY's exchange on 127.0.0.1 (loopback only) and deliver its outbox to the peers.
+
+    Examples:
+
+      duel notify serve --home ex --party US --port 8701
+
+      duel notify serve --home ex --party RU --port 8702 --peer US=http://127.0.0.1:8701 --max-seconds 60
+    """
     from duel.notify.home import open_party
     from duel.notify.httpapi import serve as run
 
@@ -264,7 +299,14 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed", help="Seed; trial i uses the stream (seed, i).")] = 0,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Monte Carlo of the exchange over the simulated faulty link, against the closed forms."""
+    """Monte Carlo of the exchange over the simulated faulty link, against the closed forms.
+
+    Examples:
+
+      duel notify simulate --drop 0.3 --retries 3 --trials 2000
+
+      duel notify simulate --drop 0.3 --duplicate 0.2 --reorder --update --seed 1 --format json
+    """
     _prob("--drop", drop)
     _prob("--duplicate", duplicate)
     _at_least("--retries", retries, 0)
@@ -280,12 +322,12 @@ def simulate(
 
 @app.command("chain")
 def chain(
-    lead_time_s: Annotated[float, typer.Option("--lead-time-s", help="Notice queued this long before launch, s.")],
-    apogee_s: Annotated[float, typer.Option("--apogee-s", help="Apogee, s after launch.")],
-    reentry_s: Annotated[float, typer.Option("--reentry-s", help="Reentry (100 km), s after launch.")],
-    impact_s: Annotated[float, typer.Option("--impact-s", help="Impact, s after launch.")],
-    sensor_cue_s: Annotated[float | None, typer.Option("--sensor-cue-s", help="Sensors inform the defender, s "
-                                                                             "after launch.")] = None,
+    lead_time_s: Annotated[float, unit_option("--lead-time-s", "s", "Notice queued this long before launch, s.")],
+    apogee_s: Annotated[float, unit_option("--apogee-s", "s", "Apogee, s after launch.")],
+    reentry_s: Annotated[float, unit_option("--reentry-s", "s", "Reentry (100 km), s after launch.")],
+    impact_s: Annotated[float, unit_option("--impact-s", "s", "Impact, s after launch.")],
+    sensor_cue_s: Annotated[float | None, unit_option("--sensor-cue-s", "s", "Sensors inform the defender, s "
+                                                                            "after launch.")] = None,
     relay_probability: Annotated[float | None, typer.Option("--relay-probability", help="Share of notices relayed "
                                                                                         "to the defender (default: the notional input notice.exchange.relay_probability).")] = None,
     drop: Annotated[float | None, typer.Option("--drop", help="Drop probability of each transmission (default: notice.exchange.drop).")] = None,
@@ -294,7 +336,14 @@ def chain(
     seed: Annotated[int, typer.Option("--seed", help="Seed; trial i uses the stream (seed, i).")] = 0,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Notice → link → watch officer → relay → defender (notional latencies): warning time at the defender."""
+    """Notice → link → watch officer → relay → defender (notional latencies): warning time at the defender.
+
+    Examples:
+
+      duel notify chain --lead-time-s 1800 --apogee-s 300 --reentry-s 500 --impact-s 556
+
+      duel notify chain --lead-time-s 0 --apogee-s 300 --reentry-s 500 --impact-s 556 --sensor-cue-s 60 --format json
+    """
     _at_least("--lead-time-s", lead_time_s, 0.0)
     if not 0 <= apogee_s <= reentry_s <= impact_s:
         raise _err("--apogee-s/--reentry-s/--impact-s: need 0 <= apogee <= reentry <= impact")
@@ -317,7 +366,14 @@ def chain(
 
 @log_app.command("verify")
 def log_verify(home: HomeOpt, party: PartyOpt) -> None:
-    """Recompute PARTY's hash chain; exit 1 if any entry was changed, removed, inserted or reordered."""
+    """Recompute PARTY's hash chain; exit 1 if any entry was changed, removed, inserted or reordered.
+
+    Examples:
+
+      duel notify log verify --home ex --party US
+
+      duel notify log verify --home ex --party RU
+    """
     from duel.notify.home import check_party
     from duel.notify.store import Store
 
@@ -339,7 +395,14 @@ def export(
     msg_id: Annotated[str | None, typer.Option("--id", help="Message id.")] = None,
     infile: Annotated[Path | None, typer.Option("--in", help="A message JSON file instead of --home/--party/--id.")] = None,
 ) -> None:
-    """Export a message as OASIS CAP 1.2 XML on stdout."""
+    """Export a message as OASIS CAP 1.2 XML on stdout.
+
+    Examples:
+
+      duel notify export --cap --home ex --party RU --id ID > notice.xml
+
+      duel notify export --cap --in message.json
+    """
     from duel.notify.cap import export_cap
     from duel.notify.message import SchemaError, parse
 
@@ -375,7 +438,14 @@ def export(
 def import_(
     cap: Annotated[Path, typer.Option("--cap", help="CAP 1.2 XML file written by duel notify export --cap.")],
 ) -> None:
-    """Import a CAP 1.2 XML file back into a duel-notify/1 message (JSON on stdout)."""
+    """Import a CAP 1.2 XML file back into a duel-notify/1 message (JSON on stdout).
+
+    Examples:
+
+      duel notify import --cap notice.xml
+
+      duel notify import --cap notice.xml > message.json
+    """
     from duel.notify.cap import import_cap
     from duel.notify.message import SchemaError
 

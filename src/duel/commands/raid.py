@@ -6,12 +6,15 @@ imported inside the command so that ``duel --help`` stays fast.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 HELP = (
-    "Raid outcome: how many of W warheads leak through one layer of interceptors, each interceptor a "
+    "Raid outcome: how many of W objects (warheads, or their submunitions) leak through one layer of interceptors, each interceptor a "
     "single-shot kill probability (SSPK). Closed form after Wilkening (1999): P(no leaker) = "
     "[P_track (1 - (1 - SSPK)^n)]^W, expected leakers, and the interceptors needed for a goal P(no leaker) "
     "(--goal, default 0.8). With --trials, a seeded Monte Carlo adds 95 % intervals, the leaker distribution "
@@ -42,13 +45,13 @@ def _check_min(option: str, x: int, lo: int) -> None:
 
 
 def raid(
-    objects: Annotated[int | None, typer.Option("--objects", help="W: warheads in the raid (>= 1).")] = None,
+    objects: Annotated[int | None, typer.Option("--objects", help="W: objects in the raid: warheads, or submunitions once released (>= 1).")] = None,
     sspk: Annotated[float | None, typer.Option("--sspk", help="Single-shot kill probability, [0, 1].")] = None,
     shots: Annotated[int | None, typer.Option("--shots", help="Interceptors per object per opportunity (>= 1).")] = None,
     p_track: Annotated[
         float, typer.Option("--p-track", help="P_track: detection, track, discrimination and fire control work.")
     ] = 1.0,
-    decoys: Annotated[int, typer.Option("--decoys", help="D: decoys accompanying the warheads.")] = 0,
+    decoys: Annotated[int, typer.Option("--decoys", help="D: decoys accompanying the objects.")] = 0,
     p_decoy_engaged: Annotated[
         float, typer.Option("--p-decoy-engaged", help="P_dw: probability a decoy is taken for a warhead and engaged.")
     ] = 1.0,
@@ -179,7 +182,7 @@ def raid(
             "seed": seed,
             "leaker_distribution": d["leaker_distribution"],
             "interceptors_used": d["interceptors_used"],
-            "order": "least-engaged first, ties in a random order per trial (warheads and engaged decoys alike)",
+            "order": "least-engaged first, ties in a random order per trial (objects and engaged decoys alike)",
         }
 
     if fmt == "json":
@@ -192,69 +195,71 @@ def raid(
 
 def _render_table(out: dict[str, Any], cf: Any, mc: Any) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    console = Console()
+    _print_outcome(console, out, cf, mc)
+    _print_goal(console, out)
+    _print_distribution(console, cf, mc)
+    console.print(f"[dim]{out['goal_note']}. Source: {out['source']}.[/dim]")
+
+
+def _print_outcome(console: Console, out: dict[str, Any], cf: Any, mc: Any) -> None:
+    from duel.report.terminal import Col, print_table
 
     inp = out["inputs"]
     title = (
-        f"duel raid: {inp['warheads']} warheads + {inp['decoys']} decoys, SSPK {inp['sspk']:g}, "
+        f"duel raid: {inp['warheads']} objects + {inp['decoys']} decoys, SSPK {inp['sspk']:g}, "
         f"{inp['shots']} shot(s) x {inp['opportunities']} ({inp['doctrine']}), P_track {inp['p_track']:g}"
         + (" common-mode" if inp["common_mode"] else "")
     )
-    t = Table(title=title)
-    t.add_column("quantity")
-    t.add_column("closed form", justify="right")
+    cols = [Col("quantity"), Col("closed form", right=True)]
     if mc is not None:
-        t.add_column(f"Monte Carlo ({mc.trials} trials, seed {mc.seed}) [95 % CI]", justify="right")
+        cols.append(Col(f"Monte Carlo ({mc.trials} trials, seed {mc.seed}) \\[95 % CI]", right=True))
     cf_note = " (no limits)" if out["closed_form_ignores_limits"] else ""
+    rows: list[tuple[str, ...]] = []
 
     def row(name: str, closed: str, monte: str | None) -> None:
-        t.add_row(name, closed, *(() if mc is None else (monte or "",)))
+        rows.append((name, closed, *(() if mc is None else (monte or "",))))
 
-    row(
-        "P(no leaker)",
-        f"{cf.p_zero_leakers:.4f}{cf_note}",
-        mc and f"{mc.p_zero_leakers:.4f} [{mc.p_zero_leakers_ci95[0]:.4f}, {mc.p_zero_leakers_ci95[1]:.4f}]",
-    )
+    row("P(no leaker)", f"{cf.p_zero_leakers:.4f}{cf_note}",
+        mc and f"{mc.p_zero_leakers:.4f} \\[{mc.p_zero_leakers_ci95[0]:.4f}, {mc.p_zero_leakers_ci95[1]:.4f}]")
     lo, hi = mc.expected_leakers_ci95 if mc is not None else (0.0, 0.0)
-    row("expected leakers", f"{cf.expected_leakers:.3f}{cf_note}", mc and f"{mc.expected_leakers:.3f} [{lo:.3f}, {hi:.3f}]")
-    if mc is not None:
-        ulo, uhi = mc.interceptors_used_range95
-    row(
-        "interceptors fired (mean)",
-        f"{cf.interceptors_used_mean:.1f}{cf_note}",
-        mc and f"{mc.interceptors_used_mean:.1f} (2.5-97.5 %: {ulo:.0f}-{uhi:.0f})",
-    )
+    row("expected leakers", f"{cf.expected_leakers:.3f}{cf_note}", mc and f"{mc.expected_leakers:.3f} \\[{lo:.3f}, {hi:.3f}]")
+    ulo, uhi = mc.interceptors_used_range95 if mc is not None else (0.0, 0.0)
+    row("interceptors fired (mean)", f"{cf.interceptors_used_mean:.1f}{cf_note}",
+        mc and f"{mc.interceptors_used_mean:.1f} (2.5-97.5 %: {ulo:.0f}-{uhi:.0f})")
     if out["leakers_lower_bound"]:
         row("leakers, saturation bound", f">= {out['leakers_lower_bound']}", None)
-    console = Console()
-    console.print(t)
+    print_table(console, title, cols, rows)
 
-    g = Table(title=f"goal P(no leaker) = {out['goal']:g}" + (" (default)" if out["goal_is_default"] else ""))
-    g.add_column("quantity")
-    g.add_column("value", justify="right")
+
+def _print_goal(console: Console, out: dict[str, Any]) -> None:
+    from duel.report.terminal import Col, print_table
+
+    rows = []
     if out["interceptors_needed"] is not None:
-        g.add_row("shots per object (continuous)", f"{out['shots_per_object_for_goal']:.3f}")
-        g.add_row("interceptors needed", f"{out['interceptors_needed']:.1f}")
-        g.add_row(
-            f"with whole shots ({out['shots_per_object_for_goal_whole']})", f"{out['interceptors_needed_whole_shots']:.1f}"
-        )
-    g.add_row("minimum P_track for the goal", f"{out['min_p_track_for_goal']:.4f}")
-    console.print(g)
+        rows += [("shots per object (continuous)", f"{out['shots_per_object_for_goal']:.3f}"),
+                 ("interceptors needed", f"{out['interceptors_needed']:.1f}"),
+                 (f"with whole shots ({out['shots_per_object_for_goal_whole']})",
+                  f"{out['interceptors_needed_whole_shots']:.1f}")]
+    rows.append(("minimum P_track for the goal", f"{out['min_p_track_for_goal']:.4f}"))
+    print_table(console, f"goal P(no leaker) = {out['goal']:g}" + (" (default)" if out["goal_is_default"] else ""),
+                [Col("quantity"), Col("value", right=True)], rows)
 
-    d = Table(title="leakers: distribution")
-    d.add_column("leakers", justify="right")
-    d.add_column("P closed form", justify="right")
+
+def _print_distribution(console: Console, cf: Any, mc: Any) -> None:
+    from duel.report.terminal import Col, print_table
+
+    cols = [Col("leakers", right=True), Col("P closed form", right=True)]
     if mc is not None:
-        d.add_column("MC frequency", justify="right")
-    shown = 0
+        cols.append(Col("MC frequency", right=True))
+    rows = []
     for k, p in enumerate(cf.leaker_pmf):
         f = mc.leaker_pmf[k] if mc is not None else 0.0
         if max(p, f) < 5e-4:
             continue
-        d.add_row(str(k), f"{p:.4f}", *(() if mc is None else (f"{f:.4f}",)))
-        shown += 1
-        if shown >= 25:
+        rows.append((str(k), f"{p:.4f}", *(() if mc is None else (f"{f:.4f}",))))
+        if len(rows) >= 25:
             break
-    d.caption = "rows where both are below 0.0005 are left out"
-    console.print(d)
-    console.print(f"[dim]{out['goal_note']}. Source: {out['source']}.[/dim]")
+    print_table(console, "leakers: distribution", cols, rows)
+    console.print("[dim]Rows where both are below 0.0005 are left out.[/dim]")

@@ -15,7 +15,14 @@ app = typer.Typer(help="Scenario files: check one, or write a commented template
 @app.command("check")
 def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
           set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input; repeatable.")] = None) -> None:
-    """Validate FILE: schema, catalogue references, battery positions and uncertain inputs (no flight)."""
+    """Validate FILE: schema, catalogue references, battery positions and uncertain inputs (no flight).
+
+    Examples:
+
+      duel scenario check scenarios/kyiv-duel.toml
+
+      duel scenario check my.toml --set interceptor.thaad.sspk=0.8
+    """
     from duel.errors import InputError
     from duel.pipeline import check_scenario
     from duel.scenario import in_file, load_scenario
@@ -31,7 +38,14 @@ def check(file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
 
 @app.command("new")
 def new(out: Annotated[Optional[Path], typer.Argument(help="Write here instead of stdout.")] = None) -> None:
-    """Write a commented scenario template (to stdout, or to OUT)."""
+    """Write a commented scenario template (to stdout, or to OUT).
+
+    Examples:
+
+      duel scenario new > my.toml
+
+      duel scenario new my.toml
+    """
     from importlib.resources import files
 
     from duel.errors import InputError

@@ -7,6 +7,15 @@ from typing import Annotated
 
 import typer
 
+HELP = """Print the JSON schema (draft 2020-12) of a duel document: result, the result.json of 'duel run'.
+
+Examples:
+
+  duel schema result
+
+  duel schema result > result.schema.json
+"""
+
 
 class Kind(str, Enum):
     result = "result"

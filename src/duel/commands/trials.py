@@ -144,18 +144,18 @@ def _plot(doc: dict[str, Any], path: Path) -> None:
 
 def _print(doc: dict[str, Any], res: Any, seconds: float, out_dir: Path) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from duel.report.terminal import Col, print_table
 
     con = Console()
-    t = Table(title=f"{doc['scenario']}: {doc['trials']:,} full duels of {doc['objects']} objects "
-                    f"(seed {doc['seed']}, {doc['backend']})")
-    for col in ("quantity", "how", "estimate", "95 % interval (precision)"):
-        t.add_column(col, justify="left" if col in ("quantity", "how") else "right")
+    rows = []
     for e in doc["estimates"].values():
         lo, hi = e["ci95"]
-        band = "—" if lo is None or hi is None else f"{_num(lo)} – {_num(hi)}"
-        t.add_row(e["label"], e["how"], _num(e["mean"]), band)
-    con.print(t)
+        rows.append((e["label"], e["how"], _num(e["mean"]), "—" if lo is None or hi is None else f"{_num(lo)} – {_num(hi)}"))
+    print_table(con, f"{doc['scenario']}: {doc['trials']:,} full duels of {doc['objects']} objects "
+                     f"(seed {doc['seed']}, {doc['backend']})",
+                [Col("quantity"), Col("how"), Col("estimate", right=True), Col("95 % interval (precision)", right=True)],
+                rows)
     con.print(f"[dim]{WHY_THEY_DIFFER}[/dim]")
     done = f"{res.chunks_run} chunk(s) computed" + (f", {res.chunks_reused} reused" if res.chunks_reused else "")
     con.print(f"{done} in {seconds:.1f} s ({res.trials / max(seconds, 1e-9):,.1f} trials/s). "

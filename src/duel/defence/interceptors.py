@@ -52,7 +52,8 @@ from duel.errors import InputError
 from duel.physics.earth import earth_model, geodesic_forward
 from duel.scenario.inputs import Inputs, Number
 
-__all__ = ["InterceptorType", "Battery", "slant_distance_m", "interceptor_type", "radar_at", "parse_battery"]
+__all__ = ["InterceptorType", "Battery", "slant_distance_m", "interceptor_type", "radar_at", "parse_battery",
+           "compass_word"]
 
 
 def slant_distance_m(ground_m: Any, alt_m: Any, r_m: float = R_EARTH_M, xp: Any = np) -> Any:
@@ -104,6 +105,11 @@ class InterceptorType:
     min_range_m: Number = 0.0
     sources: tuple[str, ...] = ()
 
+    @property
+    def short_name(self) -> str:
+        """The catalogue name without its parenthesis, as people say it ('Patriot PAC-3 MSE')."""
+        return re.sub(r"\s*\([^)]*\)", "", self.name).strip() or self.id
+
     def flyout_time_s(self, ground_m: Any, alt_m: Any) -> Any:
         """Fly-out time (s) to a point at ground distance ``ground_m`` and altitude ``alt_m``: chord / v_avg."""
         return slant_distance_m(ground_m, alt_m) / self.average_speed_mps
@@ -138,6 +144,14 @@ class Battery:
     label: str = ""
     place: str = ""
     fire_control: str | None = None
+
+    @property
+    def title(self) -> str:
+        """How people name the battery: the type's catalogue name without its parenthesis and where it stands
+        ('Patriot PAC-3 MSE, 15 km east of Kyiv'; 'Patriot PAC-3 MSE at Kyiv')."""
+        if re.match(r"^[0-9.]+ km ", self.place):
+            return f"{self.type.short_name}, {self.place}"
+        return f"{self.type.short_name} at {self.place}"
 
     @classmethod
     def create(cls, type_: InterceptorType, lat_deg: float, lon_deg: float, radar: Radar, launchers: Any = None,
@@ -180,6 +194,14 @@ def radar_at(inputs: Inputs, sid: str, lat_deg: float, lon_deg: float) -> Radar:
                  sources=tuple(reg.entry_sources("sensor", sid)))
 
 
+_COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+def compass_word(azimuth_deg: float) -> str:
+    """The nearest of the eight compass directions to an azimuth (deg clockwise from north): 95 -> 'east'."""
+    return _COMPASS[int(((azimuth_deg % 360.0) + 22.5) // 45.0) % 8]
+
+
 _OFFSET_RE = re.compile(r"^(?P<base>.*?)\+(?P<dist>[0-9]*\.?[0-9]+)\s*km@(?P<az>[-+]?[0-9]*\.?[0-9]+)$", re.I)
 
 
@@ -199,7 +221,7 @@ def _position(text: str, inputs: Inputs, defended: Place | None, option: str) ->
         if dist_km > 5_000:
             raise InputError(f"{option}: offset {dist_km:g} km is more than 5,000 km")
         lat, lon = geodesic_forward(base.lat_deg, base.lon_deg, az, dist_km * 1e3, earth_model())
-        return float(lat), float(lon), f"{base.name} +{dist_km:g} km at {az:g} deg"
+        return float(lat), float(lon), f"{dist_km:g} km {compass_word(az)} of {base.name}"
     p = inputs.place(text, option)
     return p.lat_deg, p.lon_deg, p.name
 

@@ -113,7 +113,9 @@ class BatteryEngagement:
         return {
             "type": t.id,
             "name": t.name,
+            "type_name": t.short_name,
             "label": b.label,
+            "title": b.title,
             "place": b.place,
             "lat_deg": b.lat_deg,
             "lon_deg": b.lon_deg,

@@ -20,6 +20,7 @@ import numpy as np
 from duel.flight.events import CROSSINGS
 from duel.flight.flyability import FlightLimits, Flyability, check_flyability
 from duel.flight.trajectory import MACH_CEILING_M, Trajectory, mach_number
+from duel.physics.atmosphere import atmosphere_xp
 from duel.physics.earth import geodesic_inverse
 
 DOWN_30KM_M = 30_000.0  # the height of the ``down_30km`` crossing (duel.flight.events.CROSSINGS)
@@ -144,6 +145,50 @@ def flight_events(tr: Trajectory, i: int = 0) -> tuple[FlightEvent, ...]:
     return tuple(sorted(ev, key=lambda e: e.time_s))
 
 
+def flight_quantities(time_s: np.ndarray, alt_m: np.ndarray, speed_mps: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flight time (s) and the highest Mach number after apogee, with its altitude (m), of each track, vectorised
+    over tracks x samples.
+
+    ``time_s``: (S,) seconds from launch, or per track (..., S); ``alt_m`` (m above the ellipsoid) and
+    ``speed_mps`` (Earth-relative, m/s): (..., S), NaN after impact (and before a track starts). The flight
+    time is the time of the last sample with a finite altitude (the impact sample, which the resampled tracks
+    keep: :meth:`~duel.defence.track.ThreatTrack.from_trajectory`). Mach is the speed over the US76 speed of
+    sound at the sample's altitude (:func:`~duel.physics.atmosphere.atmosphere_xp`), counted only where US76
+    defines it (at or below 86 km) and from the highest sample (the apogee) on: the boost, whose speed below
+    86 km is not the reentry's, is left out. The descent's crossing of 86 km (speed interpolated linearly
+    between the samples around it) counts as a sample: the speed of sound is lowest there (186.9 K, 274 m/s)
+    and falls with height through the 71-86 km layer, so a fast reentry's highest Mach is at 86 km whatever the
+    grid. Returns three (...,) arrays; the Mach and its altitude are NaN where the descent has no sample at or
+    below 86 km.
+    """
+    alt = np.asarray(alt_m, float)
+    speed = np.asarray(speed_mps, float)
+    t = np.broadcast_to(np.asarray(time_s, float), alt.shape)
+    flying = np.isfinite(alt)
+    last = alt.shape[-1] - 1 - np.argmax(flying[..., ::-1], axis=-1)
+    flight_time = np.where(flying.any(axis=-1), np.take_along_axis(t, last[..., None], axis=-1)[..., 0], np.nan)
+    apogee = np.argmax(np.where(flying, alt, -np.inf), axis=-1)[..., None]
+    low = flying & np.isfinite(speed) & (np.arange(alt.shape[-1]) >= apogee) & (alt <= MACH_CEILING_M)
+    h = np.where(low, alt, MACH_CEILING_M)
+    mach = np.where(low, speed / atmosphere_xp(h)[3], -np.inf)
+    # the descent's crossing of 86 km: the first low sample after apogee and the one before it, if that is above
+    k = np.argmax(low, axis=-1)[..., None]
+    before = np.maximum(k - 1, 0)
+    h0, h1 = (np.take_along_axis(alt, i, axis=-1)[..., 0] for i in (before, k))
+    v0, v1 = (np.take_along_axis(speed, i, axis=-1)[..., 0] for i in (before, k))
+    crosses = low.any(axis=-1) & (k[..., 0] > apogee[..., 0]) & (h0 > MACH_CEILING_M) & np.isfinite(v0)
+    u = np.where(crosses, (h0 - MACH_CEILING_M) / np.where(crosses, h0 - h1, 1.0), 0.0)
+    mach_86 = np.where(crosses, (v0 + u * (v1 - v0)) / atmosphere_xp(MACH_CEILING_M)[3], -np.inf)
+    i_top = np.argmax(mach, axis=-1)[..., None]
+    top = np.take_along_axis(mach, i_top, axis=-1)[..., 0]
+    top_alt = np.take_along_axis(h, i_top, axis=-1)[..., 0]
+    at_86 = mach_86 >= top
+    top, top_alt = np.where(at_86, mach_86, top), np.where(at_86, MACH_CEILING_M, top_alt)
+    none = ~np.isfinite(top)
+    return flight_time, np.where(none, np.nan, top), np.where(none, np.nan, top_alt)
+
+
 def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float | None, sources: list[str],
               parameters: dict[str, float] | None = None, limits: FlightLimits | None = None) -> FlightSummary:
     """The :class:`FlightSummary` of trajectory 0 of a recorded batch; with ``limits``, checked for flyability."""
@@ -152,9 +197,16 @@ def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float
     lat, lon = tr.impact_geodetic()
     speed_i, gamma_i = tr.impact_speed_angle()
     mach = ser["mach"]
-    # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km
-    mach_low = np.where(ser["altitude_m"] <= MACH_CEILING_M, mach, np.nan)
-    i_peak = int(np.nanargmax(mach_low)) if np.isfinite(mach_low).any() else None
+    # Mach is defined where US76 defines a speed of sound: count only the flight below 86 km; the boost's
+    # highest sample and the descent's highest Mach (the 86 km crossing included: flight_quantities), the larger
+    up = np.arange(mach.size) <= int(np.nanargmax(ser["altitude_m"]))
+    mach_up = np.where(up & (ser["altitude_m"] <= MACH_CEILING_M), mach, np.nan)
+    _, m_down, h_down = flight_quantities(ser["time_s"], ser["altitude_m"], ser["speed_mps"])
+    peaks = [(float(m_down), float(h_down))] if np.isfinite(m_down) else []
+    if np.isfinite(mach_up).any():
+        i_up = int(np.nanargmax(mach_up))
+        peaks.append((float(mach_up[i_up]), float(ser["altitude_m"][i_up])))
+    peak = max(peaks) if peaks else None
     v30 = float(tr.log.crossing_v["down_30km"][0])
     return FlightSummary(
         trajectory=trajectory,
@@ -162,7 +214,7 @@ def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float
         flight_time_s=_f(tr.flight_time_s()[0]),
         apogee_km=_f(np.nanmax(ser["altitude_m"]) / 1e3),
         max_speed_mps=_f(np.nanmax(ser["speed_mps"])),
-        max_mach=None if i_peak is None else _f(mach_low[i_peak]),
+        max_mach=None if peak is None else _f(peak[0]),
         miss_distance_km=None if miss_m is None else _f(miss_m / 1e3),
         azimuth_deg=_f(azimuth_deg % 360.0),
         burnout=EndState(_f(tr.log.burnout_t[0]), _f(h_b[0] / 1e3), _f(v_b[0]), _f(g_b[0])),
@@ -174,7 +226,7 @@ def summarize(tr: Trajectory, trajectory: str, azimuth_deg: float, miss_m: float
         earth=tr.earth.label(),
         atmosphere=tr.physics.atmosphere,
         parameters=dict(parameters or {}),
-        max_mach_altitude_km=None if i_peak is None else _f(ser["altitude_m"][i_peak] / 1e3),
+        max_mach_altitude_km=None if peak is None else _f(peak[1] / 1e3),
         mach_30km=_f(mach_number(np.array([v30]), np.array([DOWN_30KM_M]))[0]),
         flyability=None if limits is None else check_flyability(tr, limits),
     )

@@ -89,7 +89,7 @@ def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, *, apogee_
         if i == 0:
             events += [("launch", 0.0), ("apogee", apogee_s), ("reentry", reentry_s), ("impact", impact_s)]
             if sensor_cue_s is not None:
-                events.append(("sensor_first_track", sensor_cue_s))
+                events.append(("sensor_cue", sensor_cue_s))  # the IR launch report (a cue, not a track)
             timeline = [{"event": e, "t_s": t} for e, t in sorted(events, key=lambda x: x[1])]
         a.store.close()
         b.store.close()

@@ -64,11 +64,13 @@ def keyed(key: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise InputError(f"{key}: {msg}") from None
 
 
-def resolve(sc: Scenario, sets: Sequence[str] = ()) -> Setup:
+def resolve(sc: Scenario, sets: Sequence[str] = (), batteries: Sequence[tuple[str, str]] = ()) -> Setup:
     """The scenario's inputs (with ``sets``, ``PATH=VALUE``) and everything built from them. The inputs drawn
     per trial are those of ``[uncertain]`` and every other input with a band that building this scenario's
-    threat and defence read (:func:`duel.scenario.inputs.uncertain_inputs`)."""
-    inputs = scenario_inputs(sc, sets)
+    threat and defence read (:func:`duel.scenario.inputs.uncertain_inputs`). ``batteries``: (battery spec,
+    option) of batteries a command will add (``duel need --add``), whose interceptor files must join the
+    registry too."""
+    inputs = scenario_inputs(sc, sets, batteries=batteries)
     th = sc.threat
     launch = inputs.place(th.launch, "threat.launch")  # its errors already name the key
     target = inputs.place(th.target, "threat.target")

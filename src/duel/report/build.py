@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from duel.errors import InputError
+from duel.verdict.prose import objects_words
 
 EVENT_NAMES = {  # timeline key -> the words in the report's event table (IR gives warning, not a track)
-    "notice_s": "notice sent", "notice_received_s": "notice received by the defender", "launch_s": "launch",
+    "notice_s": "notice sent", "notice_received_s": "notice reaches the defender", "launch_s": "launch",
     "early_warning_detection_s": "infrared detection of the boost", "early_warning_report_s": "infrared launch report",
     "cue_s": "cue to the batteries", "first_radar_detection_s": "first radar detection", "burnout_s": "burnout",
     "first_fire_control_track_s": "first fire-control track", "first_launch_s": "first interceptor launch possible",
@@ -41,13 +42,50 @@ def _exchange_text(ex: dict[str, Any] | None) -> str:
     if not ex:
         return ""
     w = ex["warning_time_s"]
-    return (f" Run through the simulated signed exchange ({ex['trials']} trials, notional latencies), the notice "
-            f"reaches the defender before launch in {ex['share_informed_before_launch']:.0%} of trials and before "
-            f"reentry in {ex['share_informed_before_reentry']:.0%}; median warning {w['notice']['median'] / 60:.1f} min "
-            f"against {w['sensors_alone'] / 60:.1f} min from sensors alone.")
+    n = w["notice"]
+    return (f" Run through the simulated signed exchange ({ex['trials']} trials, notional latencies: link, watch "
+            f"officer, relay, dissemination), the defender is informed before launch in "
+            f"{ex['share_informed_before_launch']:.0%} of trials and before reentry in "
+            f"{ex['share_informed_before_reentry']:.0%}; from the defender being informed to impact: median "
+            f"{n['median'] / 60:.1f} min (5–95 %: {n['p05'] / 60:.1f}–{n['p95'] / 60:.1f} min), against "
+            f"{w['sensors_alone'] / 60:.1f} min from the infrared launch report to impact.")
 
 
 TORNADO_BARS = 15  # a tornado chart stays readable up to about this many inputs
+
+
+def type_name(battery: dict[str, Any]) -> str:
+    """An interceptor type as people name it ('Patriot PAC-3 MSE'), or its id in an older result."""
+    return str(battery.get("type_name") or battery["type"])
+
+
+def _battery_title(b: dict[str, Any]) -> str:
+    """'Patriot PAC-3 MSE, 15 km east of Kyiv' (a battery or a time-budget layer), or its label where unnamed."""
+    return str(b.get("title") or b.get("label") or b["battery"])
+
+
+def _two_lines(title: str) -> str:
+    """A battery's title on two lines for a chart's row label: the type, then where it stands."""
+    for sep in (", ", " at "):
+        if sep in title:
+            head, tail = title.split(sep, 1)
+            return f"{head}\n{tail}" if sep == ", " else f"{head}\nat {tail}"
+    return title
+
+
+def _same_as_sent(key: str, tl: dict[str, Any]) -> bool:
+    """Whether ``key`` is the notice reaching the defender at the moment it was sent (no relay): one row then."""
+    return key == "notice_received_s" and tl.get("notice_s") is not None and abs(tl[key] - tl["notice_s"]) < 1.0
+
+
+def _speed_30km(c: dict[str, Any]) -> dict[str, Any]:
+    """The card for an arc's speed descending through 30 km: the value, or a dash with the reason it has none."""
+    card: dict[str, Any] = {"label": f"{c['trajectory']} arc: speed at 30 km (descending)", "unit": "m/s",
+                            "value": None if c.get("speed_30km_mps") is None else round(c["speed_30km_mps"])}
+    if card["value"] is None:
+        card["why"] = (f"none: the arc never climbs above 30 km (apogee {c['apogee_km']:.0f} km)"
+                       if c.get("apogee_km") is not None and c["apogee_km"] < 30 else "none: not computed for this arc")
+    return card
 
 
 def figures(result: dict[str, Any]) -> dict[str, Any]:
@@ -61,18 +99,19 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
                       ("apogee_s", "apogee")):
         if tl.get(key) is not None:
             events.append({"name": name, "time_s": tl[key]})
-    windows = [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"]}
+    windows = [{"label": _two_lines(_battery_title(ly)), "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"]}
                for ly in tb["layers"]]
     bands = []
     for b in result["batteries"]:
-        label = b["type"]
+        label = type_name(b)
         if label not in [x["label"] for x in bands]:
             bands.append({"label": label, "min_km": b["envelope"]["min_alt_km"], "max_km": b["envelope"]["max_alt_km"]})
     mach = np.array([np.nan if m is None else m for m in tr["mach"]], float)
     mach = np.where(np.asarray(tr["altitude_m"]) > 86_000.0, np.nan, mach)
     t = result["threat"]
     figs = {
-        "fig-timeline": plots.timeline_chart(events, windows, tl.get("notice_received_s"), tl["impact_s"]),
+        "fig-timeline": plots.timeline_chart(events, windows, tl.get("notice_s"), tl["impact_s"],
+                                              notice_received_s=tl.get("notice_received_s")),
         "fig-altitude": plots.altitude_downrange(np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3,
                                                  bands, comparisons=result.get("comparisons", ()),
                                                  nominal_label=f"{t['trajectory']} (the scenario's arc)"),
@@ -81,7 +120,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
             np.asarray(tr["lat_deg"]), np.asarray(tr["lon_deg"]),
             (t["launch"]["name"], t["launch"]["lat_deg"], t["launch"]["lon_deg"]),
             (t["target"]["name"], t["target"]["lat_deg"], t["target"]["lon_deg"]),
-            [{"label": b["label"], "lat": b["lat_deg"], "lon": b["lon_deg"],
+            [{"label": _battery_title(b), "lat": b["lat_deg"], "lon": b["lon_deg"],
               "range_km": b["envelope"]["max_ground_range_km"]} for b in result["batteries"]]),
         "fig-leakers": plots.leaker_distribution(result["verdict"]["leaker_distribution"], result["verdict"]["objects"]),
     }
@@ -149,10 +188,12 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         extra.append({"label": "Mach descending through 30 km", "value": round(t["mach_30km"], 1), "unit": ""})
     if t["impact"].get("mach") is not None:
         extra.append({"label": "Mach at impact", "value": round(t["impact"]["mach"], 1), "unit": ""})
-    if tb["warning_time_s"] is not None:
-        extra.append({"label": "warning before impact", "value": round(tb["warning_time_s"] / 60, 1), "unit": "min"})
+    for w in tb.get("warning_times", []):  # each named after the event it counts from, as everywhere
+        if w["key"] != "early_warning_detection":  # the defence acts on the report (both are in the events)
+            extra.append({"label": w["label"], "value": round(w["seconds"] / 60, 1), "unit": "min"})
     if tb["decision_time_left_s"] is not None:
-        extra.append({"label": "decision time left", "value": round(tb["decision_time_left_s"]), "unit": "s"})
+        extra.append({"label": "decision time: from the first fire-control track to the last useful interceptor "
+                               "launch", "value": round(tb["decision_time_left_s"]), "unit": "s"})
     claims = [{"claim": f"“{c['text']}”" + (f" ({c['who']})" if c["who"] else ""),
                "verdict": c["explanation"], "status": CLAIM_STATUS[c["verdict"]],
                "flip": "; ".join(f.get("text") or f"{f['label']} at its {f['end']} end ({f['value']:g}) → {f['verdict']}"
@@ -160,21 +201,17 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
               for c in result["claims"]]
     comparisons = [
         {"label": f"{c['trajectory']} arc" + ("" if c.get("flyable", True) else
-                                              f" (not flyable: {c['limit_broken']})") + ": flight time",
+                                              f" (not flyable: {str(c['limit_broken_short']).replace('^2', '²')})") + ": flight time",
          "value": round(c["flight_time_s"] / 60, 1), "unit": "min"}
         for c in result["comparisons"] if "error" not in c
-    ] + [
-        {"label": f"{c['trajectory']} arc: speed at 30 km", "value": round(c["speed_30km_mps"] or 0), "unit": "m/s"}
-        for c in result["comparisons"] if "error" not in c
-    ]
+    ] + [_speed_30km(c) for c in result["comparisons"] if "error" not in c]
     sens = result["sensitivity"]
     sources = [{"id": s["id"], "title": s.get("title", ""), "author": s.get("author", ""), "year": s.get("year", ""),
                 "url": s.get("url"), "citation": s.get("citation")} for s in result["sources"]]
     sc = result["scenario"]
     return {
         "title": sc["title"] or sc["name"],
-        "subtitle": f"{t['missile_name']}: {t['launch']['name']} → {t['target']['name']}, {t['objects']} "
-                    f"object{'s' if t['objects'] != 1 else ''}",
+        "subtitle": f"{t['missile_name']}: {t['launch']['name']} → {t['target']['name']}, {objects_words(t)}",
         "meta": [{"label": "scenario", "value": sc["name"]}, {"label": "seed", "value": str(result["run"]["seed"])},
                  {"label": "Monte Carlo draws", "value": str(result["run"]["trials"])},
                  {"label": "duel", "value": result["duel_version"]}],
@@ -189,8 +226,9 @@ def context(result: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
                               "defence knows when." + _exchange_text(result.get("notice_exchange")),
                      "figures": fig("fig-timeline", "Timeline from launch to impact with the engagement windows"),
                      "events": sorted(({"name": name, "time_s": tl[k]} for k, name in EVENT_NAMES.items()
-                                       if tl.get(k) is not None), key=lambda e: e["time_s"]),
-                     "windows": [{"label": ly["battery"], "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"],
+                                       if tl.get(k) is not None and not _same_as_sent(k, tl)),
+                                      key=lambda e: e["time_s"]),
+                     "windows": [{"label": _battery_title(ly), "t_first_s": ly["t_first_s"], "t_last_s": ly["t_last_s"],
                                   "note": ly.get("why_none") or ""} for ly in tb["layers"]]},
         "trajectory": {"intro": result["threat"]["trajectory"] + " trajectory; shaded: each interceptor's altitudes.",
                        "figures": fig("fig-altitude", "Altitude against downrange with interceptor altitude bands")

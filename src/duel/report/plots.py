@@ -98,21 +98,50 @@ def _dur(t_s: float) -> str:
 
 # --- timeline ---------------------------------------------------------------------------------------
 
+_EVENT_GIDS = {"notice sent": "notice", "notice reaches the defender": "notice-received"}
+
+
+def _place_labels(ax: Any, labels: Sequence[tuple[float, str, str, bool]], base_pt: float = 9.0,
+                  step_pt: float = 21.0, levels: int = 5) -> None:
+    """Write event labels above the events row at x (axis units), each on the lowest level where its box
+    overlaps no label placed before it (boxes measured after a draw, so the check is on the real extents).
+
+    labels: ``(x, text, colour, bold)``, placed in the given order.
+    """
+    fig = ax.figure
+    fig.draw_without_rendering()  # settle the layout: the extents below are then the final ones
+    r = fig.canvas.get_renderer()
+    placed: list[Any] = []
+    for xv, text, colour, bold in labels:
+        for lvl in range(levels):
+            a = ax.annotate(text, (xv, 0.0), xytext=(0, base_pt + step_pt * lvl), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=8, color=colour, linespacing=1.0,
+                            fontweight="bold" if bold else "normal", annotation_clip=False)
+            box = a.get_window_extent(r)
+            if lvl == levels - 1 or not any(box.overlaps(b) for b in placed):
+                placed.append(box.expanded(1.04, 1.0))
+                break
+            a.remove()
+
+
 def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str, Any]], notice_s: float | None,
-                   impact_s: float, title: str = "From launch to impact", zoom: bool | None = None) -> Any:
+                   impact_s: float, title: str = "From launch to impact", zoom: bool | None = None,
+                   notice_received_s: float | None = None) -> Any:
     """The defence timeline: events as markers, each battery's engagement window as a bar; minutes on the axis.
 
-    events: ``[{"name": str, "time_s": float}]`` — seconds from launch (launch, burnout, detection, track,
-        notice, ...; impact may be included or not: it is always drawn from ``impact_s``; a "notice" marker is
-        added from ``notice_s`` if no event is called "notice").
+    events: ``[{"name": str, "time_s": float}]`` — seconds from launch (launch, burnout, detection, track, ...;
+        impact may be included or not: it is always drawn from ``impact_s``).
     windows: ``[{"label": str, "t_first_s": float | None, "t_last_s": float | None}]`` — the interval in which
         the battery can intercept (seconds from launch); ``None`` draws "no engagement window".
-    notice_s: when the defence is told (seconds from launch; may be negative: notice before launch); None if
-        there is no notice. The span from notice to impact is shaded as the warning time.
+    notice_s: when the notice was **sent** (seconds from launch; negative: before launch), or None without a
+        notice: a "notice sent" marker. notice_received_s: when it reached the defender, if later than sent (a
+        relay through a third party): a second marker, "notice reaches the defender". The span from the
+        notice reaching the defender (or being sent) to impact is shaded and named after that event.
     impact_s: impact time (seconds from launch).
     zoom: add a right-hand panel with the last seconds before impact (in seconds), where the windows are.
         ``None`` (default) zooms when all windows fall in the last 40 % of the timeline and are short.
 
+    Event labels are stacked on up to five levels so that no two overlap (placed on their measured extents).
     Axes content (for tests): in ``fig.axes[0]`` (the whole timeline, minutes after launch) one Rectangle with
     gid ``window-<i>`` per window that exists and one marker Line2D with gid ``event-<name>`` per event plus
     ``event-impact``; the zoom panel, if any, is ``fig.axes[1]`` (gids ``zoom-window-<i>``).
@@ -120,6 +149,8 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
     from matplotlib.patches import Rectangle
 
     imp = float(impact_s)
+    received = None if notice_received_s is None or notice_s is None or \
+        abs(float(notice_received_s) - float(notice_s)) < 1.0 else float(notice_received_s)
     times = [float(e["time_s"]) for e in events] + [imp, 0.0]
     if notice_s is not None:
         times.append(float(notice_s))
@@ -134,43 +165,33 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             (imp - min(a for a, _ in have)) < 0.3 * span
     n = len(windows)
     evs = [(str(e["name"]), float(e["time_s"])) for e in events
-           if str(e["name"]).lower() != "impact"] + [("impact", imp)]
-    if notice_s is not None and not any(name.lower() == "notice" for name, _ in evs):
-        evs.append(("notice", float(notice_s)))
+           if str(e["name"]).lower() not in ("impact", "notice", "notice sent")] + [("impact", imp)]
+    if notice_s is not None:
+        evs.append(("notice sent", float(notice_s)))
+    if received is not None:
+        evs.append(("notice reaches the defender", received))
     evs.sort(key=lambda x: x[1])
+    warned_from = received if received is not None else (None if notice_s is None else float(notice_s))
+    boxed = {"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.92}
 
-    def rows(ax: Any, x: Any, xspan: float, prefix: str, label_events: bool) -> None:
+    def rows(ax: Any, x: Any, xspan: float, prefix: str, main: bool) -> None:
         """Draw the rows on ``ax``; ``x`` maps seconds from launch to the axis' unit."""
-        if notice_s is not None:
-            a, b = sorted((x(float(notice_s)), x(imp)))
+        if warned_from is not None:
+            a, b = sorted((x(warned_from), x(imp)))
             ax.axvspan(a, b, color="#fff3c4", zorder=0, lw=0)
-        levels: list[float] = []
         for name, t_s in evs:
             xv = x(t_s)
             color = RED if name == "impact" else INK
-            ax.axvline(xv, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
+            ax.vlines(xv, 0.35, n + 0.8, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
             ax.plot([xv], [0.0], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
-                    color=color, mec="white", ls="none", zorder=4, gid=f"{prefix}event-{name}")
-            if not label_events:
-                continue
-            lvl = 0  # stagger labels on up to three levels so close events do not overlap
-            while lvl < len(levels) and abs(xv - levels[lvl]) < 0.11 * xspan:
-                lvl += 1
-            lvl = min(lvl, 2)
-            if lvl >= len(levels):
-                levels.append(xv)
-            else:
-                levels[lvl] = xv
-            ax.annotate(f"{name}\n{_mmss(t_s)}", (xv, 0.0), xytext=(0, 9 + 21 * lvl), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=8, color=color, linespacing=1.0,
-                        fontweight="bold" if name in ("impact", "notice") else "normal")
+                    color=color, mec="white", ls="none", zorder=4, gid=f"{prefix}event-{_EVENT_GIDS.get(name, name)}")
         for i, w in enumerate(windows):
             y = i + 1
             a, b = w.get("t_first_s"), w.get("t_last_s")
             if a is None or b is None:
-                if label_events:
+                if main:
                     ax.text(0.5, y, "no engagement window", ha="center", va="center", fontsize=9, color=MUTED,
-                            style="italic", transform=ax.get_yaxis_transform())
+                            style="italic", transform=ax.get_yaxis_transform(), bbox=boxed, zorder=5)
                 continue
             xa, xb = sorted((x(float(a)), x(float(b))))
             c = PALETTE[i % len(PALETTE)]
@@ -178,15 +199,15 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
                                    zorder=3, gid=f"{prefix}window-{i}"))
             left = xa if not ax.xaxis_inverted() else xb  # the bar's left end on screen
             ax.annotate(_dur(float(b) - float(a)), (left, y), xytext=(-5, 0), textcoords="offset points",
-                        ha="right", va="center", fontsize=8, color=c, fontweight="bold")
+                        ha="right", va="center", fontsize=8, color=c, fontweight="bold", bbox=boxed, zorder=5)
 
     with _style():
-        fig = _figure(8.8, 2.4 + 0.5 * n)
+        fig = _figure(8.8, 2.9 + 0.5 * n)
         if zoom:
             ax, axz = fig.subplots(1, 2, sharey=True, width_ratios=[2.3, 1.0])
         else:
             ax, axz = fig.add_subplot(), None
-        ax.set_ylim(n + 0.8, -2.0)
+        ax.set_ylim(n + 0.8, -3.2)
         ax.set_yticks([0.0] + [i + 1 for i in range(n)], ["events"] + [str(w["label"]) for w in windows])
         for a_ in (ax, axz):
             if a_ is None:
@@ -196,13 +217,14 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             a_.xaxis.grid(True)
             a_.set_axisbelow(True)
         xm0, xm1 = t0 / 60.0, t1 / 60.0
-        ax.set_xlim(xm0 - 0.04 * span / 60.0, xm1 + 0.06 * span / 60.0)
+        ax.set_xlim(xm0 - 0.06 * span / 60.0, xm1 + 0.08 * span / 60.0)
         rows(ax, lambda t: t / 60.0, span / 60.0, "", True)
         ax.set_xlabel("minutes after launch")
-        if notice_s is not None:
-            ax.text(0.5 * (float(notice_s) + imp) / 60.0, n + 0.55,
-                    f"warning time after notice: {_dur(imp - float(notice_s))}", ha="center", va="center",
-                    fontsize=8, color="#7a5c00")
+        if warned_from is not None:
+            ax.text(0.5 * (warned_from + imp) / 60.0, n + 0.55,
+                    f"{'notice reaches the defender' if received is not None else 'notice sent'} → impact: "
+                    f"{_dur(imp - warned_from)}", ha="center", va="center", fontsize=8, color="#7a5c00",
+                    bbox={**boxed, "fc": "#fff3c4"}, zorder=5)
         if axz is not None:
             first = min(a for a, _ in have)
             zspan = max(imp - first, 10.0)
@@ -217,6 +239,8 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             ax.add_patch(Rectangle(((imp - zl) / 60.0, 0.5), zl / 60.0, n + 0.2, fill=False, ec=MUTED, lw=0.8,
                                    ls="--", zorder=5))
         fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+        _place_labels(ax, [(t_s / 60.0, f"{name}\n{_mmss(t_s)}", RED if name == "impact" else INK,
+                            name in ("impact", "notice sent")) for name, t_s in evs])
     return fig
 
 
@@ -230,7 +254,11 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
 
     downrange_km, altitude_km: arrays of equal length (ground distance from the launch point; altitude above
         the ellipsoid), one trajectory.
-    bands: ``[{"label": str, "min_km": float, "max_km": float}]`` — each interceptor's intercept altitudes.
+    bands: ``[{"label": str, "min_km": float, "max_km": float}]`` — each interceptor's intercept altitudes. The
+        y-axis follows the trajectories (the nominal arc and comparison arcs up to twice its apogee): a band
+        reaching above them is clipped at the top, its label saying how high it goes ("↑ to 1,000 km"; labels
+        wrap at 18 characters); a band
+        wholly above the chart is named in the legend only.
     comparisons: ``result.json``'s ``comparisons[]`` entries — ``{"trajectory": str, "track": {"downrange_km":
         [...], "altitude_km": [...]}, "flyable": bool, "limit_broken_short": str | None}``; entries without a
         track (an arc that could not be flown) are skipped. Each is a thin dashed line labelled with its shape,
@@ -251,9 +279,7 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
     with _style():
         fig = _figure(8.0, 4.4 if arcs else 3.8)
         ax = fig.add_subplot()
-        top = float(np.nanmax(y)) if y.size else 1.0
-        for i, b in enumerate(bands):
-            top = max(top, float(b["max_km"]))
+        top = float(np.nanmax(y)) if y.size else 1.0  # the axis follows the trajectories, not the bands
         xmax = float(np.nanmax(x)) if x.size else 1.0
         # a comparison arc up to 2 x the nominal chart's height widens the chart; a higher one runs off the top
         for _, cx, cy in arcs:
@@ -271,8 +297,10 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
             ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, gid=f"band-{i}",
                        label=f"{b['label']}: {lo:g}–{hi:g} km")
             names = same[(lo, hi)]
-            if names[0] == b["label"]:
-                tags.append((0.5 * (lo + min(hi, ceiling)), "\n".join(names), c))
+            if names[0] == b["label"] and lo < ceiling:
+                clipped = f"\n↑ to {hi:,.0f} km" if hi > ceiling else ""  # a band above the chart: say how high
+                text = "\n".join(textwrap.fill(str(n), 18) for n in names) + clipped
+                tags.append((0.5 * (lo + min(hi, ceiling)), text, c))
         line, below = 0.06 * ceiling, -np.inf  # a text line's height (km of the axis); the top of the tag below
         for y_tag, text, c in sorted(tags):
             half = 0.5 * line * (1 + text.count("\n"))
@@ -388,20 +416,58 @@ def map_extent(lats: Any, lons: Any, margin: float = 0.08, min_span_deg: float =
     return lon_r, lat_r
 
 
+def _free_corner(ax: Any, points_xy: Any, size: tuple[float, float]) -> tuple[float, float] | None:
+    """The lower-left corner (axes fraction) of a box of ``size`` in a corner of ``ax`` that holds none of the
+    points (data coordinates), trying lower right, upper right, lower left, upper left; None if every corner
+    holds some."""
+    frac = ax.transAxes.inverted().transform(ax.transData.transform(np.asarray(points_xy, float)))
+    w, h = size
+    for x0, y0 in ((1 - w - 0.02, 0.06), (1 - w - 0.02, 1 - h - 0.02), (0.02, 0.06), (0.02, 1 - h - 0.02)):
+        inside = (frac[:, 0] > x0 - 0.03) & (frac[:, 0] < x0 + w + 0.03) & \
+                 (frac[:, 1] > y0 - 0.03) & (frac[:, 1] < y0 + h + 0.03)
+        if not inside.any():
+            return x0, y0
+    return None
+
+
+def _drop_colliding_country_names(fig: Any, ax: Any, names: Sequence[Any]) -> None:
+    """Remove the grey country names that touch another text of the map (place labels come first)."""
+    fig.draw_without_rendering()
+    r = fig.canvas.get_renderer()
+    others = [t.get_window_extent(r) for t in ax.texts if t not in names and t.get_visible()]
+    others += [a.get_tightbbox(r) for a in ax.child_axes]  # an inset
+    for leg in [ax.get_legend(), *fig.legends]:
+        if leg is not None:
+            others.append(leg.get_frame().get_window_extent(r))
+    for t in names:
+        if any(t.get_window_extent(r).overlaps(o) for o in others):
+            t.set_visible(False)
+
+
 def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], target: tuple[str, float, float],
-              batteries: Sequence[dict[str, Any]] = (), title: str = "Where it flies") -> Any:
-    """Map of the ground track, launch site, target and defence batteries with their range rings.
+              batteries: Sequence[dict[str, Any]] = (), title: str = "Where it flies",
+              inset_radius_km: float = 100.0) -> Any:
+    """Map of the ground track, launch site, target and defence batteries with their range rings, and an inset
+    that enlarges the defended area.
 
     track_lat, track_lon: the ground track in degrees (arrays).
     launch, target: ``(name, lat_deg, lon_deg)``.
     batteries: ``[{"label": str, "lat": float (deg), "lon": float (deg), "range_km": float}]`` — each drawn
-        as a square with a geodesic range ring of ``range_km`` (WGS84).
+        as a square with a geodesic range ring of ``range_km`` (WGS84); ``label`` names it in the legend.
+    inset_radius_km: the inset shows the target with the batteries within this distance of it and their rings
+        up to this size (larger rings cross the inset's edge; a zoom of at least 0.5 degrees); it sits in a corner of the map that the track
+        and the places leave free, and a dashed box on the map shows what it enlarges. No inset without
+        two batteries near the target, or when no corner is free.
 
     The extent fits the track, the points and the rings with a margin (rings much larger than the flight are
-    clipped by the map's edge instead); borders and coasts are Natural Earth
-    1:50m (vendored, offline; see :mod:`duel.report.worldmap`). Axes content (for tests): a LineCollection of
-    borders and one of coasts, one track line (gid ``track``), one ring line per battery (gid ``ring-<i>``).
+    clipped by the map's edge instead); borders and coasts are Natural Earth 1:50m (vendored, offline; see
+    :mod:`duel.report.worldmap`); the legend sits under the map, and a country's name is left out where it
+    would touch a place's label. Axes content (for tests): a LineCollection of borders and one of coasts, one
+    track line (gid ``track``), one ring line per battery (gid ``ring-<i>``); the inset, if any, is
+    ``fig.axes[0].child_axes[0]`` (rings ``inset-ring-<i>``).
     """
+    from pyproj import Geod
+
     from duel.report import worldmap as wm
 
     tlat = np.asarray(track_lat, dtype=float)
@@ -417,7 +483,10 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
     cos = np.cos(np.radians(0.5 * sum(lat_r)))
     ratio = (lat_r[1] - lat_r[0]) / ((lon_r[1] - lon_r[0]) * cos)
     width = 8.5
-    height = float(np.clip((width - 1.1) * ratio + 1.0, 3.0, 9.5))
+    entries = [f"{b['label']}: reach {float(b['range_km']):,.0f} km" for b in batteries] + ["ground track of the missile"]
+    ncols = 2 if max(len(e) for e in entries) <= 50 else 1
+    legend_in = 0.2 * (1 + -(-len(entries) // ncols))  # the legend's rows under the map
+    height = float(np.clip((width - 1.1) * ratio + 1.0, 3.0, 9.5)) + legend_in
     with _style():
         fig = _figure(width, height)
         ax = fig.add_subplot()
@@ -426,29 +495,72 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
         ax.set_title(title)
         ax.set_xlabel("longitude (°E)")
         ax.set_ylabel("latitude (°N)")
+        for i, entry in enumerate(entries[:-1]):
+            ax.plot([], [], color=PALETTE[i % len(PALETTE)], lw=1.3, marker="s", ms=5, mec="white", label=entry)
+        ax.plot([], [], color="#b3261e", lw=2.0, label=entries[-1])
+        fig.legend(loc="outside lower center", ncols=ncols, fontsize=8)
         # let the layout and the aspect settle, then draw exactly the extent the axes show (fills the figure)
         wm.set_extent(ax, lon_r, lat_r, adjustable="datalim")
         fig.draw_without_rendering()
         lon_r, lat_r = tuple(ax.get_xlim()), tuple(ax.get_ylim())
-        wm.draw_map(ax, lon_r, lat_r, adjustable="box")
-        for i, b in enumerate(batteries):
-            c = PALETTE[i % len(PALETTE)]
-            wm.add_range_ring(ax, float(b["lat"]), float(b["lon"]), float(b["range_km"]), color=c,
-                              label=f"{b['label']}: reach {float(b['range_km']):,.0f} km", gid=f"ring-{i}")
-            ax.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
-        line = wm.add_track(ax, tlat, tlon, label="ground track of the missile")
-        line.set_gid("track")
+        drawn = wm.draw_map(ax, lon_r, lat_r, adjustable="box")
+
+        def defence(a: Any, prefix: str) -> None:
+            for i, b in enumerate(batteries):
+                c = PALETTE[i % len(PALETTE)]
+                wm.add_range_ring(a, float(b["lat"]), float(b["lon"]), float(b["range_km"]), color=c,
+                                  gid=f"{prefix}ring-{i}")
+                a.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
+            line = wm.add_track(a, tlat, tlon)
+            line.set_gid(f"{prefix}track")
+
+        defence(ax, "")
         lon_mid = 0.5 * (lon_r[0] + lon_r[1])
         # labels point towards the map's centre so they stay inside it
         wm.add_point(ax, launch[1], launch[2], f"{launch[0]} (launch)", marker="^", color=INK,
                      offset_pt=(7 if launch[2] < lon_mid else -7, 6), size=9)
         wm.add_point(ax, target[1], target[2], f"{target[0]} (target)", marker="*", color=RED,
                      offset_pt=(7 if target[2] < lon_mid else -7, -8), size=14)
-        ax.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
         ax.text(0.995, 0.005, "Borders: Natural Earth 1:50m (public domain), de facto lines as drawn there in 2018;\n"
                 "they put Crimea on the Russian side, not its internationally recognised status as part of "
                 "Ukraine. Rings: geodesic distance on WGS84.", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=6, color=MUTED, linespacing=1.1)
+        geod = Geod(ellps="WGS84")
+        near = [b for b in batteries
+                if geod.inv(target[2], target[1], float(b["lon"]), float(b["lat"]))[2] <= inset_radius_km * 1e3]
+        if len(near) >= 2:  # one battery is clear enough on the map; several make a tangle worth enlarging
+            pts = [(target[2], target[1])] + [(float(b["lon"]), float(b["lat"])) for b in near]
+            for b in near:
+                if float(b["range_km"]) <= inset_radius_km:
+                    la, lo = wm.range_ring(float(b["lat"]), float(b["lon"]), float(b["range_km"]))
+                    pts += list(zip(lo, la))
+            (ilon, ilat) = map_extent([p[1] for p in pts], [p[0] for p in pts], margin=0.05, min_span_deg=0.5)
+            icos = np.cos(np.radians(0.5 * sum(ilat)))
+            iw = 0.34
+            fig.draw_without_rendering()
+            ax_ratio = ax.bbox.height / ax.bbox.width
+            ih = iw * (ilat[1] - ilat[0]) / ((ilon[1] - ilon[0]) * icos) / ax_ratio
+            scale = min(1.0, 0.5 / ih)
+            iw, ih = iw * scale, ih * scale
+            others = np.column_stack([tlon, tlat])
+            labels_at = np.array([[launch[2], launch[1]], [target[2], target[1]]])
+            corner = _free_corner(ax, np.vstack([others, labels_at]), (iw, ih))
+            if corner is not None:
+                axi = ax.inset_axes([corner[0], corner[1], iw, ih])
+                wm.draw_map(axi, ilon, ilat, country_labels=False, adjustable="datalim")
+                defence(axi, "inset-")
+                axi.plot([target[2]], [target[1]], "*", ms=12, color=RED, mec="white", zorder=7)
+                axi.set_xlabel("")
+                axi.set_ylabel("")
+                axi.tick_params(labelsize=6, length=2)
+                axi.set_title(f"{target[0]} area, enlarged", fontsize=7, fontweight="normal", color=INK,
+                              loc="left", pad=2)
+                for s in ("top", "right"):
+                    axi.spines[s].set_visible(True)
+                axi.set_xlim(*ilon)
+                axi.set_ylim(*ilat)
+                ax.indicate_inset_zoom(axi, edgecolor=MUTED, alpha=0.9, lw=0.8)
+        _drop_colliding_country_names(fig, ax, drawn["labels"])
     return fig
 
 
@@ -482,10 +594,9 @@ def leaker_distribution(counts: Sequence[float], objects: int,
             txt = "<0.1 %" if 0 < pi < 0.001 else f"{100 * pi:.1f} %" if pi > 0 else "0"
             ax.annotate(txt, (ki, 100 * pi), xytext=(0, 3), textcoords="offset points", ha="center",
                         va="bottom", fontsize=8, color=INK)
-        mean = float((k * p).sum())
-        ax.axvline(mean, color=MUTED, lw=1.0, ls="--")
-        ax.annotate(f"average {mean:.2f}", (mean, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
-                    textcoords="offset points", ha="left", va="top", fontsize=8, color=MUTED)
+        mean = float((k * p).sum())  # marked under the axis, so no line crosses a bar's label
+        (avg,) = ax.plot([mean], [0.0], marker="^", ms=9, color=INK, mec="white", ls="none", clip_on=False,
+                         zorder=5, gid="average", transform=ax.get_xaxis_transform())
         step = 1 if objects <= 12 else 2 if objects <= 24 else 5
         ax.set_xticks(k[::step])
         ax.set_xlabel("number of objects that are not intercepted (leakers)")
@@ -494,9 +605,9 @@ def leaker_distribution(counts: Sequence[float], objects: int,
         ax.set_title(title)
         ax.yaxis.grid(True)
         ax.set_axisbelow(True)
-        ax.legend([bars[0], bars[-1]] if objects > 0 else [bars[0]],
-                  ["all stopped (0 leakers)", "at least one gets through"][: 2 if objects > 0 else 1],
-                  loc="upper left" if p[0] < p[-1] else "upper right", fontsize=8)
+        fig.legend(([bars[0], bars[-1]] if objects > 0 else [bars[0]]) + [avg],
+                   ["all stopped (0 leakers)", "at least one gets through"][: 2 if objects > 0 else 1]
+                   + [f"average: {mean:.2f} get through"], loc="outside lower center", ncols=3, fontsize=8)
     return fig
 
 
@@ -523,16 +634,14 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
                 gid="low")
         ax.barh(y, hi[order] - base, left=base, color=PALETTE[1], height=0.6, label="input at its high end",
                 gid="high")
-        ax.axvline(base, color=INK, lw=1.0)
+        ax.axvline(base, color=INK, lw=1.0, label=f"every input nominal: {base:.3g}")
         ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
         ax.tick_params(axis="y", length=0)
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
-        ax.annotate(f"nominal {base:.3g}", (base, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 0),
-                    textcoords="offset points", fontsize=8, color=INK, va="bottom")
-        ax.legend(loc="lower right", fontsize=8)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8)
         ax.set_title(title)
     return fig
 
@@ -562,7 +671,7 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
         ax.tick_params(axis="y", length=0)
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
-        ax.legend(loc="lower right", fontsize=8)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
         ax.set_title(title)
     return fig
 
@@ -625,7 +734,7 @@ def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by la
     import numpy as np
 
     with _style():
-        fig = _figure(8.0, 0.5 + 0.45 * max(len(rows), 1))
+        fig = _figure(8.0, 1.4 + 0.45 * max(len(rows), 1))
         ax = fig.add_subplot(1, 1, 1)
         sites = list(dict.fromkeys(r["site"] for r in rows))
         targets = list(dict.fromkeys(r["target"] for r in rows))
@@ -645,7 +754,7 @@ def basing_chart(rows: Sequence[dict[str, Any]], title: str = "Flight time by la
         ax.invert_yaxis()
         ax.set_xlabel("minutes from launch to impact")
         ax.set_title(title, loc="left", fontweight="bold")
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -659,7 +768,7 @@ def impact_scatter(east_km: Sequence[float], north_km: Sequence[float], cep_km: 
     import numpy as np
 
     with _style():
-        fig = _figure(5.5, 5.0)
+        fig = _figure(8.0, 5.6)  # as wide as the other figures, so its text prints at the same size on the page
         ax = fig.add_subplot(1, 1, 1)
         ax.scatter(east_km, north_km, s=6, alpha=0.5, color="#1f5fa8", gid="impacts", label="impact points")
         a = np.linspace(0, 2 * np.pi, 181)
@@ -670,7 +779,7 @@ def impact_scatter(east_km: Sequence[float], north_km: Sequence[float], cep_km: 
         ax.set_xlabel("east of the target (km)")
         ax.set_ylabel("north of the target (km)")
         ax.set_title(title, loc="left", fontweight="bold")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8, frameon=False)
         ax.grid(alpha=0.3)
     return fig
 

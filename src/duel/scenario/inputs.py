@@ -168,12 +168,28 @@ def parse_set(registry: Registry, text: str, missile: str | None = None) -> tupl
     return spec.path, spec.parse(value, f"--set {spec.path}")
 
 
-def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry | None = None) -> Inputs:
+def battery_files(reg: Registry, batteries: Iterable[tuple[str, str]]) -> Registry:
+    """``reg`` plus every user's interceptor file named as a battery type: ``batteries`` holds (type or battery
+    spec ``TYPE@POSITION[:KEY=VALUE]``, the option or scenario key that gave it); a type ending in ``.toml`` is
+    a file path, relative to the folder duel runs in (as a missile file is), and its errors name that option."""
+    for spec, option in batteries:
+        kind = spec.split("@", 1)[0].strip()
+        if kind.lower().endswith(".toml"):
+            reg = reg.with_interceptor_file(Path(kind), option)
+    return reg
+
+
+def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry | None = None,
+                    batteries: Sequence[tuple[str, str]] = ()) -> Inputs:
     """The inputs of a scenario: its keys (:data:`SCENARIO_KEYS`) and then ``sets`` (``PATH=VALUE``) as
-    user-set values over the registry's nominals. A missile file named in ``[threat]`` joins the registry."""
+    user-set values over the registry's nominals. A missile file named in ``[threat]`` and the interceptor
+    files named as battery types (the scenario's, then ``batteries``: (battery spec, option) pairs of batteries
+    a command adds, e.g. ``duel need --add``) join the registry."""
     reg = registry or Registry.default()
     if sc.threat.missile.lower().endswith(".toml"):
         reg = reg.with_missile_file(Path(sc.threat.missile), "threat.missile")
+    reg = battery_files(reg, [(b.type, f"batteries[{i}].type") for i, b in enumerate(sc.batteries)])
+    reg = battery_files(reg, batteries)
     mid = reg.missile_id(sc.threat.missile, "threat.missile")
     values: dict[str, Any] = {}
     for section, key, template in SCENARIO_KEYS:
@@ -195,13 +211,15 @@ def scenario_inputs(sc: Scenario, sets: Sequence[str] = (), registry: Registry |
 
 
 def command_inputs(sets: Sequence[str] = (), missile: str | None = None, given: Mapping[str, tuple[Any, str]] | None = None,
-                   option: str = "--missile") -> Inputs:
+                   option: str = "--missile", batteries: Sequence[str] = ()) -> Inputs:
     """The inputs of a command without a scenario file: ``given`` (path -> (value, the option that gave it),
     checked and named by that option; ``{missile}`` in a path is the missile's id) and ``sets``
-    (``PATH=VALUE``) as user-set values. A missile file (``FILE.toml``) joins the registry."""
+    (``PATH=VALUE``) as user-set values. A missile file (``FILE.toml``) joins the registry, and so does every
+    interceptor file named as the type of one of ``batteries`` (``--battery FILE.toml@PLACE``)."""
     reg = Registry.default()
     if missile and missile.lower().endswith(".toml"):
         reg = reg.with_missile_file(Path(missile), option)
+    reg = battery_files(reg, [(b, "--battery") for b in batteries])
     mid = reg.missile_id(missile, option) if missile else None
     values: dict[str, Any] = {}
     for template, (value, where) in (given or {}).items():

@@ -1,16 +1,21 @@
 """Reading a scenario file: TOML -> :class:`~duel.scenario.schema.Scenario`, every problem one line that names
-the file and the key path (``kyiv.toml: batteries[0].magazine: ...``)."""
+the file and the key path (``kyiv.toml: batteries[0].magazine: ...``).
+
+An unknown key says which key of that table it is likely a typo of (``threat.misile: unknown key; did you mean
+missile?``) or lists the keys allowed there; a battery position that is neither a place, ``LAT,LON`` nor an
+offset ``[PLACE]+DISTkm@AZ`` says so with an example.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from duel.errors import InputError
+from duel.errors import InputError, close_keys, model_in
 from duel.scenario.schema import Scenario
 
 
@@ -26,10 +31,27 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed in the table that holds the last key of ``loc`` (empty where it is not a known table)."""
+    model: type[BaseModel] | None = Scenario
+    in_dict = False  # the next string is a key of a dict table (``[uncertain]``), not a field name
+    for part in loc[:-1]:
+        if isinstance(part, int) or in_dict:
+            in_dict = False
+            continue
+        field = model.model_fields.get(str(part)) if model is not None else None
+        if field is None:
+            return []
+        in_dict = get_origin(field.annotation) is dict
+        model = model_in(field.annotation)
+    return list(model.model_fields) if model is not None else []
+
+
 def _message(err: dict[str, Any]) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        return "unknown key"
+        allowed = _allowed_keys(tuple(err["loc"]))
+        return "unknown key" + (close_keys(str(err["loc"][-1]), allowed) if allowed else "")
     if err["type"] == "missing":
         return "required key is missing"
     if "input" in err and err["type"] not in ("model_type",) and not isinstance(err["input"], (dict, list)):
@@ -42,10 +64,27 @@ def _message(err: dict[str, Any]) -> str:
 def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
     """Validate a parsed TOML document; errors name ``name`` and the key path."""
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt key also leaves the key it stands for missing: name the typo, the cause, first
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         raise InputError(f"{name}: {_loc(err['loc'])}: {_message(err)}") from None
+    for i, battery in enumerate(sc.batteries):
+        _check_position(battery.at, f"{name}: batteries[{i}].at")
+    return sc
+
+
+_OFFSET = re.compile(r"^(?P<base>.*?)\+(?P<dist>[0-9]*\.?[0-9]+)\s*km@(?P<az>[-+]?[0-9]*\.?[0-9]+)$", re.I)
+_COORDINATES = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*,\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*$", re.I)
+
+
+def _check_position(text: str, where: str) -> None:
+    """A battery position written with '+' or '@' must be an offset ``[PLACE]+DISTkm@AZ`` (or signed LAT,LON);
+    places and coordinates themselves are checked against the catalogue later."""
+    if ("+" in text or "@" in text) and not (_OFFSET.match(text.strip()) or _COORDINATES.match(text)):
+        raise InputError(f"{where}: '{text}' is not a place id, LAT,LON or [PLACE]+DISTkm@AZ "
+                         "(e.g. kyiv+15km@90, or +15km@90 from the target)")
 
 
 def in_file(path: str | Path, exc: InputError) -> InputError:

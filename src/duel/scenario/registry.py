@@ -6,7 +6,9 @@ value, a band (low/high where known), a status (reported, estimated, notional; u
 
 * the catalogue (:mod:`duel.catalog`): one input per entry and field the model reads, listed with its label,
   unit and kind in ``inputs/fields.toml``: ``missile.ID.FIELD``, ``missile.ID.stageK.FIELD`` (K from 1),
-  ``interceptor.ID.FIELD``, ``sensor.ID.FIELD``, ``place.ID.lat_deg`` / ``lon_deg``;
+  ``interceptor.ID.FIELD``, ``sensor.ID.FIELD``, ``place.ID.lat_deg`` / ``lon_deg``; a user's missile or
+  interceptor file adds its entry's inputs the same way (:meth:`Registry.with_missile_file`,
+  :meth:`Registry.with_interceptor_file`);
 * the model's own defaults, one data file per prefix in ``inputs/``: ``assumption.*`` (the notional defence
   timeline), ``doctrine.*``, ``threat.*``, ``sensors.*``, ``notice.*`` (with ``notice.exchange.*``),
   ``flight.*``, ``dispersion.*``, ``verdict.*``, ``montecarlo.*``; each with a band and the reason.
@@ -32,7 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from duel.catalog import Catalog, load_catalog
-from duel.catalog.schema import MissileEntry, Value
+from duel.catalog.schema import InterceptorEntry, MissileEntry, Value
 from duel.errors import InputError, suggest
 
 INPUTS_DIR = Path(__file__).resolve().parent / "inputs"
@@ -185,15 +187,19 @@ class Registry:
     """Every input the model can read (an ordered map path -> :class:`InputSpec`) and the catalogue's names.
 
     Use :meth:`default` for the shipped catalogue and data files; :meth:`with_missile_file` adds a user's
-    missile file.
+    missile file, :meth:`with_interceptor_file` a user's interceptor file.
     """
 
     def __init__(self, specs: dict[str, InputSpec], catalog: Catalog, missiles: dict[str, MissileEntry],
-                 files: dict[str, str] | None = None):
+                 files: dict[str, str] | None = None, interceptors: dict[str, InterceptorEntry] | None = None,
+                 interceptor_files: dict[str, str] | None = None):
         self._specs = specs
         self.catalog = catalog
         self._missiles = missiles  # id -> entry, the catalogue's and users' files
         self._files = dict(files or {})  # resolved path of a user's missile file -> its id
+        # id -> entry, the catalogue's interceptors and those of users' files; resolved path of a file -> its id
+        self._interceptors = dict(catalog.records("interceptors") if interceptors is None else interceptors)
+        self._interceptor_files = dict(interceptor_files or {})
 
     @classmethod
     def default(cls) -> Registry:
@@ -284,19 +290,50 @@ class Registry:
         if mid in self._missiles and self._files.get(key) != mid:
             raise InputError(f"{option}: {path.name} defines '{mid}', which is a catalogue missile; give it another id")
         specs = {**self._specs, **_missile_specs(mid, entry, _fields())}
-        return Registry(specs, self.catalog, {**self._missiles, mid: entry}, {**self._files, key: mid})
+        return Registry(specs, self.catalog, {**self._missiles, mid: entry}, {**self._files, key: mid},
+                        self._interceptors, self._interceptor_files)
+
+    def with_interceptor_file(self, path: Path, option: str = "--battery") -> Registry:
+        """This registry plus the ``interceptor.ID.*`` inputs of a user's interceptor file (values, bands,
+        statuses and sources as the file gives them; the type-wide defaults of ``inputs/fields.toml`` for the
+        optional fields it leaves out, as for a catalogue entry). The file's type is then known to
+        :meth:`interceptor_id` by its path and its id, with its name and organic radar. Reading the same file
+        again changes nothing; an id that a catalogue entry or another file already has is refused."""
+        key = str(path.resolve())
+        if key in self._interceptor_files:
+            return self
+        tid, entry = self.catalog.interceptor_file(path, option)
+        if tid in self.catalog.records("interceptors"):
+            raise InputError(f"{option}: {path.name} defines '{tid}', which is a catalogue interceptor; "
+                             "give it another id")
+        if tid in self._interceptors:
+            other = next((Path(f).name for f, i in self._interceptor_files.items() if i == tid), "another file")
+            raise InputError(f"{option}: {path.name} defines '{tid}', which {other} defines too; give it another id")
+        specs = {**self._specs, **_entry_specs("interceptor", tid, entry, _fields())}
+        return Registry(specs, self.catalog, self._missiles, self._files, {**self._interceptors, tid: entry},
+                        {**self._interceptor_files, key: tid})
 
     def interceptor_id(self, name: str, option: str) -> str:
-        """The catalogue id of interceptor type ``name``."""
-        return _named(self.catalog, "interceptors", name, option, "interceptor")
+        """The id of interceptor type ``name``: a catalogue id (or name), the path of a user's interceptor file
+        (``FILE.toml``, already added by :meth:`with_interceptor_file`), or the id inside such a file."""
+        text = name.strip()
+        if text.lower().endswith(".toml"):
+            tid = self._interceptor_files.get(str(Path(text).resolve()))
+            if tid is None:
+                raise InputError(f"{option}: interceptor file {text} was not read here (a scenario's batteries "
+                                 "and duel engage --battery read one)")
+            return tid
+        if text.lower() in self._interceptors and text.lower() not in self.catalog.records("interceptors"):
+            return text.lower()
+        return _named(self.catalog, "interceptors", text, option, "interceptor")
 
     def interceptor_name(self, tid: str) -> str:
-        """The interceptor's name in words."""
-        return self.catalog.record("interceptors", tid).name
+        """The interceptor's name in words (a catalogue entry's or a user's file's)."""
+        return self._interceptors[tid].name
 
     def organic_radar(self, tid: str) -> str:
-        """The sensor id of an interceptor type's organic fire-control radar."""
-        return self.catalog.record("interceptors", tid).radar
+        """The sensor id of an interceptor type's organic fire-control radar (a catalogue entry's or a file's)."""
+        return self._interceptors[tid].radar
 
     def sensor_id(self, name: str, kind: str, option: str) -> str:
         """The catalogue id of a sensor of ``kind`` (``radar`` or ``space-ir``)."""
@@ -311,8 +348,9 @@ class Registry:
         return self.catalog.record("sensors", sid).name
 
     def entry_sources(self, kind: str, eid: str) -> list[str]:
-        """Every source id of a catalogue entry (the entry's and its values'), first use first."""
-        entry = self._missiles[eid] if kind == "missile" else self.catalog.record(CATALOGUE_KINDS[kind], eid)
+        """Every source id of a catalogue (or user's file) entry (the entry's and its values'), first use first."""
+        entry = (self._missiles[eid] if kind == "missile" else self._interceptors[eid] if kind == "interceptor"
+                 else self.catalog.record(CATALOGUE_KINDS[kind], eid))
         return self.catalog.entry_sources(entry)
 
     def source(self, sid: str) -> dict[str, Any]:
@@ -362,6 +400,20 @@ def _missile_specs(mid: str, e: MissileEntry, fields: dict[str, dict[str, Any]])
     return out
 
 
+def _entry_specs(prefix: str, eid: str, e: Any, fields: dict[str, dict[str, Any]]) -> dict[str, InputSpec]:
+    """The inputs ``PREFIX.ID.FIELD`` of one interceptor or sensor entry (catalogue or user's file): every field
+    of ``inputs/fields.toml`` it gives, and the type-wide default of a field it leaves out where one exists."""
+    out: dict[str, InputSpec] = {}
+    for name, desc in fields[prefix].items():
+        v = getattr(e, name, None)
+        if v is None and "default" in desc:  # a field the entry leaves out takes the type-wide default
+            v = Value(**desc["default"])
+        if isinstance(v, Value):
+            out[f"{prefix}.{eid}.{name}"] = _value_spec(f"{prefix}.{eid}.{name}", f"{e.name}: {desc['label']}", v,
+                                                        desc)
+    return out
+
+
 def _catalogue_specs(catalog: Catalog) -> dict[str, InputSpec]:
     fields = _fields()
     out: dict[str, InputSpec] = {}
@@ -369,13 +421,7 @@ def _catalogue_specs(catalog: Catalog) -> dict[str, InputSpec]:
         out.update(_missile_specs(mid, e, fields))
     for prefix in ("interceptor", "sensor"):
         for eid, e in catalog.records(CATALOGUE_KINDS[prefix]).items():
-            for name, desc in fields[prefix].items():
-                v = getattr(e, name, None)
-                if v is None and "default" in desc:  # a field the entry leaves out takes the type-wide default
-                    v = Value(**desc["default"])
-                if isinstance(v, Value):
-                    out[f"{prefix}.{eid}.{name}"] = _value_spec(f"{prefix}.{eid}.{name}", f"{e.name}: {desc['label']}",
-                                                                v, desc)
+            out.update(_entry_specs(prefix, eid, e, fields))
     for pid, e in catalog.records("places").items():
         for name, desc in fields["place"].items():
             out[f"place.{pid}.{name}"] = InputSpec(

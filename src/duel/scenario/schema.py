@@ -186,20 +186,43 @@ class MonteCarlo(_Strict):
         return v
 
 
+ClaimTest = Literal["no-chance", "certain-stop", "flight-time-at-most", "flight-time-about", "mach-at-least"]
+"""How a claim is judged in each draw (:mod:`duel.verdict.claims`): ``no-chance`` and ``certain-stop`` on the
+defence; ``flight-time-at-most`` (``value``: s), ``flight-time-about`` (``value`` ± ``tolerance``: s) and
+``mach-at-least`` (``value``: the highest Mach number after apogee, below 86 km) on the flight."""
+
+CLAIM_VALUE_UNITS = {"flight-time-at-most": "seconds", "flight-time-about": "seconds", "mach-at-least": "Mach"}
+"""The tests that need ``value``, with its unit."""
+
+DEFAULT_FLIGHT_TIME_TOLERANCE_S = 60.0
+"""``flight-time-about`` without ``tolerance``: a flight time said in whole minutes, read to a minute either side."""
+
+
 class Claim(_Strict):
-    """A public claim to test against the result."""
+    """A public claim to test against the result: ``value`` (the claim's number: seconds for the flight-time
+    tests, a Mach number for ``mach-at-least``) and, for ``flight-time-about`` only, ``tolerance`` (s; default
+    :data:`DEFAULT_FLIGHT_TIME_TOLERANCE_S`)."""
 
     text: str = Field(min_length=1)
     who: str = ""
     source: str | None = None
-    test: Literal["no-chance", "certain-stop", "flight-time-at-most"] = "no-chance"
-    value: float | None = None
+    test: ClaimTest = "no-chance"
+    value: float | None = Field(default=None, gt=0.0)
+    tolerance: float | None = Field(default=None, gt=0.0)
 
     @model_validator(mode="after")
     def _value(self) -> Claim:
-        if self.test == "flight-time-at-most" and self.value is None:
-            raise ValueError("test = 'flight-time-at-most' needs value (seconds)")
+        unit = CLAIM_VALUE_UNITS.get(self.test)
+        if unit is not None and self.value is None:
+            raise ValueError(f"test = '{self.test}' needs value ({unit})")
+        if self.tolerance is not None and self.test != "flight-time-about":
+            raise ValueError(f"tolerance is for test = 'flight-time-about' only, not '{self.test}'")
         return self
+
+    @property
+    def tolerance_s(self) -> float:
+        """The ``flight-time-about`` tolerance (s): the one given, or the default."""
+        return DEFAULT_FLIGHT_TIME_TOLERANCE_S if self.tolerance is None else float(self.tolerance)
 
 
 class Outputs(_Strict):

@@ -6,6 +6,8 @@ threat is the nominal track shared by every row, or, when the reentry objects' b
 threat re-flown with the nominal aim in one batch; then the batch engine (:mod:`duel.trials.engine`)
 evaluates every row on the chosen backend: windows, layers and the raid conditional on theta_i, exactly
 (closed form) where no magazine or fire-channel limit can bind, otherwise by ``inner`` seeded realisations.
+Each row also keeps its flight (:func:`duel.flight.summary.flight_quantities`): the flight time and the highest Mach number after
+apogee, which the claims about the flight are judged on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from duel.defence.setup import DefenceSetup
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
 from duel.flight.solved import Flight
+from duel.flight.summary import flight_quantities
 from duel.flight.trajectory import fly_staged
 from duel.scenario.inputs import Inputs
 from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows
@@ -66,9 +69,14 @@ def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws:
     rows_arrays = defence_rows(d, rows) if adjust is None else adjust(defence_rows(d, rows))
     res = evaluate_rows(d, flight.trajectory.earth, tracks, rows_arrays, be, seed, inner=inner,
                         inner_only_where_limits_bind=True, row_offset=row_offset, progress=progress)
+    ft, mach, mach_alt = flight_quantities(tracks.time_s, tracks.alt_m, tracks.speed_mps)
+    # (Tt, W) -> rows: the last impact and the highest Mach over the row's objects, with its altitude
+    top = np.argmax(np.where(np.isnan(mach), -np.inf, mach), axis=1)[:, None]
+    ft, mach, mach_alt = (np.broadcast_to(x, (rows,)).copy() for x in (
+        np.fmax.reduce(ft, axis=1), np.take_along_axis(mach, top, 1)[:, 0], np.take_along_axis(mach_alt, top, 1)[:, 0]))
     w = d.objects
     pmf, used, bind = res["pmf"], res["interceptors"], res["limits_bind"]
     if "mc_leakers" in res:
         pmf = np.where(bind[:, None], leaker_counts(res["mc_leakers"], w) / res["mc_leakers"].shape[1], pmf)
         used = np.where(bind, res["mc_interceptors"].mean(axis=1), used)
-    return DrawOutcomes(pmf, pmf[:, 0], pmf[:, -1], pmf @ np.arange(w + 1), used, bind)
+    return DrawOutcomes(pmf, pmf[:, 0], pmf[:, -1], pmf @ np.arange(w + 1), used, bind, ft, mach, mach_alt)

@@ -6,7 +6,9 @@
 * what decides the answer: the inputs screened, then Sobol' indices of those that screen highest, one more
   batch of the engine (:mod:`duel.trials.sensitivity`);
 * the threat's impact dispersion (``[dispersion] enabled``): CEP and footprint;
-* the notice through the simulated signed exchange (``[notice] exchange``) and the human latency chain.
+* the notice through the simulated signed exchange (``[notice] exchange``) and the human latency chain;
+* the nominal flight's time and highest Mach after apogee (:func:`duel.trials.draws.flight_quantities`), on
+  which the flight claims are judged where nothing is drawn.
 
 Everything is seeded from the scenario's seed; the same seed gives the same numbers.
 """
@@ -26,8 +28,9 @@ from duel.notify.chain import simulate_notice_chain
 from duel.notify.dist import Dist
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.trials.dispersion import Nominal, dispersion_of, impact_dispersion
-from duel.trials.draws import evaluate_draws
-from duel.trials.results import DrawOutcomes, Sensitivity, Tornado, TrialsResult
+from duel.flight.summary import flight_quantities
+from duel.trials.draws import evaluate_draws, threat_tracks
+from duel.trials.results import DrawOutcomes, NominalFlight, Sensitivity, Tornado, TrialsResult
 from duel.trials.sampling import sample
 from duel.trials.sensitivity import screen, sobol_indices
 from duel.trials.spread import precise_enough, spread
@@ -141,7 +144,10 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     exchange = None
     if exchange_trials is not None:
         exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
-    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped, sens)
+    nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
+    flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,
+                                                                              nominal.speed_mps)))
+    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped, sens, flown)
 
 
 def what_decides(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],

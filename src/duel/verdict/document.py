@@ -21,7 +21,7 @@ from duel.physics.earth import geodesic_inverse
 from duel.scenario.inputs import Inputs, UncertainInput
 from duel.scenario.schema import Scenario
 from duel.trials.results import TrialsResult
-from duel.verdict.claims import check_claim
+from duel.verdict.claims import FlightDraws, check_claim
 from duel.verdict.prose import answer
 from duel.verdict.provenance import numbers_used, sources_of
 from duel.trials.spread import spread
@@ -59,10 +59,12 @@ def assemble(sc: Scenario, inputs: Inputs, uncertain: Sequence[UncertainInput], 
             else no_sensitivity(p_all["value"], p_one["value"]))
     summary = flight.summary
     labels = {u.path: (u.spec.label, u.spec.unit) for u in uncertain}
-    claims = [check_claim(c, p0, p_one_draws, summary.flight_time_s, trials.draws, labels, negligible)
-              for c in sc.claims]
+    flown = FlightDraws.of(flight, trials, comparisons)  # the flight in each draw (or the nominal), for the claims
+    claims = [check_claim(c, p0, p_one_draws, flown, trials.draws, labels, negligible) for c in sc.claims]
     threat = summary.to_dict()
     threat.update({"missile": flight.missile.id, "missile_name": flight.missile.name, "objects": w,  # type: ignore[union-attr]
+                   "warheads": flight.missile.warheads,  # type: ignore[union-attr]
+                   "submunitions_per_warhead": flight.missile.submunitions_per_warhead,  # type: ignore[union-attr]
                    "decoys": raid.decoys, "launch": _place(launch), "target": _place(target)})
     numbers = numbers_used(inputs, read, sc, uncertain)
     doc: dict[str, Any] = {
@@ -152,27 +154,54 @@ def track_series(flight: Flight, launch: Place, max_points: int = TRACK_POINTS) 
     return out
 
 
+#: the warning times, each named after the event it counts from (timeline key, the event in words)
+WARNING_FROM = (("early_warning_detection_s", "infrared detection of the boost"),
+                ("early_warning_report_s", "the infrared launch report"),
+                ("notice_s", "the notice being sent"),
+                ("notice_received_s", "the notice reaching the defender"))
+
+
+def warning_times(timeline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each warning time as ``{"key", "counts_from", "label", "from_s", "seconds"}``: the time (s) from an
+    event of the timeline to impact, named after that event ("from the infrared launch report to impact").
+    The notice reaching the defender is listed only where it differs from the notice being sent (a relay)."""
+    out = []
+    for key, event in WARNING_FROM:
+        t = timeline.get(key)
+        if t is None or (key == "notice_received_s" and timeline.get("notice_s") is not None
+                         and abs(t - timeline["notice_s"]) < 1.0):
+            continue
+        out.append({"key": key.removesuffix("_s"), "counts_from": event, "label": f"from {event} to impact",
+                    "from_s": t, "seconds": timeline["impact_s"] - t})
+    return out
+
+
 def time_budget(ev: Assessment, timeline: dict[str, Any]) -> dict[str, Any]:
-    """Warning time, decision time left and each layer's first and last intercept opportunity (s)."""
+    """The warning times (each named after the event it counts from), decision time left and each layer's
+    first and last intercept opportunity (s). ``warning_time_s`` is the time from the first detection (the
+    infrared one where there is one) to impact."""
     tl = timeline
     impact = tl["impact_s"]
     layers = []
     latest_launch = None
     for e in ev.engagements:
         for win in e.windows:
-            layers.append({"battery": e.battery.label, "type": e.battery.type.id, "t_first_s": win.t_first_s,
+            layers.append({"battery": e.battery.label, "title": e.battery.title, "type": e.battery.type.id,
+                           "t_first_s": win.t_first_s,
                            "t_last_s": win.t_last_s, "alt_first_km": win.alt_first_m / 1e3,
                            "alt_last_km": win.alt_last_m / 1e3})
             last = win.t_last_s - win.flyout_max_s
             latest_launch = last if latest_launch is None else max(latest_launch, last)
         if not e.windows:
-            layers.append({"battery": e.battery.label, "type": e.battery.type.id, "t_first_s": None,
+            layers.append({"battery": e.battery.label, "title": e.battery.title, "type": e.battery.type.id,
+                           "t_first_s": None,
                            "t_last_s": None, "alt_first_km": None, "alt_last_km": None,
                            "why_none": next((r for r in e.reasons if r), None)})
     det, trk = tl["detection_s"], tl["first_fire_control_track_s"]
     return {
         "impact_s": impact,
         "warning_time_s": None if det is None else impact - det,
+        "warning_times": warning_times(tl),
         "notice_lead_s": None if tl["notice_received_s"] is None else -tl["notice_received_s"],
         "first_detection_s": det,
         "first_fire_control_track_s": trk,

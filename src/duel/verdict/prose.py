@@ -10,8 +10,10 @@ def _speeds(t: dict[str, Any]) -> str:
     parts = []
     if t.get("max_mach") is not None:
         where = t.get("max_mach_altitude_km")
+        top = where is not None and abs(where - 86.0) < 0.5  # where the standard atmosphere's air is coldest
         parts.append(f"Its highest Mach number is {t['max_mach']:.1f}"
-                     + (f", at {where:.0f} km altitude" if where is not None else ""))
+                     + (f", at {where:.0f} km altitude" if where is not None else "")
+                     + (" (the coldest air, where Mach is first defined)" if top else ""))
     if t.get("mach_30km") is not None:
         parts.append(f"Mach {t['mach_30km']:.1f} descending through 30 km")
     if t["impact"].get("mach") is not None:
@@ -19,10 +21,40 @@ def _speeds(t: dict[str, Any]) -> str:
     return (", ".join(parts) + ".") if parts else ""
 
 
+def _clock(t_s: float) -> str:
+    """Seconds from launch as 'T+m:ss' (or 'T−m:ss' before launch)."""
+    t = int(round(abs(t_s)))
+    return f"T{'−' if t_s < 0 else '+'}{t // 60}:{t % 60:02d}"
+
+
+def objects_words(t: dict[str, Any]) -> str:
+    """'36 objects (6 warheads of 6 submunitions each)': the attacking objects and what they are."""
+    n, w, m = t["objects"], t.get("warheads"), t.get("submunitions_per_warhead")
+    head = f"{n} object{'s' if n != 1 else ''}"
+    if w is None or m is None or w * m != n or n == 1:
+        return head
+    return head + (f" ({w} warheads of {m} submunitions each)" if m > 1 else f" ({w} warheads)")
+
+
+def warning_words(tb: dict[str, Any]) -> str:
+    """The warning times in one sentence, each named after the event it counts from (the infrared detection is
+    left to the timeline: the defence acts on the report)."""
+    times = [w for w in tb.get("warning_times", []) if w["key"] != "early_warning_detection"]
+    if not times:
+        return ""
+    parts = [f"{w['seconds'] / 60:.1f} minutes from {w['counts_from']} ({_clock(w['from_s'])})" for w in times]
+    return "Time left before impact: " + "; ".join(parts) + "."
+
+
 def _between(lo: float, hi: float, fmt: str) -> str:
     """'lies between A and B', or 'is A' where both ends read the same."""
     a, b = format(lo, fmt), format(hi, fmt)
     return f"is {a}" if a == b else f"lies between {a} and {b}"
+
+
+def _title(layer: dict[str, Any]) -> str:
+    """A battery as people name it ('Patriot PAC-3 MSE, 15 km east of Kyiv'), or its label where unnamed."""
+    return str(layer.get("title") or layer["battery"])
 
 
 def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
@@ -51,20 +83,20 @@ def answer(doc: dict[str, Any], negligible: float) -> tuple[str, str, str]:
     parts = [
         f"An {t['missile_name']}, launched from {t['launch']['name']}, reaches {t['target']['name']} "
         f"({t['ground_range_km']:,.0f} km) after {t['flight_time_s'] / 60:.1f} minutes on a {t['trajectory']} "
-        f"arc with {n} object{'s' if n != 1 else ''}. {_speeds(t)}",
+        f"arc with {objects_words(t)}. {_speeds(t)}",
     ]
-    if tb["warning_time_s"] is not None:
-        parts.append(f"Sensors give about {tb['warning_time_s'] / 60:.1f} minutes of warning before impact.")
+    if warning_words(tb):
+        parts.append(warning_words(tb))
     if windows:
-        ws = "; ".join(f"{ly['battery']} from {ly['t_first_s']:.0f} to {ly['t_last_s']:.0f} s "
+        ws = "; ".join(f"{_title(ly)} from {_clock(ly['t_first_s'])} to {_clock(ly['t_last_s'])} "
                        f"({ly['alt_first_km']:.0f}-{ly['alt_last_km']:.0f} km up)" for ly in windows)
         parts.append(f"With every input at its nominal value, batteries that get a chance to fire: {ws}.")
     else:
-        which = f" ({', '.join(ly['battery'] for ly in none)})" if none else ""
+        which = f" ({'; '.join(_title(ly) for ly in none)})" if none else ""
         parts.append(f"With every input at its nominal value no battery{which} gets an engagement window, so every "
                      "object leaks.")
     if none and windows:
-        parts.append("No window for " + ", ".join(ly["battery"] for ly in none) + ".")
+        parts.append("No window for " + "; ".join(_title(ly) for ly in none) + ".")
     el = v["expected_leakers"]
     who = "all " + str(n) + " objects are" if n != 1 else "the object is"
     if doc["run"]["trials"]:

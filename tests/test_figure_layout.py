@@ -1,0 +1,119 @@
+"""No figure of the report prints text over text: every figure of the four shipped scenarios and the basing
+chart, laid out by matplotlib and measured (tests/figure_layout.py: text extents after a draw).
+
+The scenarios run with 40 draws and a small Sobol' design (the figures' layout does not depend on the number of
+draws: the same charts, axes and labels, other numbers in them). The checker itself is tested on figures built
+to collide, so a clean result means something.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SHIPPED
+from figure_layout import collisions
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = {"montecarlo.sobol_base": 8, "montecarlo.inner_trials": 50, "montecarlo.tornado_inner_trials": 50,
+         "montecarlo.sobol_inner_trials": 20}
+
+
+def _quick(sc: Any) -> Any:
+    """The shipped scenario with 40 draws and a small Sobol' design."""
+    mc = sc.montecarlo.model_copy(update={"trials": 40})
+    return sc.model_copy(update={"montecarlo": mc, "fixed": {**sc.fixed, **QUICK}})
+
+
+@pytest.fixture(scope="module")
+def shipped_figures() -> dict[str, dict[str, Any]]:
+    from duel.pipeline import run_scenario
+    from duel.report.build import figures
+    from duel.scenario import load_scenario
+
+    return {name: figures(run_scenario(_quick(load_scenario(ROOT / "scenarios" / f"{name}.toml"))).document)
+            for name in SHIPPED}
+
+
+EXPECTED = {"fig-timeline", "fig-altitude", "fig-speed", "fig-map", "fig-leakers", "fig-impacts", "fig-convergence"}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_text_of_a_shipped_figure_overlaps_another(shipped_figures, name: str) -> None:
+    figs = shipped_figures[name]
+    assert set(figs) >= EXPECTED
+    bad = {fid: collisions(fig) for fid, fig in figs.items()}
+    assert not any(bad.values()), {k: v for k, v in bad.items() if v}
+
+
+def test_the_basing_chart_keeps_its_legend_off_the_bars() -> None:
+    from duel.pipeline.basing import compare_basing
+    from duel.report.plots import basing_chart
+    from duel.scenario.inputs import command_inputs
+
+    # Lviv last: its bars at the bottom, where the legend used to sit
+    result = compare_basing(["kapustin-yar", "krichev"], ["kyiv", "vilnius", "lviv"], "oreshnik",
+                            command_inputs((), "oreshnik"))
+    assert collisions(basing_chart(result["rows"])) == []
+
+
+def test_the_maps_inset_enlarges_the_defended_area(shipped_figures) -> None:
+    """Kyiv's seven batteries get an inset around Kyiv (its rings are a tangle at country scale); Lviv's one
+    battery does not need one."""
+    kyiv, lviv = shipped_figures["kyiv-duel"]["fig-map"], shipped_figures["lviv-2026"]["fig-map"]
+    assert len(kyiv.axes[0].child_axes) == 1 and not lviv.axes[0].child_axes
+    (inset,) = kyiv.axes[0].child_axes
+    (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+    assert x0 < 30.52 < x1 and y0 < 50.45 < y1  # Kyiv inside
+    assert (x1 - x0) < 0.25 * (kyiv.axes[0].get_xlim()[1] - kyiv.axes[0].get_xlim()[0])  # enlarged at least 4x
+    rings = sorted(a.get_gid() for a in inset.lines if (a.get_gid() or "").startswith("inset-ring-"))
+    assert len(rings) == 7
+
+
+# --- the checker can fail ---------------------------------------------------------------------------
+
+def _blank() -> Any:
+    from duel.report.plots import _figure
+
+    fig = _figure(4, 3)
+    return fig, fig.add_subplot()
+
+
+def test_checker_finds_two_texts_on_top_of_each_other() -> None:
+    fig, ax = _blank()
+    ax.text(0.5, 0.5, "apogee 97 km")
+    ax.text(0.52, 0.5, "thaad")
+    assert collisions(fig) == ["text 'apogee 97 km' overlaps text 'thaad'"]
+
+
+def test_checker_finds_a_legend_over_a_label_and_over_bars() -> None:
+    fig, ax = _blank()
+    ax.bar([0, 1, 2], [1, 1, 1], label="bars")
+    ax.text(0.1, 0.9, "launch site", transform=ax.transAxes)
+    ax.legend(loc="upper left")
+    found = collisions(fig)
+    assert "the legend covers text 'launch site'" in found and "the legend covers a bar of the chart" in found
+
+
+def test_checker_finds_a_line_through_a_label_unless_the_label_hides_it() -> None:
+    fig, ax = _blank()
+    ax.set_xlim(0, 10)
+    ax.axvline(5, label="average")
+    ax.text(5, 0.5, "100.0 %", ha="center")
+    assert collisions(fig) == ["the line 'average' runs through text '100.0 %'"]
+    fig, ax = _blank()
+    ax.set_xlim(0, 10)
+    ax.axvline(5, zorder=1)
+    ax.text(5, 0.5, "100.0 %", ha="center", zorder=5, bbox={"fc": "white", "ec": "none"})
+    assert collisions(fig) == []
+
+
+def test_checker_finds_text_off_the_figure_and_under_an_inset() -> None:
+    fig, ax = _blank()
+    ax.text(1.3, 0.5, "a label that runs far out of the figure", transform=ax.transAxes)
+    ax.text(0.8, 0.8, "covered", transform=ax.transAxes)
+    ax.inset_axes([0.7, 0.7, 0.28, 0.28])
+    found = collisions(fig)
+    assert "text 'a label that runs far out of the figure' runs off the figure" in found
+    assert "an inset covers text 'covered'" in found
