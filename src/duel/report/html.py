@@ -377,6 +377,22 @@ def render_report(context: dict[str, Any]) -> str:
     return html
 
 
+def render_sweep_page(context: dict[str, Any]) -> str:
+    """The page of a sweep (``DIR/sweep.html``): one self-contained HTML document. ``context``: ``summary``
+    (``summary.json``), ``figures`` [(caption, inline svg)], ``columns``, ``table`` (rows of cell texts),
+    ``rows`` (the total), ``shown``, ``out``. Raises ``ValueError`` if it would load anything from outside."""
+    from markupsafe import Markup
+
+    s = context["summary"]
+    html = _environment().get_template("sweep.html.j2").render(
+        **{**context, "figures": [(cap, Markup(svg)) for cap, svg in context["figures"]]},
+        title=s.get("title") or s["name"], csp=CSP)
+    bad = external_resources(html)
+    if bad:
+        raise ValueError(f"the sweep page would load external resources: {bad[:5]}")
+    return html
+
+
 def write_report(context: dict[str, Any], path: Any) -> Any:
     """Render and write the report as UTF-8; returns the path."""
     from pathlib import Path

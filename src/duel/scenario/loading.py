@@ -31,9 +31,10 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed in the table that holds the last key of ``loc`` (empty where it is not a known table)."""
-    model: type[BaseModel] | None = Scenario
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    """The keys allowed in the table that holds the last key of ``loc`` in a ``root`` document (empty where it
+    is not a known table)."""
+    model: type[BaseModel] | None = root
     in_dict = False  # the next string is a key of a dict table (``[uncertain]``), not a field name
     for part in loc[:-1]:
         if isinstance(part, int) or in_dict:
@@ -47,10 +48,10 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(tuple(err["loc"]))
+        allowed = _allowed_keys(tuple(err["loc"]), root)
         return "unknown key" + (close_keys(str(err["loc"][-1]), allowed) if allowed else "")
     if err["type"] == "missing":
         return "required key is missing"
@@ -61,15 +62,21 @@ def _message(err: dict[str, Any]) -> str:
     return msg
 
 
+def validation_error(exc: ValidationError, name: str, root: type[BaseModel]) -> InputError:
+    """One line for a pydantic error of a ``root`` document read from ``name``: the key path and the problem
+    (an unknown key with the likely key it misspells, or the keys allowed there)."""
+    errors = exc.errors()
+    # a misspelt key also leaves the key it stands for missing: name the typo, the cause, first
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    return InputError(f"{name}: {_loc(err['loc'])}: {_message(err, root)}")
+
+
 def parse_scenario(data: dict[str, Any], name: str = "scenario") -> Scenario:
     """Validate a parsed TOML document; errors name ``name`` and the key path."""
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        # a misspelt key also leaves the key it stands for missing: name the typo, the cause, first
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        raise InputError(f"{name}: {_loc(err['loc'])}: {_message(err)}") from None
+        raise validation_error(exc, name, Scenario) from None
     for i, battery in enumerate(sc.batteries):
         _check_position(battery.at, f"{name}: batteries[{i}].at")
     return sc

@@ -36,7 +36,6 @@ from duel.errors import InputError
 
 MANIFEST = "manifest.json"
 FORMAT = "duel-chunks/1"
-_CHUNK_RE = re.compile(r"^trials-(\d{12})-(\d{12})\.parquet$")
 
 
 def _sql_str(path: Path | str) -> str:
@@ -105,8 +104,10 @@ class ChunkStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], fingerprint: dict[str, Any], *, overwrite: bool = False,
-                 compression: str = "zstd"):
+                 compression: str = "zstd", index: str = "trial"):
         self.path = Path(path)
+        self.index = index  # the row-number column, and the chunk files' prefix (``trials-...``)
+        self._chunk_re = re.compile(rf"^{index}s-(\d{{12}})-(\d{{12}})\.parquet$")
         self.compression = compression
         self.fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True))  # normalised (tuples -> lists)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -153,13 +154,13 @@ class ChunkStore:
 
     def _delete_run(self) -> None:
         for p in self.path.iterdir():
-            if p.name in (MANIFEST, MANIFEST + ".tmp") or _CHUNK_RE.match(p.name) or p.name.endswith(".parquet.tmp"):
+            if p.name in (MANIFEST, MANIFEST + ".tmp") or self._chunk_re.match(p.name) or p.name.endswith(".parquet.tmp"):
                 p.unlink()
 
     def _clean_strays(self) -> None:
         listed = {c["file"] for c in self.chunks}
         for p in self.path.iterdir():
-            stray_chunk = _CHUNK_RE.match(p.name) and p.name not in listed
+            stray_chunk = self._chunk_re.match(p.name) and p.name not in listed
             if stray_chunk or p.name.endswith(".parquet.tmp") or p.name == MANIFEST + ".tmp":
                 p.unlink()
         for c in self.chunks:
@@ -177,31 +178,36 @@ class ChunkStore:
             self._con = duckdb.connect(config={"threads": 1})
         return self._con
 
-    def write_chunk(self, start: int, stop: int, columns: dict[str, np.ndarray]) -> Path:
+    def write_chunk(self, start: int, stop: int, columns: dict[str, np.ndarray],
+                    types: dict[str, str] | None = None) -> Path:
         """Store the rows of trials [start, stop): ``columns`` maps names to arrays of length stop - start.
 
-        A ``trial`` column (int64) is added first. The chunk must not overlap stored trials.
+        A ``trial`` column (int64) is added first. The chunk must not overlap stored trials. ``types`` gives
+        columns a DuckDB type (``DOUBLE``, ``VARCHAR``, ``BOOLEAN``): object arrays holding ``None`` are then
+        stored as nulls of that type, the same in every chunk.
         """
         m = stop - start
         if m <= 0:
             raise ValueError(f"empty chunk [{start}, {stop})")
         if any(a < stop and start < b for a, b in self.done_ranges()):
             raise ValueError(f"trials [{start}, {stop}) overlap stored trials")
-        cols: dict[str, np.ndarray] = {"trial": np.arange(start, stop, dtype=np.int64)}
+        cols: dict[str, np.ndarray] = {self.index: np.arange(start, stop, dtype=np.int64)}
         for k, v in columns.items():
-            if k == "trial":
+            if k == self.index:
                 continue
             v = np.asarray(v)
             if v.shape != (m,):
                 raise ValueError(f"column {k!r}: shape {v.shape}, expected ({m},)")
             cols[k] = np.ascontiguousarray(v)
-        name = f"trials-{start:012d}-{stop:012d}.parquet"
+        name = f"{self.index}s-{start:012d}-{stop:012d}.parquet"
         final = self.path / name
         tmp = self.path / (name + ".tmp")
         con = self.con
         con.register("duel_chunk", cols)
         try:
-            con.execute(f"COPY duel_chunk TO {_sql_str(tmp)} (FORMAT parquet, COMPRESSION {self.compression})")
+            sel = ", ".join(f'CAST("{k}" AS {types[k]}) AS "{k}"' if types and k in types else f'"{k}"' for k in cols)
+            con.execute(f"COPY (SELECT {sel} FROM duel_chunk) TO {_sql_str(tmp)} "
+                        f"(FORMAT parquet, COMPRESSION {self.compression})")
         finally:
             con.unregister("duel_chunk")
         with open(tmp, "rb+") as fh:
@@ -219,7 +225,7 @@ class ChunkStore:
             raise InputError(f"{self.path}: no stored rows yet")
         src = f"read_parquet([{', '.join(_sql_str(f) for f in files)}])"
         if trials is not None:
-            src = f"(SELECT * FROM {src} WHERE trial < {int(trials)})"
+            src = f"(SELECT * FROM {src} WHERE {self.index} < {int(trials)})"
         return src
 
     def count(self, trials: int | None = None) -> int:
@@ -235,8 +241,8 @@ class ChunkStore:
 
     def read(self, columns: list[str] | None = None, trials: int | None = None) -> dict[str, np.ndarray]:
         """Stored rows as NumPy arrays, ordered by trial (all columns unless named)."""
-        sel = "*" if columns is None else ", ".join(['"trial"'] + [f'"{c}"' for c in columns if c != "trial"])
-        return self.con.execute(f"SELECT {sel} FROM {self.sql_source(trials)} ORDER BY trial").fetchnumpy()
+        sel = "*" if columns is None else ", ".join([f'"{self.index}"'] + [f'"{c}"' for c in columns if c != self.index])
+        return self.con.execute(f"SELECT {sel} FROM {self.sql_source(trials)} ORDER BY {self.index}").fetchnumpy()
 
     def query(self, sql: str, trials: int | None = None) -> Any:
         """Run ``sql`` with the stored rows available as the view ``trials``; returns the DuckDB relation."""
@@ -246,7 +252,7 @@ class ChunkStore:
     def finalize(self, path: str | os.PathLike[str], trials: int | None = None) -> Path:
         """Write all stored rows, sorted by trial, to one Parquet file ``path``."""
         out = Path(path)
-        self.con.execute(f"COPY (SELECT * FROM {self.sql_source(trials)} ORDER BY trial) TO {_sql_str(out)} "
+        self.con.execute(f"COPY (SELECT * FROM {self.sql_source(trials)} ORDER BY {self.index}) TO {_sql_str(out)} "
                          f"(FORMAT parquet, COMPRESSION {self.compression})")
         return out
 
