@@ -118,8 +118,8 @@ def test_only_the_allowed_modules_sit_at_the_root() -> None:
 
 
 def test_data_files_are_read_by_their_owners_only() -> None:
-    """TOML is parsed in five places: the catalogue's loader, the input registry (the model's data files), the
-    scenario loader, the sweep spec loader and the notification regimes; no model code reads a data file around
+    """TOML is parsed in four places: the catalogue's loader, the input registry (the model's data files), the
+    scenario loader (also for sweep specs) and the notification regimes; no model code reads a data file around
     the registry."""
     def reads_toml(p: Path) -> bool:
         tree = ast.parse(p.read_text(encoding="utf-8"))
@@ -127,5 +127,4 @@ def test_data_files_are_read_by_their_owners_only() -> None:
                    or isinstance(n, ast.ImportFrom) and n.module == "tomllib" for n in ast.walk(tree))
 
     readers = {str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if reads_toml(p)}
-    assert readers == {"catalog/loading.py", "scenario/registry.py", "scenario/loading.py", "sweep/spec.py",
-                       "notify/regime.py"}
+    assert readers == {"catalog/loading.py", "scenario/registry.py", "scenario/loading.py", "notify/regime.py"}

@@ -85,7 +85,7 @@ BAD = [
     # catalogue references, checked by 'duel scenario check' without flying
     ("unknown missile", 'missile = "oreshnik"', 'missile = "oreshnk"', "threat.missile: unknown missile 'oreshnk'; did you mean oreshnik?"),
     ("unknown place", 'target = "kyiv"', 'target = "kiev"',
-     "threat.target: unknown place 'kiev'; did you mean kyiv, krichev?; or give LAT,LON in decimal degrees (e.g. 50.45,30.52)"),
+     "threat.target: unknown place 'kiev'; did you mean kyiv, krichev, kharkiv?; or give LAT,LON in decimal degrees (e.g. 50.45,30.52)"),
     ("coordinates out of range", 'target = "kyiv"', 'target = "95,30"', "threat.target: latitude 95 is outside -90..90"),
     ("unknown interceptor", 'type = "pac-3-mse"', 'type = "pac-4"',
      "batteries[0]: unknown interceptor 'pac-4'; did you mean pac-3-mse, pac-3-cri, pac-2-gem-t?"),

@@ -103,12 +103,17 @@ def in_file(path: str | Path, exc: InputError) -> InputError:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is one :class:`InputError` naming the file."""
     p = Path(path)
+    return parse_scenario(read_toml_file(p, "scenario file"), str(p))
+
+
+def read_toml_file(p: Path, what: str) -> dict[str, Any]:
+    """A user's TOML document (a scenario, a sweep spec); a missing, non-UTF-8 or invalid file is one
+    :class:`InputError` naming the file."""
     if not p.is_file():
-        raise InputError(f"{p}: scenario file not found")
+        raise InputError(f"{p}: {what} not found")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{p}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: not valid TOML: {exc}") from None
-    return parse_scenario(data, str(p))

@@ -27,7 +27,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from duel.errors import InputError
-from duel.scenario.loading import validation_error
+from duel.scenario.loading import read_toml_file, validation_error
 
 MAX_POINTS = 1_000_000  # more needs --yes
 GEOMETRY_AXES = ("launch", "target", "trajectory")
@@ -209,14 +208,7 @@ def spec_hash(spec: SweepSpec, path: Path) -> str:
 def load_sweep(path: str | Path, allow_large: bool = False) -> Sweep:
     """Read, validate and expand a spec file; every problem is one :class:`InputError` naming the file and key."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: sweep spec not found")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML: {exc}") from None
+    data = read_toml_file(p, "sweep spec")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
