@@ -15,7 +15,7 @@ compiles its programs there).
 Prints a table, or JSON lines with ``--json``; appends every row to ``benchmarks/results.jsonl``.
 
     python benchmarks/duel_mc.py [--n 100 1000] [--duel-n 10 50] [--backend numpy|gpu|jax-cpu]
-                                 [--scenario FILE] [--out DIR] [--seed 1] [--json]
+                                 [--scenario FILE] [--out DIR] [--seed 1] [--workers 2] [--stored-tracks] [--json]
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=None, help="trials per run_monte_carlo chunk")
     ap.add_argument("--out", default=None, help="stream duel trials to Parquet under DIR/N")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="forked processes for the duel trials (numpy)")
+    ap.add_argument("--stored-tracks", action="store_true",
+                    help="windows from stored tracks on a --track-dt grid (the oracle) instead of in the flight loop")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -58,7 +61,7 @@ def main() -> None:
     except InputError as exc:
         raise SystemExit(f"error: {exc}") from None
     fn = duel_trials(load_scenario(args.scenario), backend=backend.name)
-    fn = replace(fn, track_dt_s=args.track_dt)
+    fn = replace(fn, track_dt_s=args.track_dt, stored_tracks=args.stored_tracks)
     nom = fn.nominal
     common = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
@@ -82,13 +85,15 @@ def main() -> None:
     for n in args.duel_n:
         out = None if args.out is None else Path(args.out) / f"duel-{n}"
         t0 = time.perf_counter()
-        res = run_monte_carlo(fn, n, args.seed, chunk_trials=args.chunk or max(1, min(n, 1000)), out=out,
-                              overwrite=True)
+        chunk = args.chunk or max(1, min(1000, -(-n // args.workers)))
+        res = run_monte_carlo(fn, n, args.seed, chunk_trials=chunk, out=out, overwrite=True, workers=args.workers)
         dt = time.perf_counter() - t0
         s = res.summary
         rows.append({"benchmark": "duel_mc", "kind": "duel", "backend": backend.name, "device": backend.device,
                      "n": n, "seconds": dt, "trials_per_s": n / dt, "objects_per_s": n * nom.objects / dt,
                      "warmup_s": duel_warm, "track_dt_s": args.track_dt, "stored": out is not None,
+                     "windows": "stored-track" if fn.stored_tracks or backend.uses_jax else "stepwise",
+                     "workers": args.workers, "chunk": chunk,
                      "p_all_stopped": s["all_stopped"].mean, "p_all_stopped_ci95": list(s["all_stopped"].ci95),
                      "leakers_mean": s["leakers"].mean, "miss_m_mean": s["miss_m"].mean, **common})
     with (Path(__file__).parent / "results.jsonl").open("a") as fh:

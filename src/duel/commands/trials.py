@@ -13,9 +13,10 @@ HELP = (
     "Full-duel Monte Carlo: each trial is one whole duel.\n\n"
     "Per trial the threat is dispersed (burnout speed, angle and azimuth errors, per-object release offsets: "
     "the scenario's \\[dispersion] sigmas, notional defaults otherwise) and the defence draws its \\[uncertain] "
-    "bands; the trial's objects are flown, every battery's windows computed, the layers formed and the raid "
-    "played once with magazines and fire channels (plus its closed form). All on the chosen backend, with no "
-    "loop over trials.\n\n"
+    "bands; the trial's objects are flown, every battery's windows accumulated as they fly, the layers formed "
+    "and the raid played once with magazines and fire channels (plus its closed form). All on the chosen "
+    "backend, with no loop over trials; on numpy, chunks run in --workers processes at once (the rows do not "
+    "depend on the workers or the chunks).\n\n"
     "Rows stream to DIR/trials/ as Parquet chunks: a run killed midway and started again with the same "
     "arguments computes only the missing trials and ends with the same rows. DIR/trials.json holds the "
     "estimates with 95 % intervals and the convergence series; DIR/convergence.svg plots the mean leakers "
@@ -56,7 +57,8 @@ def trials(
     n: Annotated[int, typer.Option("--trials", help="Full duels to run.")] = 1000,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the scenario's).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder: trials/ (Parquet), trials.json, convergence.svg.")] = Path("trials-out"),
-    chunk: Annotated[int, typer.Option("--chunk", help="Trials per stored chunk (memory and resume granularity).")] = 1000,
+    chunk: Annotated[Optional[int], typer.Option("--chunk", help="Trials per stored chunk (memory and resume granularity; default 1,000, or fewer so that every worker gets one).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Processes that run chunks at once (numpy backend; default: the machine's cores).")] = None,
     backend: Annotated[str, typer.Option("--backend", help="numpy (default) or gpu (JAX on an NVIDIA GPU: pip install '.\\[gpu]' from the project folder).")] = "numpy",
     overwrite: Annotated[bool, typer.Option("--overwrite", metavar="", help="Discard stored rows of a different run in DIR/trials.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="table (a summary) or json (trials.json on stdout).")] = Fmt.table,
@@ -76,8 +78,16 @@ def trials(
     be = get_backend(backend)
     if n < 1:
         raise InputError(f"--trials: must be >= 1, got {n}")
-    if chunk < 1:
+    if chunk is not None and chunk < 1:
         raise InputError(f"--chunk: must be >= 1, got {chunk}")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers: must be >= 1, got {workers}")
+    if be.uses_jax and (workers or 1) > 1:
+        raise InputError(f"--workers: the {be.name} backend runs in one process (one device); leave --workers out")
+    import os
+
+    workers = 1 if be.uses_jax else workers or os.cpu_count() or 1
+    chunk = chunk or max(1, min(1000, -(-n // workers)))
     sc = load_scenario(file)
     seed = sc.montecarlo.seed if seed is None else seed
     if seed < 0:
@@ -90,7 +100,8 @@ def trials(
     t0 = time.perf_counter()
     res = with_progress(lambda progress: run_monte_carlo(
         fn, n, seed, chunk_trials=chunk, out=out_dir / "trials", overwrite=overwrite,
-        proportions=("all_stopped", "limits_bind"), on_chunk=(lambda a, b: progress(b, n)) if progress else None),
+        proportions=("all_stopped", "limits_bind"), on_chunk=(lambda a, b: progress(b, n)) if progress else None,
+        workers=workers),
         label="duel trials")
     seconds = time.perf_counter() - t0
     doc = document(sc, res, fn, be.name)

@@ -18,8 +18,13 @@ suffices. A window is a maximal run of feasible samples; objects may have severa
 :func:`window_table` evaluates this for many trials x objects x batteries at once, with every parameter an
 array that broadcasts (so each trial may draw its own SSPK, altitude band, reaction time, RCS...), no Python
 loop over trials, objects or windows, and only operations that JAX compiles (NumPy by default, the GPU under
-``jax.jit``). It serves the Monte Carlo engine and, with ``detail=True``, the nominal case's per-window
-records (:mod:`duel.defence.engagement`): the one implementation of the windows.
+``jax.jit``), on whole tracks sampled on a grid. It serves the nominal case's per-window records
+(``detail=True``, :mod:`duel.defence.engagement`), the draws over the assumption space and, on JAX backends, the
+dispersed full-duel trials. The model's pieces (:func:`sample_margins`, :func:`fire_control_tracks`,
+:func:`launch_after`, :func:`feasibility_margins`, :func:`enter_between` / :func:`leave_between`,
+:func:`count_opportunities`) are also what :mod:`duel.defence.stepwise` calls when it accumulates the windows
+inside the flight loop (the NumPy full-duel trials), for which this whole-track evaluation on a fine grid is
+the test oracle.
 
 Each condition is a *margin*, >= 0 where it holds (altitude above the band's floor, range left to the
 radar's maximum, time to spare for the interceptor, ...); a sample is feasible where all ten hold. Window
@@ -176,59 +181,111 @@ def window_table(
                              detail, network)
 
 
+class Margins(NamedTuple):
+    """The conditions of a feasible intercept at some samples, each a margin >= 0 where it holds (SI).
+
+    ``sight``: the battery's own radar sees the object (altitude above ground, 4/3-Earth line of sight (rad),
+    elevation above the mask (rad), detection range left (m)); ``envelope``: altitude above the floor, below
+    the ceiling, ground range below the maximum and above the minimum (m), speed below the limit (m/s);
+    ``fly``: the interceptor's fly-out time to the object (s); ``seen_m``: the sight conditions as one margin
+    in metres (the smallest), for engage-on-remote, where any radar of the defence may see the object.
+    """
+
+    sight: list[Any]
+    envelope: list[Any]
+    fly: Any
+    seen_m: Any
+
+
+def sample_margins(lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any, bat: BatteryArrays,
+                   separation_alt_m: Any, earth: EarthModel, xp: Any = np, bat_point: Any = None) -> Margins:
+    """:class:`Margins` of objects at (lat, lon, alt, speed) against batteries ``bat`` (all broadcasting
+    together; every margin has the broadcast shape). Above ``separation_alt_m`` a radar sees a warhead, below
+    it a submunition (own RCS, own detection range). ``bat_point``: the batteries'
+    :func:`~duel.physics.earth.andoyer_point` terms, when already computed."""
+    d = andoyer_lambert_m(bat.lat_deg, bat.lon_deg, lat_deg, lon_deg, earth, xp, first=bat_point)
+    rho, eps, margin = radar_geometry(d, bat.radar_height_m, alt_m, xp=xp)
+    radar_range = xp.where(alt_m >= separation_alt_m, bat.radar_range_warhead_m, bat.radar_range_m)
+    elevation = eps - xp.radians(bat.radar_mask_deg)
+    shape = rho.shape
+    sight = [xp.broadcast_to(g, shape) for g in (alt_m, margin, elevation, radar_range - rho)]
+    envelope = [xp.broadcast_to(g, shape) for g in (
+        alt_m - bat.min_alt_m, bat.max_alt_m - alt_m, bat.max_range_m - d, d - bat.min_range_m,
+        bat.max_target_speed_mps - speed_mps)]
+    fly = slant_distance_m(d, alt_m, xp=xp) / bat.average_speed_mps
+    seen_m = xp.minimum(xp.minimum(alt_m, margin * A_EFFECTIVE_M), xp.minimum(elevation * rho, radar_range - rho))
+    return Margins(sight, envelope, fly, xp.broadcast_to(seen_m, shape))
+
+
+def launch_after(track_s: Any, cue_s: Any, bat: BatteryArrays, xp: Any = np) -> Any:
+    """Earliest interceptor launch (s from launch of the threat): the later of the fire-control track and the
+    IR cue, plus decision delay and reaction time; NaN without a track (the cue alone never suffices)."""
+    cue = xp.asarray(cue_s, dtype=float)
+    start = xp.where(xp.isfinite(track_s), xp.where(xp.isfinite(cue), xp.fmax(track_s, cue), track_s), xp.nan)
+    return start + bat.decision_delay_s + bat.reaction_time_s
+
+
+def fire_control_tracks(own_s: Any, mode: Any, latency_s: Any, xp: Any = np) -> tuple[Any, Any]:
+    """The track each battery fires on (s; the battery axis last) and whether it is another radar's.
+
+    ``own_s``: each battery's own fire-control track (NaN: never); ``mode``: codes of :data:`FIRE_CONTROL`.
+    A battery not in own-track mode uses the best track of the other batteries' radars, after the network
+    latency, when that comes before its own.
+    """
+    own_inf = xp.where(xp.isnan(own_s), xp.inf, own_s)
+    best = xp.min(own_inf, axis=-1, keepdims=True)
+    who = xp.argmin(own_inf, axis=-1)[..., None]
+    second = xp.min(xp.where(xp.arange(own_s.shape[-1]) == who, xp.inf, own_inf), axis=-1, keepdims=True)
+    others = xp.where(xp.arange(own_s.shape[-1]) == who, second, best) + latency_s
+    remote = (xp.asarray(mode) != OWN) & (others < own_inf)
+    return xp.where(remote, others, own_s), remote
+
+
+def feasibility_margins(m: Margins, t: Any, t_launch: Any, own_s: Any, mode: Any, any_radar_m: Any,
+                        network: bool, xp: Any = np) -> list[Any]:
+    """Every margin of a feasible intercept at times ``t`` (s): sight, envelope, time to spare for the
+    interceptor (t - launch - fly-out) and, in a network, the fire-control mode's rule: launch-on-remote
+    needs the battery's own track by the intercept (to guide to the end); engage-on-remote needs any radar
+    of the defence to see the object (``any_radar_m``: the largest ``seen_m`` over the batteries)."""
+    spare = t - t_launch - m.fly
+    if not network:
+        return m.sight + m.envelope + [spare]
+    mode = xp.asarray(mode)
+    eor, lor = mode == EOR, mode == LOR
+    # engage-on-remote: the object above ground and seen by some radar of the defence, not its own
+    sight = [m.sight[0], xp.where(eor, any_radar_m, m.sight[1]), xp.where(eor, xp.inf, m.sight[2]),
+             xp.where(eor, xp.inf, m.sight[3])]
+    guide = xp.where(lor & ~xp.isnan(own_s), t - own_s, xp.where(lor, -xp.inf, xp.inf))
+    return sight + m.envelope + [spare, guide]
+
+
+def count_opportunities(length_s: Any, flyout_max_s: Any, kill_assessment_s: Any, sls: bool, xp: Any = np) -> Any:
+    """Shot opportunities of a window of ``length_s`` whose longest fly-out is ``flyout_max_s``: one for a
+    salvo, 1 + floor(L / (F + T_ka)) for shoot-look-shoot."""
+    if not sls:
+        return xp.ones(xp.shape(length_s), dtype=int)
+    cycle = flyout_max_s + kill_assessment_s
+    return 1 + xp.where(cycle > 0, xp.floor(length_s / xp.where(cycle > 0, cycle, 1.0) + 1e-9), 0.0).astype(int)
+
+
 def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any, bat: BatteryArrays,
                   timing: Timing, earth: EarthModel, sls: bool, xp: Any, detail: bool, network: bool) -> WindowTable:
     ex = lambda a: xp.asarray(a)[..., None]  # noqa: E731  (parameters broadcast against the time axis)
-    d = andoyer_lambert_m(ex(bat.lat_deg), ex(bat.lon_deg), lat_deg, lon_deg, earth, xp)
-    rho, eps, margin = radar_geometry(d, ex(bat.radar_height_m), alt_m, xp=xp)
-    # above the separation altitude the radar sees a warhead, below it a submunition (own RCS, own range)
-    radar_range = xp.where(alt_m >= ex(timing.separation_alt_m), ex(bat.radar_range_warhead_m),
-                           ex(bat.radar_range_m))
-    sight = [alt_m, margin, eps - xp.radians(ex(bat.radar_mask_deg)), radar_range - rho]
-    sight = [xp.broadcast_to(g, rho.shape) for g in sight]
-    t = xp.broadcast_to(t, rho.shape)
+    m = sample_margins(lat_deg, lon_deg, alt_m, speed_mps, BatteryArrays(*(ex(a) for a in bat)),
+                       ex(timing.separation_alt_m), earth, xp)
+    sight, envelope, fly = m.sight, m.envelope, m.fly
+    t = xp.broadcast_to(t, fly.shape)
     vis = _all_hold(sight)
     seen = xp.any(vis, axis=-1)
     det = xp.where(seen, _enter_time(sight, t, xp.argmax(vis, axis=-1), xp), xp.nan)
     own = det + bat.track_formation_s  # the battery's own fire-control track (NaN: never)
-    cue = xp.asarray(timing.cue_s, dtype=float)
-    fly = slant_distance_m(d, alt_m, xp=xp) / ex(bat.average_speed_mps)
-    envelope = [xp.broadcast_to(g, rho.shape) for g in (
-        alt_m - ex(bat.min_alt_m), ex(bat.max_alt_m) - alt_m, ex(bat.max_range_m) - d, d - ex(bat.min_range_m),
-        ex(bat.max_target_speed_mps) - speed_mps)]
-
-    def launch_after(track: Any) -> Any:
-        """Earliest launch: the later of the track and the cue, plus decision delay and reaction time."""
-        start = xp.where(xp.isfinite(track), xp.where(xp.isfinite(cue), xp.fmax(track, cue), track), xp.nan)
-        return start + bat.decision_delay_s + bat.reaction_time_s  # NaN without a track
-
-    track = own
-    remote = xp.zeros(own.shape, dtype=bool)
-    t_launch = launch_after(own)
-    margins = sight + envelope + [t - ex(t_launch) - fly]
+    track, remote = own, xp.zeros(own.shape, dtype=bool)
+    any_radar = None
     if network:
-        mode = xp.asarray(bat.fire_control)
-        # the best track of the other batteries' radars, after the network latency (inf: none)
-        own_inf = xp.where(xp.isnan(own), xp.inf, own)
-        best = xp.min(own_inf, axis=-1, keepdims=True)
-        who = xp.argmin(own_inf, axis=-1)[..., None]
-        second = xp.min(xp.where(xp.arange(own.shape[-1]) == who, xp.inf, own_inf), axis=-1, keepdims=True)
-        others = xp.where(xp.arange(own.shape[-1]) == who, second, best) + timing.network_latency_s
-        remote = (mode != OWN) & (others < own_inf)
-        track = xp.where(remote, others, own)
-        t_launch = launch_after(track)
-        # launch-on-remote: the own radar must hold a track by the intercept, to guide to the end;
-        # engage-on-remote: any radar of the defence sees the object (a margin in metres over the radars)
-        guide = t - ex(xp.where(xp.isnan(own), xp.inf, own))
-        seen_m = xp.minimum(xp.minimum(alt_m, margin * A_EFFECTIVE_M),
-                            xp.minimum((eps - xp.radians(ex(bat.radar_mask_deg))) * rho, radar_range - rho))
-        any_radar = xp.max(xp.broadcast_to(seen_m, rho.shape), axis=-2, keepdims=True)
-        m = ex(mode)
-        pick = lambda own_g, lor_g, eor_g: xp.where(m == OWN, own_g, xp.where(m == LOR, lor_g, eor_g))  # noqa: E731
-        inf = xp.full(rho.shape, xp.inf)
-        eor_sight = [sight[0], xp.broadcast_to(any_radar, rho.shape), inf, inf]
-        margins = ([pick(g, g, e) for g, e in zip(sight, eor_sight)] + envelope
-                   + [t - ex(t_launch) - fly, pick(inf, guide, inf)])
+        track, remote = fire_control_tracks(own, bat.fire_control, timing.network_latency_s, xp)
+        any_radar = xp.max(m.seen_m, axis=-2, keepdims=True)
+    t_launch = launch_after(track, timing.cue_s, bat, xp)
+    margins = feasibility_margins(m, t, ex(t_launch), ex(own), ex(bat.fire_control), any_radar, network, xp)
     ok = _all_hold(margins)
 
     false = xp.zeros(ok.shape[:-1] + (1,), dtype=bool)
@@ -238,7 +295,7 @@ def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any
     n_runs = run_id[..., -1]
     j_first = xp.argmax(starts, axis=-1)
     t_first = xp.where(n_runs > 0, _enter_time(margins, t, j_first, xp), xp.inf)
-    alt_first = xp.where(n_runs > 0, _value_at(xp.broadcast_to(alt_m, rho.shape), t, j_first - 1, j_first,
+    alt_first = xp.where(n_runs > 0, _value_at(xp.broadcast_to(alt_m, fly.shape), t, j_first - 1, j_first,
                                                t_first, xp), xp.nan)
     if not sls and not detail:
         return WindowTable(n_runs, t_first, det, alt_first, remote)
@@ -247,12 +304,7 @@ def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any
     # sub-sample edges, any later ones on the grid
     f_run = cummax_last(xp.where(ok, run_id * _BIG_S + fly, -xp.inf), xp) - run_id * _BIG_S
     t_ka = xp.asarray(timing.kill_assessment_s)
-
-    def count(length: Any, f_max: Any) -> Any:
-        if not sls:
-            return xp.ones(length.shape, dtype=int)
-        cycle = f_max + t_ka
-        return 1 + xp.where(cycle > 0, xp.floor(length / xp.where(cycle > 0, cycle, 1.0) + 1e-9), 0.0).astype(int)
+    count = lambda length, f: count_opportunities(length, f, t_ka, sls, xp)  # noqa: E731
 
     opp = xp.zeros(n_runs.shape, dtype=int)
     t_in, t_out, f_max, opp_r = [], [], [], []
@@ -271,7 +323,7 @@ def _window_table(t: Any, lat_deg: Any, lon_deg: Any, alt_m: Any, speed_mps: Any
         opp_r.append(k)
     t_run0 = cummax_last(xp.where(starts, t, -xp.inf), xp)
     later = ends & (run_id > REFINED_RUNS)
-    opp = opp + xp.sum(xp.where(later, count(t - t_run0, f_run), 0), axis=-1)
+    opp = opp + xp.sum(xp.where(later, count_opportunities(t - t_run0, f_run, ex(t_ka), sls, xp), 0), axis=-1)
     if not detail:
         return WindowTable(opp, t_first, det, alt_first, remote)
     env = _all_hold(envelope)
@@ -305,37 +357,47 @@ def _value_at(a: Any, t: Any, i: Any, j: Any, t_at: Any, xp: Any) -> Any:
     return xp.where(xp.isnan(a_i), a_j, xp.where(flat, a_i, a_i + frac * (a_j - a_i)))
 
 
-def _enter_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
-    """Sub-sample start of a run that begins at sample ``j`` (all margins >= 0 there): the latest zero
-    crossing, by linear interpolation between samples j - 1 and j, of the margins that were negative at
-    j - 1. The sample time itself where j = 0 or there was no object at j - 1 (NaN margins)."""
-    i = xp.maximum(j - 1, 0)
-    t_a, t_b = _gather(t, i, xp), _gather(t, j, xp)
-    out, gone = t_a, j == 0
-    for g in margins:
-        g_a, g_b = _gather(g, i, xp), _gather(g, j, xp)
-        gone = gone | xp.isnan(g_a)
-        rise = g_a < 0.0
-        frac = xp.where(rise, g_a / xp.where(rise, g_a - g_b, -1.0), 0.0)
+def enter_between(t_a: Any, t_b: Any, g_a: Sequence[Any], g_b: Sequence[Any], xp: Any = np) -> Any:
+    """Sub-sample start of a run that holds at ``t_b`` (all margins ``g_b`` >= 0) and not at ``t_a``: the latest
+    zero crossing, by linear interpolation between the two samples, of the margins negative at ``t_a``; ``t_b``
+    itself where there was no object at ``t_a`` (NaN margins)."""
+    out, gone = t_a, xp.zeros(xp.shape(t_b), dtype=bool)
+    for ga, gb in zip(g_a, g_b):
+        gone = gone | xp.isnan(ga)
+        rise = ga < 0.0
+        frac = xp.where(rise, ga / xp.where(rise, ga - gb, -1.0), 0.0)
         out = xp.maximum(out, t_a + (t_b - t_a) * frac)
     return xp.where(gone, t_b, xp.minimum(out, t_b))
 
 
-def _leave_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
-    """Sub-sample end of a run whose last sample is ``j``: the earliest zero crossing between samples j and
-    j + 1 of the margins negative at j + 1; the sample time where j is the last sample or the object is
-    gone at j + 1."""
-    last = t.shape[-1] - 1
-    k = xp.minimum(j + 1, last)
-    t_a, t_b = _gather(t, j, xp), _gather(t, k, xp)
-    out, gone = t_b, j == last
-    for g in margins:
-        g_a, g_b = _gather(g, j, xp), _gather(g, k, xp)
-        gone = gone | xp.isnan(g_b)
-        fall = g_b < 0.0
-        frac = xp.where(fall, g_a / xp.where(fall, g_a - g_b, 1.0), 1.0)
+def leave_between(t_a: Any, t_b: Any, g_a: Sequence[Any], g_b: Sequence[Any], xp: Any = np) -> Any:
+    """Sub-sample end of a run that holds at ``t_a`` and not at ``t_b``: the earliest zero crossing of the
+    margins negative at ``t_b``; ``t_a`` where the object is gone at ``t_b`` (NaN margins)."""
+    out, gone = t_b, xp.zeros(xp.shape(t_a), dtype=bool)
+    for ga, gb in zip(g_a, g_b):
+        gone = gone | xp.isnan(gb)
+        fall = gb < 0.0
+        frac = xp.where(fall, ga / xp.where(fall, ga - gb, 1.0), 1.0)
         out = xp.minimum(out, t_a + (t_b - t_a) * frac)
     return xp.where(gone, t_a, xp.maximum(out, t_a))
+
+
+def _enter_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
+    """:func:`enter_between` samples j - 1 and j of a track (the sample time itself where j = 0)."""
+    i = xp.maximum(j - 1, 0)
+    t_b = _gather(t, j, xp)
+    inside = enter_between(_gather(t, i, xp), t_b, [_gather(g, i, xp) for g in margins],
+                           [_gather(g, j, xp) for g in margins], xp)
+    return xp.where(j == 0, t_b, inside)
+
+
+def _leave_time(margins: list[Any], t: Any, j: Any, xp: Any) -> Any:
+    """:func:`leave_between` samples j and j + 1 of a track (the sample time where j is the last sample)."""
+    k = xp.minimum(j + 1, t.shape[-1] - 1)
+    t_a = _gather(t, j, xp)
+    inside = leave_between(t_a, _gather(t, k, xp), [_gather(g, j, xp) for g in margins],
+                           [_gather(g, k, xp) for g in margins], xp)
+    return xp.where(j == t.shape[-1] - 1, t_a, inside)
 
 
 def stack_batteries(values: list[Any]) -> np.ndarray:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -85,6 +85,7 @@ def integrate(
     stats: dict[str, Any] | None = None,
     max_steps: int = MAX_STEPS,
     device_arrays: bool = False,
+    observer: Observer | None = None,
 ) -> Flown:
     """Integrate N trajectories from ECEF states ``state0`` (N, 6) (m, m/s) at times ``t0`` (N,) (s) to impact.
 
@@ -99,6 +100,9 @@ def integrate(
         stats: if given, filled with ``steps`` (most steps of a chunk), ``chunks`` and ``chunk``.
         max_steps: bound on the fixed-shape loop's iterations.
         device_arrays: fixed-shape JAX backends return the recording as JAX arrays on the device.
+        observer: handed every lane's samples in time order as the loop makes them (the initial state, each
+            step's end, and the located impact in place of the step that passes it), for work that folds over
+            a flight instead of storing it (e.g. :class:`duel.defence.stepwise.StepWindows`); ``numpy`` only.
     """
     unknown = set(events) - set(ALL_EVENTS)
     if unknown:
@@ -111,7 +115,9 @@ def integrate(
     wanted = tuple(e for e in ALL_EVENTS if e in set(events))
     if be.name == "numpy":
         return _compacting(state0, t0, lanes, tables, physics, policy, record, until_burnout, size, wanted, accel,
-                           stats)
+                           stats, observer)
+    if observer is not None:
+        raise ValueError(f"an observer needs the numpy backend's loop, not {be.name!r}")
     return _fixed_shape(state0, t0, lanes, tables, physics, policy, be, record, until_burnout, size, wanted, accel,
                         stats, max_steps, device_arrays)
 
@@ -128,6 +134,37 @@ def _pad_columns(parts: list[np.ndarray]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------- compacting driver
+@dataclasses.dataclass
+class Observer(Protocol):
+    """What the loop hands each sample to: ``add(idx, t, s)`` for lanes ``idx`` at times ``t`` (s), ECEF states
+    ``s`` (six arrays, m and m/s), called for each lane in time order."""
+
+    def add(self, idx: np.ndarray, t: np.ndarray, s: Sequence[np.ndarray]) -> None: ...
+
+
+@dataclasses.dataclass
+class _Shifted:
+    """An observer seen through a chunk: lane i of the chunk is lane ``offset + i`` of the batch."""
+
+    inner: Observer
+    offset: int
+
+    def add(self, idx: np.ndarray, t: np.ndarray, s: Sequence[np.ndarray]) -> None:
+        self.inner.add(idx + self.offset, t, s)
+
+
+@dataclasses.dataclass
+class _Both:
+    """A recording and an observer fed the same samples."""
+
+    first: Observer
+    second: Observer
+
+    def add(self, idx: np.ndarray, t: np.ndarray, s: Sequence[np.ndarray]) -> None:
+        self.first.add(idx, t, s)
+        self.second.add(idx, t, s)
+
+
 @dataclasses.dataclass
 class Recording:
     """Time series of a batch: lists of per-step samples (lane indices, time, state), assembled later."""
@@ -161,15 +198,16 @@ class Recording:
 
 def _compacting(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: BoostTables | None, physics: Physics,
                 policy: StepPolicy, record: bool, until_burnout: bool, size: int, events: tuple[str, ...],
-                accel: Accel, stats: dict[str, Any] | None) -> Flown:
+                accel: Accel, stats: dict[str, Any] | None, observer: Observer | None = None) -> Flown:
     n = state0.shape[0]
     log = EventLog(n, 0 if tables is None else len(tables.end_s))
     ts, states, steps = [], [], 0
     chunks = _chunks(n, size)
     for sl in chunks:
         idx = np.arange(sl.start, sl.stop)
+        obs = None if observer is None else _Shifted(observer, sl.start) if sl.start else observer
         part, rec, k = _compacting_loop(state0[sl], t0[sl], lanes.take(idx) if len(chunks) > 1 else lanes, tables,
-                                        physics, policy, record, until_burnout, events, accel)
+                                        physics, policy, record, until_burnout, events, accel, obs)
         log.assign(sl, part)
         steps = max(steps, k)
         if rec is not None:
@@ -185,11 +223,13 @@ def _compacting(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: B
 
 def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tables: BoostTables | None,
                      physics: Physics, policy: StepPolicy, record: bool, until_burnout: bool, events: tuple[str, ...],
-                     accel: Accel) -> tuple[EventLog, Recording | None, int]:
+                     accel: Accel, observer: Observer | None = None) -> tuple[EventLog, Recording | None, int]:
     """The compacting loop over one chunk: returns its event log, recording and number of steps."""
     n = state0.shape[0]
     log = EventLog(n, 0 if tables is None else len(tables.end_s))
-    rec = Recording() if record else None
+    recording = Recording() if record else None
+    rec: Observer | None = recording if observer is None else observer if recording is None \
+        else _Both(recording, observer)
     idx = np.arange(n)
     t = np.asarray(t0, float).copy()
     s = tuple(state0[:, k].astype(float).copy() for k in range(6))
@@ -237,11 +277,11 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
         s = tuple(c[keep] for c in st.s1)
         if not keep.all():
             lp = lp.take(keep)
-    return log, rec, k
+    return log, recording, k
 
 
 def _record_crossing(log: EventLog, c: Crossing, lanes: np.ndarray, st: Step, hit: np.ndarray,
-                     rec: Recording | None) -> None:
+                     rec: Observer | None) -> None:
     """Locate crossing ``c`` inside the step of the lanes ``hit`` and write it into the log (and, for the
     impact, the recording)."""
     h0, hd0, h1, hd1, dt = st.h0[hit], st.hd0[hit], st.h1[hit], st.hd1[hit], st.dt[hit]

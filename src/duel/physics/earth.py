@@ -195,23 +195,28 @@ def speed_angles(lat_deg: Any, lon_deg: Any, vx: Any, vy: Any, vz: Any) -> tuple
     return speed, gamma, az
 
 
-def andoyer_lambert_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any, earth: EarthModel, xp: Any = np) -> Any:
+def andoyer_point(lat: Any, lon: Any, earth: EarthModel, xp: Any = np) -> tuple[Any, Any, Any, Any]:
+    """The per-point terms of :func:`andoyer_lambert_m` (sines and cosines of the reduced latitude and of the
+    longitude), to reuse for a point that appears in many distances (e.g. a radar's site)."""
+    f = 1.0 - earth.b_m / earth.a_m
+    beta = xp.arctan((1 - f) * xp.tan(xp.radians(lat)))
+    lam = xp.radians(lon)
+    return xp.sin(beta), xp.cos(beta), xp.sin(lam), xp.cos(lam)
+
+
+def andoyer_lambert_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any, earth: EarthModel, xp: Any = np,
+                      first: tuple[Any, Any, Any, Any] | None = None) -> Any:
     """Ellipsoidal distance (m) by the Andoyer-Lambert first-order flattening correction, on any namespace.
 
     Within about 10 m of the Karney geodesic (pyproj, :func:`geodesic_inverse`) up to a few thousand km
     (tested), with no iteration, so it runs inside compiled batch programs; the batch engine uses it for
     engagement ranges (tens to hundreds of km, where the error is far below the time grid's resolution).
+    ``first``: point 1's :func:`andoyer_point` terms, if already computed (``lat1``, ``lon1`` are then unused).
     Source: Lambert (1942), "The distance between two widely separated points on the surface of the earth".
     """
     a, f = earth.a_m, 1.0 - earth.b_m / earth.a_m
-
-    def point(lat: Any, lon: Any) -> tuple[Any, ...]:  # per-point terms, before the operands broadcast
-        beta = xp.arctan((1 - f) * xp.tan(xp.radians(lat)))
-        lam = xp.radians(lon)
-        return xp.sin(beta), xp.cos(beta), xp.sin(lam), xp.cos(lam)
-
-    sb1, cb1, sl1, cl1 = point(lat1, lon1)
-    sb2, cb2, sl2, cl2 = point(lat2, lon2)
+    sb1, cb1, sl1, cl1 = andoyer_point(lat1, lon1, earth, xp) if first is None else first
+    sb2, cb2, sl2, cl2 = andoyer_point(lat2, lon2, earth, xp)
     # haversine of the central angle on the auxiliary sphere, from products only
     h = 0.5 * (1.0 - cb1 * cb2 - sb1 * sb2) + 0.5 * cb1 * cb2 * (1.0 - (cl1 * cl2 + sl1 * sl2))
     h = xp.clip(h, 0.0, 1.0)

@@ -38,10 +38,15 @@ two of its objects' impact points (m; 0 for one object).
 
 Duel trials (:class:`DuelTrials`)
 ---------------------------------
-One trial = one full duel: the T x W dispersed objects are flown with recording on the chosen backend,
-prefixed with the nominal boost (common to all), resampled to a common 0.5 s grid whose first sample after
-each object's impact is that impact (:func:`duel.flight.resample.grid_with_impacts`), and handed to the
-batch engine (:func:`duel.trials.engine.evaluate_rows`, each trial with its draw of the defence bands): windows
+One trial = one full duel: the T x W dispersed objects are flown from burnout after the nominal boost (common
+to all) and their engagement windows made in one of two ways. On NumPy (the default) the windows are
+accumulated inside the flight loop (:class:`duel.defence.stepwise.StepWindows`, the integrator's observer:
+the boost folded once per trial, then every object's steps as they are made; no track is stored). On the JAX
+backends, or with ``stored_tracks``, the flights are recorded and resampled to a common ``track_dt_s`` grid
+whose first sample after each object's impact is that impact (:func:`duel.flight.resample.grid_with_impacts`)
+and the windows computed from the whole tracks at once (:func:`duel.defence.windows.window_table`, the
+oracle of the first way: tests/test_stepwise.py). Then the batch engine
+(:func:`duel.trials.engine.evaluate_rows`, each trial with its draw of the defence bands) takes the windows
 per battery x object (the windows may differ per object), each trial's layers by
 :func:`duel.defence.engagement.raid_layers`' rule (a battery is a layer when every one of the trial's
 objects has a window, with the smallest opportunity count over them, ordered by the earliest window start),
@@ -74,10 +79,13 @@ from scipy.special import ndtri
 
 from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
+from duel.defence.stepwise import StepWindows
 from duel.defence.streams import philox_block, salted_key
+from duel.defence.windows import BatteryArrays, WindowTable, window_table
 from duel.errors import InputError
 from duel.flight.dynamics import LaneParams, Physics
 from duel.flight.events import IMPACT, EventLog
+from duel.flight.integrate import Observer
 from duel.flight.integrate import integrate
 from duel.flight.resample import grid_with_impacts
 from duel.flight.solved import Flight
@@ -91,7 +99,7 @@ from duel.physics.earth import (
     velocity_from_speed_angles,
 )
 from duel.scenario.inputs import Inputs, UncertainInput
-from duel.trials.engine import TrackArrays, defence_rows, evaluate_rows
+from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows
 from duel.trials.sampling import sample
 
 __all__ = [
@@ -236,12 +244,14 @@ class DispersedFlight:
 
 def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: int, stop: int, *,
                   record: bool = False, backend: Backend | str = "numpy", policy: StepPolicy = StepPolicy(),
-                  on_device: bool = False, beta_kg_m2: Any = None) -> DispersedFlight:
+                  on_device: bool = False, beta_kg_m2: Any = None, observer: Observer | None = None
+                  ) -> DispersedFlight:
     """Fly trials [start, stop) x W objects from the dispersed burnout states in one batch.
 
     ``beta_kg_m2``: the objects' reentry beta per trial (array (T,)), default the nominal one. ``backend``
     runs the flights; with ``on_device`` a JAX backend leaves the recording on its device (``t`` and
-    ``state`` are JAX arrays).
+    ``state`` are JAX arrays). ``observer``: handed every object's samples as they are made (lane = trial x W
+    + object; ``numpy`` only; :func:`duel.flight.integrate.integrate`).
     """
     T, W = stop - start, nominal.objects
     z = standard_normals(seed, start, stop, 3 + 3 * W)
@@ -250,7 +260,7 @@ def fly_dispersed(nominal: Nominal, dispersion: Dispersion, seed: int, start: in
     beta = np.full(T, nominal.beta_kg_m2) if beta_kg_m2 is None else np.broadcast_to(beta_kg_m2, (T,))
     lanes = LaneParams(cutoff_s=t0.copy(), beta_kg_m2=np.repeat(np.asarray(beta, float), W))
     flown = integrate(state0, t0, lanes, None, nominal.physics, policy, backend=backend, record=record,
-                      device_arrays=on_device)
+                      device_arrays=on_device, observer=observer)
     return DispersedFlight(nominal, np.arange(start, stop), flown.log, flown.t, flown.state)
 
 
@@ -369,6 +379,12 @@ def impact_dispersion(nom: Nominal, trials: int, seed: int, dispersion: Dispersi
 
 
 # ------------------------------------------------------------------------------------------ duel trials
+STEPWISE_BLOCK_OBJECTS = 32_000
+"""Objects per block when the windows are accumulated in the flight loop: about 900 Kyiv trials; larger blocks
+spread NumPy's per-call cost over more objects (2 Dec 2026, 1,000 Kyiv trials on 2 workers: 116-124 trials/s
+with 8,000, 141-143 with 16,000, 147-150 with 32,000; 0.29 GB peak memory per process)."""
+
+
 @dataclass
 class DuelTrials:
     """Trial function (``fn(seed, start, stop) -> columns``) of full duels under threat dispersion.
@@ -384,8 +400,10 @@ class DuelTrials:
         defence: the nominal defence; every trial rebuilds it from ``inputs`` with its draws of ``uncertain``.
         identity: what identifies the run when a stored run is resumed (e.g. the scenario and ``--set``).
         backend: runs the flights and the defence.
-        block_trials: trials per block (memory; default 1,000 objects per block, times the backend's
-            ``block_scale``).
+        block_trials: trials per block (memory; default: with stored tracks 1,000 objects per block, times the
+            backend's ``block_scale``, else :data:`STEPWISE_BLOCK_OBJECTS`).
+        stored_tracks: on NumPy too, make the windows from stored tracks resampled every ``track_dt_s``
+            (the path of the JAX backends, and the oracle of the windows accumulated in the flight loop).
     """
 
     flight: Flight
@@ -398,6 +416,7 @@ class DuelTrials:
     block_trials: int | None = None
     policy: StepPolicy = field(default_factory=StepPolicy)
     backend: str = "numpy"
+    stored_tracks: bool = False
 
     def __post_init__(self) -> None:
         target = self.defence.defended
@@ -405,6 +424,7 @@ class DuelTrials:
             raise InputError("duel trials: the defence has no defended point")
         self.nominal = Nominal.from_flight(self.flight, target.lat_deg, target.lon_deg, self.defence.objects)
         self._backend = get_backend(self.backend)
+        self._stored = self.stored_tracks or self._backend.uses_jax
         if not self.track_dt_s > 0:
             raise InputError(f"track_dt_s: must be > 0, got {self.track_dt_s:g}")
         nom = self.nominal
@@ -415,39 +435,23 @@ class DuelTrials:
     def fingerprint(self) -> dict[str, Any]:
         return {"function": "duel.trials.dispersion.DuelTrials", **self.identity,
                 "dispersion": self.dispersion.to_dict(), "track_dt_s": self.track_dt_s, "backend": self.backend,
+                "windows": "stored-track" if self._stored else "stepwise",
                 "policy": {k: getattr(self.policy, k) for k in vars(self.policy)}, "stream": "philox4x64/2"}
 
     def __call__(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         W = self.nominal.objects
-        size = self.block_trials or max(1, int(1_000 * self._backend.block_scale) // W)
+        objects = 1_000 * self._backend.block_scale if self._stored else STEPWISE_BLOCK_OBJECTS
+        size = self.block_trials or max(1, int(objects) // W)
+        size = -(-(stop - start) // -(-(stop - start) // size))  # as many blocks, evenly filled
         parts = [self._block(seed, a, min(stop, a + size)) for a in range(start, stop, size)]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def _block(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         nom, be = self.nominal, self._backend
         T, W = stop - start, nom.objects
-        xp = be.xp
-        draws = sample(self.uncertain, T, seed, start=start, salt=INPUT_STREAM)  # the defence bands, per trial
-        defence = self.defence.redrawn(self.inputs.with_values(draws))
-        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy, backend=be,
-                           on_device=be.uses_jax,
-                           beta_kg_m2=draws.get(f"missile.{self.inputs.missile}.reentry_beta_kg_m2"))
-        t, st = fl.t, fl.state
-        if nom.boost_t.size:  # the common boost before burnout
-            n, m = t.shape[0], nom.boost_t.size
-            t = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_t), (n, m)), t], axis=1)
-            st = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_state), (n, m, 6)), st], axis=1)
-        t_end = max(self._t_end, float(xp.nanmax(t)))
-        grid = self._t0 + self.track_dt_s * np.arange(int(np.ceil((t_end - self._t0) / self.track_dt_s)) + 2)
+        defence, rows, fl, windows = self._flown(seed, start, stop, self._stored)
         earth = nom.physics.earth
-        resample = be.compiled(("grid_with_impacts", earth), partial(grid_with_impacts, earth=earth, xp=xp))
-        times, lat, lon, alt, speed = resample(t, st, xp.asarray(grid))
-        ir = defence.space_ir  # its delays may be drawn per trial: objects along the first axis, trials the last
-        cue = ir.warning(np.full((W, T), nom.burnout_t))[2].T if ir is not None else np.full((T, W), np.nan)
-        shape = (T, W, grid.size)
-        tracks = TrackArrays(times.reshape(shape), lat.reshape(shape), lon.reshape(shape), alt.reshape(shape),
-                             speed.reshape(shape), np.broadcast_to(cue, (T, W)))
-        res = evaluate_rows(defence, earth, tracks, defence_rows(defence, T), be, seed, inner=1, row_offset=start)
+        res = evaluate_rows(defence, earth, windows, rows, be, seed, inner=1, row_offset=start)
         leakers = res["mc_leakers"][:, 0]
         cols = {"leakers": leakers, "all_stopped": leakers == 0, "interceptors": res["mc_interceptors"][:, 0],
                 "p_all_stopped": res["p_all_stopped"], "expected_leakers": res["expected_leakers"],
@@ -458,3 +462,74 @@ class DuelTrials:
         cols["footprint_m"] = footprint_m(np.nan_to_num(east), np.nan_to_num(north))
         cols["impact_s"] = np.nanmax(fl.log.impact_t.reshape(T, W), axis=1)
         return cols
+
+    def _flown(self, seed: int, start: int, stop: int, stored: bool
+               ) -> tuple[DefenceSetup, DefenceRows, DispersedFlight, WindowTable | TrackArrays]:
+        """Trials [start, stop): their defence (drawn), its per-row arrays, the dispersed flights and the windows
+        accumulated in the flight loop, or (``stored``) the objects' resampled tracks."""
+        nom = self.nominal
+        T, W = stop - start, nom.objects
+        draws = sample(self.uncertain, T, seed, start=start, salt=INPUT_STREAM)  # the defence bands, per trial
+        defence = self.defence.redrawn(self.inputs.with_values(draws))
+        beta = draws.get(f"missile.{self.inputs.missile}.reentry_beta_kg_m2")
+        rows = defence_rows(defence, T)
+        ir = defence.space_ir  # its delays may be drawn per trial: objects along the first axis, trials the last
+        cue = ir.warning(np.full((W, T), nom.burnout_t))[2].T if ir is not None else np.full((T, W), np.nan)
+        if stored:
+            fl, windows = self._stored_track_windows(seed, start, stop, beta, cue)
+        else:
+            fl, windows = self._stepwise_windows(seed, start, stop, beta, cue, rows, defence)
+        return defence, rows, fl, windows
+
+    def windows(self, seed: int, start: int, stop: int, stored: bool = False) -> WindowTable:
+        """The windows (T, W, B) of trials [start, stop): accumulated in the flight loop, or (``stored``, NumPy)
+        from the tracks resampled every ``track_dt_s`` (:func:`duel.defence.windows.window_table`, the oracle)."""
+        defence, rows, _, w = self._flown(seed, start, stop, stored)
+        if isinstance(w, WindowTable):
+            return w
+        ex = lambda x: np.asarray(x)[:, :, None, :]  # noqa: E731  (T, W, 1, S)
+        wt = window_table(ex(w.time_s), ex(w.lat_deg), ex(w.lon_deg), ex(w.alt_m), ex(w.speed_mps), rows.bat,
+                          rows.timing._replace(cue_s=np.asarray(w.cue_s)[:, :, None]), self.nominal.physics.earth,
+                          defence.params.doctrine == "sls", network=defence.networked)
+        return WindowTable(*wt[:5])
+
+    def _stepwise_windows(self, seed: int, start: int, stop: int, beta: Any, cue: np.ndarray, rows: DefenceRows,
+                          defence: DefenceSetup) -> tuple[DispersedFlight, WindowTable]:
+        """Fly trials [start, stop) with their windows accumulated in the flight loop (NumPy): the shared
+        boost folded once per trial (each trial's first object's cue), then fanned out to the W objects."""
+        nom = self.nominal
+        T, W = stop - start, nom.objects
+        timing = rows.timing._replace(cue_s=cue[:, :1])
+        acc = StepWindows(BatteryArrays(*(a[:, 0, :] for a in rows.bat)), type(timing)(*(a.reshape(T, 1) for a in timing)),
+                          nom.physics.earth, defence.params.doctrine == "sls", defence.networked)
+        trials = np.arange(T)
+        for k in range(nom.boost_t.size):
+            acc.add(trials, np.full(T, nom.boost_t[k]), tuple(np.full(T, c) for c in nom.boost_state[k]))
+        acc = acc.repeat(W)
+        acc.set_cue(cue.reshape(-1))
+        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, policy=self.policy, beta_kg_m2=beta, observer=acc)
+        wt = acc.result()
+        return fl, WindowTable(*(np.asarray(a).reshape(T, W, -1) for a in wt[:5]))
+
+    def _stored_track_windows(self, seed: int, start: int, stop: int, beta: Any, cue: np.ndarray
+                              ) -> tuple[DispersedFlight, TrackArrays]:
+        """Fly trials [start, stop) recorded on the backend's device and resample every object's track (nominal
+        boost first) on a common grid of ``track_dt_s``, its impact in place of the first sample after it."""
+        nom, be = self.nominal, self._backend
+        T, W = stop - start, nom.objects
+        xp = be.xp
+        fl = fly_dispersed(nom, self.dispersion, seed, start, stop, record=True, policy=self.policy, backend=be,
+                           on_device=be.uses_jax, beta_kg_m2=beta)
+        t, st = fl.t, fl.state
+        if nom.boost_t.size:  # the common boost before burnout
+            n, m = t.shape[0], nom.boost_t.size
+            t = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_t), (n, m)), t], axis=1)
+            st = xp.concatenate([xp.broadcast_to(xp.asarray(nom.boost_state), (n, m, 6)), st], axis=1)
+        t_end = max(self._t_end, float(xp.nanmax(t)))
+        grid = self._t0 + self.track_dt_s * np.arange(int(np.ceil((t_end - self._t0) / self.track_dt_s)) + 2)
+        earth = nom.physics.earth
+        resample = be.compiled(("grid_with_impacts", earth), partial(grid_with_impacts, earth=earth, xp=xp))
+        times, lat, lon, alt, speed = resample(t, st, xp.asarray(grid))
+        shape = (T, W, grid.size)
+        return fl, TrackArrays(times.reshape(shape), lat.reshape(shape), lon.reshape(shape), alt.reshape(shape),
+                               speed.reshape(shape), np.broadcast_to(cue, (T, W)))

@@ -6,7 +6,8 @@ reentry beta is uncertain, or T x W dispersed objects). For a block of rows the 
 
 1. turns the defence built from the draws (:func:`duel.defence.setup.defence_setup` on inputs with one value
    per row) into per-row arrays (:func:`defence_rows`; readiness by :func:`duel.defence.notice.readiness_arrays`),
-2. computes every (row, object, battery) window at once (:func:`duel.defence.windows.window_table`),
+2. computes every (row, object, battery) window at once (:func:`duel.defence.windows.window_table`), or takes
+   them already accumulated in the flight loop (:class:`duel.defence.stepwise.StepWindows`),
 3. forms each row's layers (:mod:`duel.defence.engagement`'s rule: a battery is a layer of the row when
    every object has a window; the smallest opportunity count over the objects; ordered by the earliest
    window start), and
@@ -242,10 +243,14 @@ class TrackArrays:
         return TrackArrays(time_s, self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx], self.speed_mps[idx], cue)
 
 
-def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays, rows: DefenceRows,
+def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays | WindowTable, rows: DefenceRows,
                   backend: Backend, seed: int, *, inner: int = 0, inner_only_where_limits_bind: bool = False,
                   row_offset: int = 0, progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
     """The defence for every row: windows, layers, closed-form raid and ``inner`` realisations per row.
+
+    ``tracks``: the threat objects' tracks (windows by :func:`windows_program`), or their windows already
+    made (a :class:`~duel.defence.windows.WindowTable` (T, W, B) of NumPy arrays, e.g. accumulated in the
+    flight loop by :class:`duel.defence.stepwise.StepWindows`).
 
     Rows are processed in blocks sized to bound memory (about 5e6 track samples x batteries for the windows,
     1.6e7 uniforms for the raid; times ``backend.block_scale``); results never depend on the blocks. Global row i
@@ -264,23 +269,17 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays,
     T, B = rows.n, len(defence.batteries)
     if B == 0:
         return _no_defence(T, w * m, inner)
-    S = tracks.alt_m.shape[-1]
-    put = backend.put
-    wfn = windows_program(backend, earth, sls, defence.networked)
-    size = max(1, min(T, int(5e6 * backend.block_scale // (tracks.alt_m.shape[1] * S * B))))
     layers: list[RowLayers] = []
     firsts, opps = [], []
-    for a in range(0, T, size):  # pass 1: windows and layers of every row (small results)
-        sl, off = _padded(a, size, T)
-        tr, rw = tracks.take(sl), rows.take(sl)
-        ex = lambda x: put(x[:, :, None, :])  # noqa: E731  (T, W, 1, S)
-        time_s = put(tr.time_s) if tr.time_s.ndim == 1 else ex(tr.time_s)
-        rl, _, first, opp_min = wfn(time_s, ex(tr.lat_deg), ex(tr.lon_deg), ex(tr.alt_m), ex(tr.speed_mps),
-                                    put(tr.cue_s[:, :, None]), _put_tree(backend, rw))
-        layers.append(RowLayers(*(np.asarray(x)[off:] for x in rl)))
-        firsts.append(np.asarray(first)[off:])
-        opps.append(np.asarray(opp_min)[off:])
+    if isinstance(tracks, WindowTable):
+        rl, _ = layers_of_rows(tracks, rows, np)
+        layers.append(rl)
+        firsts.append(np.min(tracks.t_first_s, axis=1))
+        opps.append(np.min(tracks.opportunities, axis=1))
+    else:
+        _windows_pass(defence, earth, tracks, rows, backend, layers, firsts, opps)
     rl_all = RowLayers(*(np.concatenate([getattr(x, f) for x in layers]) for f in RowLayers._fields))
+    put = backend.put
     k_max = int(np.max(rl_all.opportunities, initial=0))
     bind = np.asarray(limits_can_bind_rows(rl_all, w, d, m))
     if inner_only_where_limits_bind and not bind.any():
@@ -305,6 +304,26 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays,
     return {"p_all_stopped": pmf[:, 0], "expected_leakers": out.pop("cf_leakers"),
             "interceptors": out.pop("cf_interceptors"), "pmf": pmf, "t_first_s": np.concatenate(firsts),
             "opportunities": np.concatenate(opps), **out}
+
+
+def _windows_pass(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays, rows: DefenceRows,
+                  backend: Backend, layers: list[RowLayers], firsts: list[np.ndarray], opps: list[np.ndarray]) -> None:
+    """Windows and layers of every row from stored tracks, in blocks of rows (appended to the lists)."""
+    T, B = rows.n, len(defence.batteries)
+    S = tracks.alt_m.shape[-1]
+    put = backend.put
+    wfn = windows_program(backend, earth, defence.params.doctrine == "sls", defence.networked)
+    size = max(1, min(T, int(5e6 * backend.block_scale // (tracks.alt_m.shape[1] * S * B))))
+    for a in range(0, T, size):
+        sl, off = _padded(a, size, T)
+        tr, rw = tracks.take(sl), rows.take(sl)
+        ex = lambda x: put(x[:, :, None, :])  # noqa: E731  (T, W, 1, S)
+        time_s = put(tr.time_s) if tr.time_s.ndim == 1 else ex(tr.time_s)
+        rl, _, first, opp_min = wfn(time_s, ex(tr.lat_deg), ex(tr.lon_deg), ex(tr.alt_m), ex(tr.speed_mps),
+                                    put(tr.cue_s[:, :, None]), _put_tree(backend, rw))
+        layers.append(RowLayers(*(np.asarray(x)[off:] for x in rl)))
+        firsts.append(np.asarray(first)[off:])
+        opps.append(np.asarray(opp_min)[off:])
 
 
 def _padded(a: int, size: int, total: int) -> tuple[slice, int]:

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -184,8 +185,13 @@ def run_monte_carlo(
     overwrite: bool = False,
     proportions: Sequence[str] = (),
     on_chunk: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> MonteCarloResult:
     """Run trials [0, trials) of ``fn`` under ``seed`` in chunks of ``chunk_trials``.
+
+    ``workers`` > 1 computes the chunks in that many forked processes (POSIX; in a process that has loaded JAX,
+    whose threads make forking unsafe, the chunks run here one after another); the rows do not change, since
+    trial i depends only on (seed, i). Chunks are handed out in order and stored as they come back.
 
     With ``out`` (a directory) every chunk goes to Parquet as soon as it is computed and a killed run,
     restarted with the same arguments, computes only the missing trials (:class:`duel.trials.store.ChunkStore`);
@@ -198,12 +204,14 @@ def run_monte_carlo(
         raise InputError(f"seed must be a whole number >= 0, got {seed!r}")
     if int(chunk_trials) < 1:
         raise InputError(f"chunk_trials must be >= 1, got {chunk_trials!r}")
+    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+        raise InputError(f"workers must be a whole number >= 1, got {workers!r}")
     trials, seed, size = int(trials), int(seed), int(chunk_trials)
     t_start = time.perf_counter()
     if out is None:
         parts = []
-        for a, b in _chunks([(0, trials)], size):
-            parts.append(_checked(fn(seed, a, b), a, b))
+        for a, b, cols in _computed(fn, seed, _chunks([(0, trials)], size), int(workers)):
+            parts.append(cols)
             if on_chunk:
                 on_chunk(a, b)
         cols = {"trial": np.arange(trials, dtype=np.int64)}
@@ -215,13 +223,40 @@ def run_monte_carlo(
     store = ChunkStore(out, fingerprint_of(fn, seed), overwrite=overwrite)
     todo = _chunks(store.missing(trials), size)
     reused = sum(1 for c in store.chunks if c["start"] < trials)
-    for a, b in todo:
-        store.write_chunk(a, b, _checked(fn(seed, a, b), a, b))
+    for a, b, cols in _computed(fn, seed, todo, int(workers)):
+        store.write_chunk(a, b, cols)
         if on_chunk:
             on_chunk(a, b)
     summary = summarize_store(store, trials, proportions)
     return MonteCarloResult(trials, seed, summary, store=store, chunks_run=len(todo), chunks_reused=reused,
                             seconds=time.perf_counter() - t_start)
+
+
+_FORKED: TrialFunction | None = None  # the trial function forked workers inherit (set only while a pool runs)
+
+
+def _forked_chunk(seed: int, a: int, b: int) -> tuple[int, int, dict[str, np.ndarray]]:
+    assert _FORKED is not None
+    return a, b, _checked(_FORKED(seed, a, b), a, b)
+
+
+def _computed(fn: TrialFunction, seed: int, chunks: list[tuple[int, int]], workers: int
+              ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
+    """(start, stop, columns) of each chunk, in order: here, or in ``workers`` forked processes."""
+    if workers == 1 or len(chunks) < 2 or "jax" in sys.modules:  # never fork a process that runs JAX's threads
+        for a, b in chunks:
+            yield a, b, _checked(fn(seed, a, b), a, b)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    _FORKED = fn
+    try:
+        with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_forked_chunk, *zip(*((seed, a, b) for a, b in chunks)))
+    finally:
+        _FORKED = None
 
 
 def _checked(cols: dict[str, np.ndarray], a: int, b: int) -> dict[str, np.ndarray]:
