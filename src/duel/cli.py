@@ -23,6 +23,7 @@ from duel.commands import raid as _raid
 from duel.commands import run as _run
 from duel.commands import scenario as _scenario
 from duel.commands import schema as _schema
+from duel.commands import serve as _serve
 from duel.commands import sweep as _sweep
 from duel.commands import trials as _trials
 
@@ -103,6 +104,7 @@ app.command("trials", help=_trials.HELP)(_trials.trials)
 app.command("need", help=_need.HELP)(_need.need)
 app.command("inputs", help=_inputs.HELP)(_inputs.inputs)
 app.command("sweep", help=_sweep.HELP)(_sweep.sweep)
+app.command("serve", help=_serve.HELP)(_serve.serve)
 app.add_typer(_scenario.app, name="scenario")
 app.command("schema", help=_schema.HELP)(_schema.schema)
 app.add_typer(_catalog.app, name="catalog")

@@ -112,8 +112,18 @@ def read_toml_file(p: Path, what: str) -> dict[str, Any]:
     if not p.is_file():
         raise InputError(f"{p}: {what} not found")
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{p}: not a UTF-8 text file") from None
+    return read_toml_text(text, str(p))
+
+
+def read_toml_text(text: str, name: str) -> dict[str, Any]:
+    """A TOML document given as text (e.g. sent to the web API); invalid TOML, or tables and arrays nested too
+    deep for the parser, is one :class:`InputError` starting with ``name``."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML: {exc}") from None
+        raise InputError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{name}: tables or arrays nested too deep") from None

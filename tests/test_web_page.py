@@ -1,0 +1,113 @@
+"""The page in a real browser (Playwright driving Debian's chromium): set up, run, download, compare.
+
+Starts `duel serve` on a free port. In CI (CI=true) a missing browser or Playwright fails the test instead of
+skipping it. Screenshots go to $DUEL_ARTIFACTS (default: the test's temporary folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from conftest import IN_CI, optional_module
+
+optional_module("fastapi")
+optional_module("uvicorn")
+playwright = optional_module("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="no system chromium (CI installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "duel", "serve", "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    assert f"127.0.0.1:{port}" in proc.stdout.readline()
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
+    assert CHROMIUM, "no chromium on PATH (.ci/run installs Debian's)"
+    shots = Path(os.environ.get("DUEL_ARTIFACTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    outside: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+
+        def guard(route):  # the page may reach its own origin only
+            if route.request.url.startswith(base) or route.request.url.startswith("data:"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base)
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
+        page.select_option("#launch", "kapustin-yar")
+        page.select_option("#target", "kyiv")
+        before = page.locator("#batteries li").count()
+        page.select_option("#newtype", "pac-3-mse")
+        page.click("#add")
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
+        assert page.locator("#batteries li").count() == before + 1
+        assert "Patriot PAC-3 MSE" in page.locator("#batteries li").last.inner_text()
+        page.fill("#trials", "20")
+        page.fill("#seed", "7")
+        page.keyboard.press("Tab")  # leave the field as a user does (headless chromium drops a click that blurs it)
+        page.screenshot(path=str(shots / "web-setup.png"), full_page=True)
+        page.click("#run")
+        page.locator("#status", has_text="done").or_(page.locator("#status", has_text="error")).wait_for(
+            timeout=240_000)
+        assert page.inner_text("#status") == "done", page.inner_text("#status")
+        shown = float(page.get_attribute("#current", "data-p-all-stopped"))
+        toml = urllib.parse.unquote(page.get_attribute("#dl-toml", "href").split(",", 1)[1])
+        page.screenshot(path=str(shots / "web-result.png"), full_page=True)
+
+        scen = tmp_path / "downloaded.toml"
+        scen.write_text(toml, encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "duel", "run", str(scen), "--seed", "7", "--trials", "20", "--out",
+                        str(tmp_path / "cli"), "--format", "json"], check=True, capture_output=True, timeout=300)
+        cli = json.loads((tmp_path / "cli" / "result.json").read_text(encoding="utf-8"))
+        assert shown == cli["verdict"]["p_all_stopped"]["value"]
+        assert len(cli["batteries"]) == before + 1
+
+        page.click("#versus")  # pin, then the same duel from Krichev
+        page.locator("#current h2", has_text="krichev").wait_for(timeout=240_000)  # (CSP: no eval'd waits)
+        assert "kapustin-yar" in page.inner_text("#pinned h2")
+        assert "krichev" in page.inner_text("#current h2")
+        page.screenshot(path=str(shots / "web-compare.png"), full_page=True)
+        browser.close()
+    assert outside == [], outside
+    assert errors == [], errors
