@@ -151,3 +151,12 @@ def shipped_runs():
             doc = run_scenario(as_before_the_verdict_issue(load_scenario(root / f"{name}.toml"), name)).document
         out[name] = (doc, frozenset(reads))
     return out
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for tests that start a server)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

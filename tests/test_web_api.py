@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import optional_module
+from conftest import free_port, optional_module
 
 fastapi = optional_module("fastapi")
 optional_module("httpx")
@@ -125,15 +125,10 @@ def test_a_run_past_the_time_limit_is_stopped():
 
 
 # ------------------------------------------------------------------------------------------ the real server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "duel", "serve", "--port", str(port), "--workers", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -181,7 +176,7 @@ def test_serve_warns_about_a_non_local_host_and_refuses_bad_options():
     bad = subprocess.run([sys.executable, "-m", "duel", "serve", "--port", "0"], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "--port" in bad.stderr
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "duel", "serve", "--host", "0.0.0.0", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
