@@ -65,7 +65,11 @@ def test_lists_catalogue_inputs_and_scenarios(client):
 
 def test_validation_errors_are_one_line_422(client):
     ok = client.post("/api/validate", json={"toml": KYIV})
-    assert ok.status_code == 200 and ok.json()["launch"] == "kapustin-yar"
+    assert ok.status_code == 200 and ok.json()["launch"]["name"] == "Kapustin Yar test range"
+    kyiv, east = ok.json()["batteries"][0], ok.json()["batteries"][1]  # at kyiv, and at +15km@90
+    assert kyiv["lat_deg"] == ok.json()["target"]["lat_deg"]
+    assert east["lon_deg"] > kyiv["lon_deg"] and abs(east["lat_deg"] - kyiv["lat_deg"]) < 0.01
+    assert kyiv["reach_km"] > 0
     cases = {
         "kiev": KYIV.replace('target = "kyiv"', 'target = "kiev"'),
         "toml": "this is = = not toml",

@@ -76,6 +76,7 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
         page.click("#add")
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.45)
+        page.wait_for_selector(f"body[data-drawn='{before + 1}']", state="attached")  # placed by the server
         assert page.locator("#batteries li").count() == before + 1
         assert "Patriot PAC-3 MSE" in page.locator("#batteries li").last.inner_text()
         page.fill("#trials", "20")

@@ -65,6 +65,7 @@ def trials(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE: set a model input (list them with 'duel inputs'); repeatable.")] = None,
 ) -> None:
     """Run the full-duel Monte Carlo (see HELP)."""
+    import os
     import time
 
     from duel.backend import get_backend
@@ -84,8 +85,6 @@ def trials(
         raise InputError(f"--workers: must be >= 1, got {workers}")
     if be.uses_jax and (workers or 1) > 1:
         raise InputError(f"--workers: the {be.name} backend runs in one process (one device); leave --workers out")
-    import os
-
     workers = 1 if be.uses_jax else workers or os.cpu_count() or 1
     chunk = chunk or max(1, min(1000, -(-n // workers)))
     sc = load_scenario(file)

@@ -81,12 +81,11 @@ from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
 from duel.defence.stepwise import StepWindows
 from duel.defence.streams import philox_block, salted_key
-from duel.defence.windows import BatteryArrays, WindowTable, window_table
+from duel.defence.windows import BatteryArrays, Timing, WindowTable
 from duel.errors import InputError
 from duel.flight.dynamics import LaneParams, Physics
 from duel.flight.events import IMPACT, EventLog
-from duel.flight.integrate import Observer
-from duel.flight.integrate import integrate
+from duel.flight.integrate import Observer, integrate
 from duel.flight.resample import grid_with_impacts
 from duel.flight.solved import Flight
 from duel.flight.stepping import StepPolicy
@@ -99,7 +98,7 @@ from duel.physics.earth import (
     velocity_from_speed_angles,
 )
 from duel.scenario.inputs import Inputs, UncertainInput
-from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows
+from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows, track_windows
 from duel.trials.sampling import sample
 
 __all__ = [
@@ -487,11 +486,7 @@ class DuelTrials:
         defence, rows, _, w = self._flown(seed, start, stop, stored)
         if isinstance(w, WindowTable):
             return w
-        ex = lambda x: np.asarray(x)[:, :, None, :]  # noqa: E731  (T, W, 1, S)
-        wt = window_table(ex(w.time_s), ex(w.lat_deg), ex(w.lon_deg), ex(w.alt_m), ex(w.speed_mps), rows.bat,
-                          rows.timing._replace(cue_s=np.asarray(w.cue_s)[:, :, None]), self.nominal.physics.earth,
-                          defence.params.doctrine == "sls", network=defence.networked)
-        return WindowTable(*wt[:5])
+        return track_windows(w, rows, self.nominal.physics.earth, defence.params.doctrine == "sls", defence.networked)
 
     def _stepwise_windows(self, seed: int, start: int, stop: int, beta: Any, cue: np.ndarray, rows: DefenceRows,
                           defence: DefenceSetup) -> tuple[DispersedFlight, WindowTable]:
@@ -499,9 +494,9 @@ class DuelTrials:
         boost folded once per trial (each trial's first object's cue), then fanned out to the W objects."""
         nom = self.nominal
         T, W = stop - start, nom.objects
-        timing = rows.timing._replace(cue_s=cue[:, :1])
-        acc = StepWindows(BatteryArrays(*(a[:, 0, :] for a in rows.bat)), type(timing)(*(a.reshape(T, 1) for a in timing)),
-                          nom.physics.earth, defence.params.doctrine == "sls", defence.networked)
+        timing = Timing(*(np.asarray(a).reshape(T, 1) for a in rows.timing._replace(cue_s=cue[:, :1])))
+        acc = StepWindows(BatteryArrays(*(a[:, 0, :] for a in rows.bat)), timing, nom.physics.earth,
+                          defence.params.doctrine == "sls", defence.networked)
         trials = np.arange(T)
         for k in range(nom.boost_t.size):
             acc.add(trials, np.full(T, nom.boost_t[k]), tuple(np.full(T, c) for c in nom.boost_state[k]))

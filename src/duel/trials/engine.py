@@ -49,7 +49,7 @@ from duel.defence.warning import SpaceIR
 from duel.defence.windows import BatteryArrays, Timing, WindowTable, stack_batteries, window_table
 from duel.physics.earth import EarthModel
 
-__all__ = ["DefenceRows", "TrackArrays", "defence_rows", "layers_of_rows", "uniform_blocks", "windows_program",
+__all__ = ["DefenceRows", "TrackArrays", "defence_rows", "track_windows", "layers_of_rows", "uniform_blocks", "windows_program",
            "raid_program", "evaluate_rows"]
 
 RAID_SALT = 0x5A1D
@@ -304,6 +304,16 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays 
     return {"p_all_stopped": pmf[:, 0], "expected_leakers": out.pop("cf_leakers"),
             "interceptors": out.pop("cf_interceptors"), "pmf": pmf, "t_first_s": np.concatenate(firsts),
             "opportunities": np.concatenate(opps), **out}
+
+
+def track_windows(tracks: TrackArrays, rows: DefenceRows, earth: EarthModel, sls: bool, network: bool) -> WindowTable:
+    """The windows (T, W, B) of stored tracks (NumPy, all rows at once): what :func:`windows_program` computes
+    before it forms the layers; the oracle of the windows accumulated in the flight loop."""
+    ex = lambda x: np.asarray(x)[:, :, None, :]  # noqa: E731  (T, W, 1, S)
+    time_s = np.asarray(tracks.time_s) if np.ndim(tracks.time_s) == 1 else ex(tracks.time_s)
+    wt = window_table(time_s, ex(tracks.lat_deg), ex(tracks.lon_deg), ex(tracks.alt_m), ex(tracks.speed_mps), rows.bat,
+                      rows.timing._replace(cue_s=np.asarray(tracks.cue_s)[:, :, None]), earth, sls, np, network=network)
+    return WindowTable(*wt[:5])
 
 
 def _windows_pass(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays, rows: DefenceRows,

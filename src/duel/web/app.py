@@ -3,12 +3,12 @@
 through the scenario schema, the input registry and :func:`duel.pipeline.run_scenario`, as the CLI does.
 
     GET  /api/health                       {"ok": true}
-    GET  /api/catalog/{kind}               missiles, interceptors, sensors, places, radars: [{id, name, ...}]
+    GET  /api/catalog/{kind}               missiles, places, interceptors, sensors: [{id, name, ...}]
     GET  /api/inputs?grep=TEXT             the input registry: [{path, label, unit, value, band, status, ...}]
     GET  /api/scenarios                    the shipped scenarios: [{name, title}]
     GET  /api/scenarios/{name}[?format=json]   one shipped scenario's TOML text (or its tables as JSON)
     POST /api/parse      {toml, sets}      the scenario's tables as JSON, once it validates | 422 {error}
-    POST /api/validate   {toml, sets}      200 {ok, name, title, missile, launch, target, batteries} | 422 {error}
+    POST /api/validate   {toml, sets}      200 {ok, name, title, missile, launch, target, batteries (resolved)} | 422
     POST /api/runs       {toml, sets, seed, trials}   202 {id, state, ...} | 422 {error}
     GET  /api/runs/{id}                    {id, state, progress: {done, total}, error, seconds} | 404
     GET  /api/runs/{id}/result             result.json when done | 409 not yet | 404
@@ -32,6 +32,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from duel.catalog.loading import KINDS
 from duel.errors import InputError
 from duel.scenario.loading import read_toml_text
 from duel.web.runs import RunManager
@@ -54,7 +55,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 STATIC = Path(__file__).parent / "static"
 BORDERS = Path(__file__).parents[1] / "report" / "assets" / "countries-50m.json"
-CATALOG_KINDS = ("missiles", "interceptors", "sensors", "places", "radars")
+CATALOG_KINDS = tuple(k for k in KINDS if k != "sources")
 
 
 class ScenarioText(BaseModel):
@@ -75,8 +76,8 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": " ".join(message.split())}, status_code=status)
 
 
-def parse_scenario_text(text: str, sets: list[str]) -> Any:
-    """The validated scenario of a TOML text (schema, places, batteries, inputs, distributions: what ``duel
+def parse_scenario_text(text: str, sets: list[str]) -> tuple[Any, Any]:
+    """The validated scenario of a TOML text and its :class:`~duel.pipeline.resolve.Setup` (schema, places, batteries, inputs, distributions: what ``duel
     scenario check`` checks); raises :class:`InputError` with the CLI's one-line message. Files named in the
     scenario (a missile or interceptor ``.toml``) are refused: the server reads no client path."""
     from duel.pipeline import check_scenario
@@ -88,8 +89,7 @@ def parse_scenario_text(text: str, sets: list[str]) -> Any:
     for where, value in named:
         if value.strip().lower().endswith(".toml"):
             raise InputError(f"{where}: the web server reads no files ({value!r}); use a catalogue id")
-    check_scenario(sc, sets)
-    return sc
+    return sc, check_scenario(sc, sets)
 
 
 def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -192,14 +192,19 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
 
     @app.post("/api/validate")
     def validate(body: ScenarioText) -> Any:
-        sc = parse_scenario_text(body.toml, body.sets)
+        """What the scenario resolves to: the places and every battery where the pipeline puts it (the page
+        draws these; it computes no position itself), with the nominal ground range of its interceptor."""
+        sc, setup = parse_scenario_text(body.toml, body.sets)
+        place = lambda p: {"name": p.name, "lat_deg": p.lat_deg, "lon_deg": p.lon_deg}  # noqa: E731
         return {"ok": True, "name": sc.scenario.name, "title": sc.scenario.title, "missile": sc.threat.missile,
-                "launch": sc.threat.launch, "target": sc.threat.target,
-                "batteries": [b.type for b in sc.batteries]}
+                "launch": place(setup.launch), "target": place(setup.target),
+                "batteries": [{"type": b.type.id, "name": b.type.name, "label": b.label, "lat_deg": b.lat_deg,
+                               "lon_deg": b.lon_deg, "reach_km": b.type.max_range_m / 1e3}
+                              for b in setup.defence.batteries]}
 
     @app.post("/api/runs", status_code=202)
     def start(body: RunRequest) -> Any:
-        sc = parse_scenario_text(body.toml, body.sets)
+        sc, _ = parse_scenario_text(body.toml, body.sets)
         return runs.submit(sc, body.trials, body.seed, body.sets).status()
 
     @app.get("/api/runs/{rid}")

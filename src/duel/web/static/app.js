@@ -43,26 +43,6 @@ async function api(path, body) {
   return data;
 }
 
-// ------------------------------------------------------------------ positions (for drawing only)
-function offset(lat, lon, km, azDeg) {  // a point km away along an azimuth, on a sphere (display only)
-  const R = 6371.0088, d = km / R, az = azDeg * Math.PI / 180, p1 = lat * Math.PI / 180, l1 = lon * Math.PI / 180;
-  const p2 = Math.asin(Math.sin(p1) * Math.cos(d) + Math.cos(p1) * Math.sin(d) * Math.cos(az));
-  const l2 = l1 + Math.atan2(Math.sin(az) * Math.sin(d) * Math.cos(p1), Math.cos(d) - Math.sin(p1) * Math.sin(p2));
-  return [p2 * 180 / Math.PI, l2 * 180 / Math.PI];
-}
-function where(text) {  // a POSITION (place, "LAT,LON", "[BASE]+DISTkm@AZ") as [lat, lon], or null
-  const t = String(text).trim();
-  const off = t.match(/^(.*)\+([0-9.]+)km@([0-9.]+)$/);
-  if (off) {
-    const base = off[1] ? where(off[1]) : where(state.sc.threat.target);
-    return base && offset(base[0], base[1], +off[2], +off[3]);
-  }
-  const ll = t.match(/^(-?[0-9.]+)\s*,\s*(-?[0-9.]+)$/);
-  if (ll) return [+ll[1], +ll[2]];
-  const p = state.places[t.toLowerCase()] || Object.values(state.places).find((x) => x.name.toLowerCase() === t.toLowerCase());
-  return p ? [p.lat_deg, p.lon_deg] : null;
-}
-
 // ------------------------------------------------------------------ the form <-> the scenario
 function fill() {
   const sc = state.sc;
@@ -73,7 +53,6 @@ function fill() {
   const d = sc.doctrine || {};
   $("fire_control").value = d.fire_control || ""; $("shots").value = d.shots ?? 2; $("mode").value = d.mode || "salvo";
   $("seed").value = (sc.montecarlo || {}).seed ?? 1;
-  draw();
 }
 function read() {
   const sc = state.sc;
@@ -91,32 +70,38 @@ function read() {
 }
 function clean(sc) { const c = structuredClone(sc); delete c.outputs; return c; }
 
-function draw() {
+async function draw() {
+  // where things are is the pipeline's answer (/api/validate resolves places, LAT,LON and +DISTkm@AZ offsets);
+  // the page computes no position of its own
   const sc = state.sc;
-  const l = where(sc.threat.launch), t = where(sc.threat.target);
-  if (l) launchMark.setLatLng(l).setTooltipContent("launch: " + sc.threat.launch);
-  if (t) targetMark.setLatLng(t).setTooltipContent("target: " + sc.threat.target);
+  let resolved;
+  try {
+    resolved = await api("/api/validate", { toml: toToml(clean(sc)) });
+  } catch (e) {
+    $("status").textContent = "error: " + e.message;
+    return;
+  }
+  const l = [resolved.launch.lat_deg, resolved.launch.lon_deg], t = [resolved.target.lat_deg, resolved.target.lon_deg];
+  launchMark.setLatLng(l).setTooltipContent("launch: " + resolved.launch.name);
+  targetMark.setLatLng(t).setTooltipContent("target: " + resolved.target.name);
   batteryLayer.clearLayers();
   const list = $("batteries");
   list.replaceChildren();
-  (sc.batteries || []).forEach((b, i) => {
-    const at = where(b.at), type = state.types[b.type];
+  resolved.batteries.forEach((r, i) => {
+    const b = sc.batteries[i], at = [r.lat_deg, r.lon_deg];
     const li = document.createElement("li");
-    li.textContent = (type ? type.name : b.type) + " at " + b.at + " ";
+    li.textContent = r.name + " at " + b.at + " ";
     const rm = document.createElement("button");
     rm.type = "button"; rm.textContent = "remove"; rm.setAttribute("aria-label", "remove battery " + (i + 1));
     rm.onclick = () => { sc.batteries.splice(i, 1); read(); draw(); };
     li.append(rm); list.append(li);
-    if (!at) return;
-    const m = L.marker(at, { draggable: true, title: b.type }).addTo(batteryLayer);
+    const m = L.marker(at, { draggable: true, title: r.label }).addTo(batteryLayer);
     m.on("dragend", () => { const p = m.getLatLng(); b.at = p.lat.toFixed(4) + "," + p.lng.toFixed(4); read(); draw(); });
-    const reach = type && type.max_ground_range_km;  // {nominal, low, high, status, sources}: draw the nominal
-    if (reach && Number.isFinite(reach.nominal))
-      L.circle(at, { radius: reach.nominal * 1000, weight: 1, fill: false, color: "#2e7d32", dashArray: "4 3" })
-        .bindTooltip("reach " + reach.nominal + " km (" + reach.low + "–" + reach.high + " km, " + reach.status + ")")
-        .addTo(batteryLayer);
+    L.circle(at, { radius: r.reach_km * 1000, weight: 1, fill: false, color: "#2e7d32", dashArray: "4 3" })
+      .bindTooltip(r.label + ": reach " + r.reach_km.toFixed(0) + " km (nominal)").addTo(batteryLayer);
   });
-  if (l && t) map.fitBounds(L.latLngBounds([l, t]).pad(0.15), { animate: false });
+  map.fitBounds(L.latLngBounds([l, t]).pad(0.15), { animate: false });
+  document.body.dataset.drawn = String(resolved.batteries.length);
 }
 
 // ------------------------------------------------------------------ results
@@ -182,6 +167,7 @@ async function run() {
 async function loadScenario(name) {
   state.sc = await api("/api/scenarios/" + encodeURIComponent(name) + "?format=json");
   fill(); read();
+  await draw();
 }
 
 async function main() {
@@ -227,7 +213,7 @@ async function main() {
   };
   $("load").addEventListener("change", async (e) => {
     const text = await e.target.files[0].text();
-    try { state.sc = await api("/api/parse", { toml: text }); fill(); read(); $("status").textContent = "loaded"; }
+    try { state.sc = await api("/api/parse", { toml: text }); fill(); read(); await draw(); $("status").textContent = "loaded"; }
     catch (err) { $("status").textContent = "error: " + err.message; }
   });
   document.body.dataset.ready = "true";
