@@ -249,3 +249,29 @@ def test_event_names_are_the_crossings_and_the_burnout():
     state0, lanes, tables, physics = burnout_batch(2)
     with pytest.raises(ValueError, match="unknown events"):
         integrate(state0, np.zeros(2), lanes, tables, physics, backend="numpy-xp", events=("down",))
+
+
+
+FORK_MAP = """
+import os
+import numpy as np
+from duel import backend as bk
+big = np.arange(1_000_000)  # inherited by the children, never pickled
+def job(i):
+    return i, int(big[i * 1000]), os.getpid()
+got = bk.fork_map(job, range(7), 3)
+assert [(i, v) for i, v, _ in got] == [(i, i * 1000) for i in range(7)], got
+assert got[0][2] == os.getpid() and len({p for *_, p in got}) >= 2, got  # first here, the others forked
+assert [x[:2] for x in bk.fork_map(job, range(7), 1)] == [x[:2] for x in got]  # one worker: sequential
+import jax  # noqa: F401  (once JAX is loaded, nothing forks)
+assert {p for *_, p in bk.fork_map(job, range(7), 3)} == {os.getpid()}
+print("ok")
+"""
+
+
+@unless_in_ci(not HAS_JAX, "JAX not installed: the check that nothing forks under JAX needs it")
+def test_fork_map_returns_every_result_in_order_from_forked_processes() -> None:
+    """(In a fresh process: this one may have loaded JAX.)"""
+    out = subprocess.run([sys.executable, "-c", FORK_MAP], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+    assert bk.split(10, 3) == [(0, 3), (3, 6), (6, 10)] and bk.split(2, 5) == [(0, 1), (1, 2)]

@@ -341,3 +341,37 @@ def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None
         assert np.allclose(res.pmf[i], _nominal_pmf(r, track=ThreatTrack.from_trajectory(tr.take(i))),
                            rtol=0, atol=1e-12), i
     assert np.ptp(tr.log.impact_t) > 1.0  # the draws fly differently
+
+
+
+FORKED_DRAWS = """
+import sys
+import numpy as np
+sys.path.insert(0, "tests")
+from setups import resolved
+from duel.backend import can_fork
+from duel.trials.draws import evaluate_draws
+from duel.trials.sampling import sample
+assert can_fork()
+r = resolved("scenarios/kyiv-duel-belarus.toml")
+draws = sample(r.setup.uncertain, 70, 11)
+one = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60)
+two = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60, workers=2)
+for f in one.__dataclass_fields__:
+    np.testing.assert_array_equal(getattr(two, f), getattr(one, f), err_msg=f)
+print("same", one.p_all_stopped.mean())
+"""
+
+
+def test_draws_shared_out_over_forked_processes_equal_one_process() -> None:
+    """A batch cut into parts computed in forked workers (what duel run does on every core) gives the same
+    numbers as one process: a row's raid realisations and flights do not depend on its batch. (In a fresh
+    process: this test process may have loaded JAX, where nothing forks.)"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", FORKED_DRAWS], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("same ")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from duel.flight.api import FlightRequest, compare_shapes, solve_flight
+from duel.flight.api import FlightRequest, fly_with_comparisons, solve_flight
 from duel.flight.solved import Comparison
 from duel.flight.summary import thin_track
 from duel.flight.flyability import (
@@ -147,14 +147,17 @@ def shipped_flights() -> dict[str, dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def shipped_arcs(shipped_flights) -> dict[str, dict[str, Comparison]]:
-    """The same arcs as comparison arcs (what compare_shapes makes of them)."""
+    """The same arcs as comparison arcs (what fly_with_comparisons makes of them)."""
     return {name: {shape: Comparison(shape, f.summary, track=thin_track(f.trajectory, 0, 200))
                    for shape, f in flights.items()} for name, flights in shipped_flights.items()}
 
 
-def test_compare_shapes_gives_each_arc_its_flyability_and_track(shipped_arcs) -> None:
+def test_comparison_arcs_get_their_flyability_and_track(shipped_arcs) -> None:
     req = FlightRequest(launch="krichev", target="kyiv", missile="oreshnik")
-    got = compare_shapes(req, ["depressed", "apogee:9000"], Inputs(Registry.default()), track_points=50)
+    flight, got = fly_with_comparisons(req, ["depressed", "apogee:9000"], Inputs(Registry.default()),
+                                       track_points=50)
+    alone = solve_flight(req)
+    assert flight.summary.flight_time_s == alone.summary.flight_time_s and flight.aim.params == alone.aim.params
     dep, far = got
     assert far.summary is None and far.error  # not flown: why, no track
     want = shipped_arcs["kyiv-duel-belarus"]["depressed"]

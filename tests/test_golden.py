@@ -151,10 +151,11 @@ def test_tornado_is_the_pre_refactor_tornado_when_seeded_as_before(monkeypatch) 
 
     engine = runner.evaluate_draws
 
-    def seeded_as_before(flight, defence, inputs, draws, n, seed, backend, inner, progress=None, row_offset=0):
+    def seeded_as_before(flight, defence, inputs, draws, n, seed, backend, inner, progress=None, row_offset=0,
+                         workers=1):
         tornado = n == 1 + 2 * len(draws)
         return engine(flight, defence, inputs, draws, n, 1 if tornado else seed, backend, inner, progress,
-                      row_offset)
+                      row_offset, workers=workers)
 
     monkeypatch.setattr(runner, "evaluate_draws", seeded_as_before)
     root = Path(__file__).resolve().parents[1] / "scenarios"

@@ -79,6 +79,18 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
         page.wait_for_selector(f"body[data-drawn='{before + 1}']", state="attached")  # placed by the server
         assert page.locator("#batteries li").count() == before + 1
         assert "Patriot PAC-3 MSE" in page.locator("#batteries li").last.inner_text()
+        # a battery at a typed position: 20 km due south of Kyiv, placed by the pipeline
+        page.fill("#newat", "kyiv+20km@180")
+        page.click("#addat")
+        page.wait_for_selector(f"body[data-drawn='{before + 2}']", state="attached")
+        assert page.input_value("#batteries li:last-child input.at") == "kyiv+20km@180"
+        # a position the pipeline refuses: its one-line error, and no battery added
+        page.fill("#newat", "kyiv+20km@south")
+        page.click("#addat")
+        page.locator("#status", has_text="error").wait_for()
+        assert "].at: 'kyiv+20km@south' is not a place id" in page.inner_text("#status")
+        assert page.locator("#batteries li").count() == before + 2
+        errors[:] = [e for e in errors if "status of 422" not in e]  # the browser logs the refused request
         page.fill("#trials", "20")
         page.fill("#seed", "7")
         page.keyboard.press("Tab")  # leave the field as a user does (headless chromium drops a click that blurs it)
@@ -97,7 +109,10 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
                         str(tmp_path / "cli"), "--format", "json"], check=True, capture_output=True, timeout=300)
         cli = json.loads((tmp_path / "cli" / "result.json").read_text(encoding="utf-8"))
         assert shown == cli["verdict"]["p_all_stopped"]["value"]
-        assert len(cli["batteries"]) == before + 1
+        assert len(cli["batteries"]) == before + 2
+        south = cli["batteries"][-1]
+        kyiv = cli["threat"]["target"]
+        assert south["lat_deg"] < kyiv["lat_deg"] - 0.17 and abs(south["lon_deg"] - kyiv["lon_deg"]) < 0.01
 
         page.click("#versus")  # pin, then the same duel from Krichev
         page.locator("#current h2", has_text="krichev").wait_for(timeout=240_000)  # (CSP: no eval'd waits)

@@ -21,14 +21,22 @@ flights): a hand-written one-thread-per-trajectory CUDA kernel 2.0e7 trajectorie
 compile); eager PyTorch 2.8e5/s. The whole loop must be compiled and fused, and JAX runs the same array
 code as NumPy. See ``docs/performance.md``.
 
+Processes: :func:`fork_map` shares independent pieces of one run (the parts of a batch of draws, the report's
+figures) out over the cores in forked processes (POSIX ``fork``: a child inherits the parent's memory, so the
+work needs no pickling; only each result travels back), the parent computing the first piece; the results come
+back in order, equal to a sequential run's. :func:`can_fork` says where it runs sequentially instead.
+
 Importing this module imports neither JAX nor NumPy (``duel --help`` stays fast); it imports nothing else
 from duel but :mod:`duel.errors`.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from duel.errors import InputError
 
@@ -165,3 +173,63 @@ def _jax_backend(key: str, jax: Any, dev: Any) -> Backend:
     kind = getattr(dev, "device_kind", "") or dev.platform
     desc = f"{dev.platform}:{dev.id} {kind} (jax {jax.__version__})"
     return Backend(key, jnp, jnp.float64, desc, DEFAULT_CHUNK[key], jax_device=dev)
+
+
+# ------------------------------------------------------------------------------------------------ processes
+T = TypeVar("T")
+R = TypeVar("R")
+
+_TASK: tuple[Callable[[Any], Any], list[Any]] | None = None  # what forked children run, and on what (set only
+# while a pool runs: the children inherit it, so neither the function nor the items are pickled)
+
+
+def _run(i: int) -> Any:
+    assert _TASK is not None
+    fn, items = _TASK
+    return fn(items[i])
+
+
+def can_fork() -> bool:
+    """Whether this process may fork workers: not where forking is unsafe or impossible (a process that has
+    loaded JAX, whose threads do not survive a fork; a daemonic process such as a Dask worker, which may not
+    have children; a platform without ``fork``)."""
+    import multiprocessing
+
+    return (hasattr(os, "fork") and "jax" not in sys.modules
+            and not multiprocessing.current_process().daemon)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    """``[fn(x) for x in items]``, the first item computed here and the others in at most ``workers - 1``
+    forked processes; sequential with fewer than 2 workers or items, or where :func:`can_fork` says no."""
+    todo = list(items)
+    if workers < 2 or len(todo) < 2 or not can_fork():
+        return [fn(x) for x in todo]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _TASK
+    _TASK = (fn, todo)
+    try:
+        with ProcessPoolExecutor(min(workers - 1, len(todo) - 1),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            rest = [pool.submit(_run, i) for i in range(1, len(todo))]
+            first = fn(todo[0])
+            return [first, *(f.result() for f in rest)]
+    finally:
+        _TASK = None
+
+
+def split(n: int, parts: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` ranges cutting ``range(n)`` into at most ``parts`` nearly equal non-empty pieces."""
+    parts = max(1, min(parts, n))
+    edges = [n * k // parts for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:])]

@@ -20,7 +20,7 @@ The miss distance actually achieved is reported; nothing here steers a vehicle i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,12 +115,7 @@ class Target:
 
     def seen(self, tr: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each impact: range error (m, + = long), azimuth error (deg, target minus impact) and miss (m)."""
-        lat, lon = tr.impact_geodetic()
-        az, d = geodesic_inverse(np.full(len(lat), self.lat0), np.full(len(lat), self.lon0), lat, lon, tr.earth)
-        _, miss = geodesic_inverse(lat, lon, np.full(len(lat), self.lat1), np.full(len(lat), self.lon1), tr.earth)
-        daz = (self.azimuth_deg - az + 180.0) % 360.0 - 180.0
-        bad = ~tr.landed
-        return np.where(bad, np.nan, d - self.distance_m), np.where(bad, np.nan, daz), np.where(bad, np.nan, miss)
+        return _seen([self], tr.n, tr)
 
     def predict(self, state: np.ndarray, t_burnout: np.ndarray, earth: Any) -> dict[str, np.ndarray]:
         """Closed-form (Kepler) range error (m), total time (s) and apogee height (m) of burnout states."""
@@ -135,40 +130,62 @@ class Target:
                 "apogee": arc.apogee_radius_m - self.radius_m}
 
 
+def _seen(targets: Sequence[Target], per: int, tr: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Target.seen` of ``len(targets) * per`` flights, ``per`` consecutive ones for each target."""
+
+    def lanes(name: str) -> np.ndarray:
+        return np.repeat([getattr(t, name) for t in targets], per)
+
+    lat, lon = tr.impact_geodetic()
+    az, d = geodesic_inverse(lanes("lat0"), lanes("lon0"), lat, lon, tr.earth)
+    _, miss = geodesic_inverse(lat, lon, lanes("lat1"), lanes("lon1"), tr.earth)
+    daz = (lanes("azimuth_deg") - az + 180.0) % 360.0 - 180.0
+    bad = ~tr.landed
+    return (np.where(bad, np.nan, d - lanes("distance_m")), np.where(bad, np.nan, daz),
+            np.where(bad, np.nan, miss))
+
+
 def _newton(
-    fly: Callable[[np.ndarray, np.ndarray, bool], Trajectory], target: Target, p0: np.ndarray, az0: np.ndarray,
-    steps: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-    extra: Callable[[Trajectory], np.ndarray] | None = None, extra_goal: float = 0.0, max_iter: int = 12,
+    fly: Callable[[np.ndarray, np.ndarray, bool], Trajectory], targets: Sequence[Target], p0: np.ndarray,
+    az0: np.ndarray, steps: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+    extra: Callable[[Trajectory], np.ndarray] | None = None, extra_goal: Any = 0.0, max_iter: int = 12,
     record: bool = False, defer_record: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, Trajectory]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Trajectory]:
     """Batched Newton corrector for B independent aim problems with k shape parameters plus the azimuth.
 
-    ``fly(params (M, k), azimuth (M,), record)`` flies M trajectories. Residuals: the range error, the
-    cross-range error and, when k = 2, ``extra(tr) - extra_goal`` (flight time or apogee). The Jacobian
-    comes from k + 1 extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in
-    the same batch. Returns, for the last parameters flown: parameters (B, k), azimuths (B,), misses (B,)
-    (m), the number of iterations and the B flights themselves (recorded when ``record``). With
-    ``defer_record`` the iterations fly unrecorded (e.g. on a GPU backend) and the solution is flown once more,
-    recorded.
+    ``targets`` (B): problem b's target. ``fly(params (M, k), azimuth (M,), record)`` flies M trajectories,
+    M / B consecutive lanes per problem. Residuals: the range error, the cross-range error and, when k = 2,
+    ``extra(tr) - extra_goal`` (flight time or apogee; ``extra_goal`` scalar or (B,)). The Jacobian comes from
+    k + 1 extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in the same
+    batch; ``lower``/``upper`` are (k,) or (B, k). A problem that has converged keeps its parameters while the
+    others iterate, so its answer is the one it gets alone. Returns, for the last parameters flown:
+    parameters (B, k), azimuths (B,), misses (B,) (m), each problem's number of iterations (B,) and the B
+    flights themselves (recorded when ``record``). With ``defer_record`` the iterations fly unrecorded (e.g.
+    on a GPU backend) and the solutions are flown once more, recorded.
     """
     x = np.column_stack([np.array(p0, float), np.array(az0, float)])  # (B, k + 1), azimuth last
     b, k1 = x.shape
     k = k1 - 1
     st = np.append(steps, 1e-3)
-    lo, hi = np.append(lower, -np.inf), np.append(upper, np.inf)
+    lo = np.column_stack([np.broadcast_to(np.asarray(lower, float), (b, k)), np.full(b, -np.inf)])
+    hi = np.column_stack([np.broadcast_to(np.asarray(upper, float), (b, k)), np.full(b, np.inf)])
     span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, 5.0)  # longest Newton step (damping)
+    goal = np.broadcast_to(np.asarray(extra_goal, float), (b,))
+    distance = np.array([t.distance_m for t in targets])
+    iters = np.zeros(b, int)
     for it in range(1, max_iter + 1):
         lanes = (x[:, None, :] + np.vstack([np.zeros(k1), np.diag(st)])[None]).reshape(-1, k1)
         tr = fly(lanes[:, :k], lanes[:, k], record and not defer_record)
-        rng_err, daz, m = (a.reshape(b, k1 + 1) for a in target.seen(tr))
-        res = [rng_err, -np.radians(daz) * target.distance_m]
+        rng_err, daz, m = (a.reshape(b, k1 + 1) for a in _seen(targets, k1 + 1, tr))
+        res = [rng_err, -np.radians(daz) * distance[:, None]]
         if k == 2:
-            res.append((extra(tr) - extra_goal).reshape(b, k1 + 1))  # type: ignore[misc]
+            res.append(extra(tr).reshape(b, k1 + 1) - goal[:, None])  # type: ignore[misc]
         r = np.stack(res, axis=-1)  # (B, lanes, residuals)
         ok = np.isfinite(r).all(axis=(1, 2))
         done = ok & (m[:, 0] < MISS_TOL_M)
         if k == 2:
-            done &= np.abs(r[:, 0, -1]) < 1e-3 * abs(extra_goal) + 0.5
+            done &= np.abs(r[:, 0, -1]) < 1e-3 * np.abs(goal) + 0.5
+        iters = np.where((iters == 0) & (done | (it == max_iter)), it, iters)
         if done.all() or it == max_iter:
             break
         jac = (r[:, 1:, :] - r[:, :1, :]).transpose(0, 2, 1) / st[None, None, :]  # d residual / d parameter
@@ -176,12 +193,12 @@ def _newton(
         with np.errstate(invalid="ignore"):
             dx = np.linalg.solve(np.where(ok[:, None, None], jac, np.eye(k1)), rhs)[..., 0]
         dx = np.clip(np.nan_to_num(dx), -span, span)
-        x = np.where(ok[:, None], np.clip(x + dx, lo, hi), x)
+        x = np.where((ok & ~done)[:, None], np.clip(x + dx, lo, hi), x)
     base = np.arange(b) * (k1 + 1)
     sol = tr.take(base)
     if record and defer_record:
         sol = fly(lanes[base, :k], lanes[base, k], True)
-    return x[:, :k], x[:, k], m[:, 0], it, sol
+    return x[:, :k], x[:, k], m[:, 0], iters, sol
 
 
 def _defer(backend: Any) -> bool:
@@ -235,19 +252,21 @@ def aim_burnout(
         v0 = np.interp(cand, angles, np.nan_to_num(v_hit, nan=7_800.0))
         # corrector on speed for 7 angles around the predicted optimum; then the minimum over angle
         p, az, miss, it, _ = _newton(
-            lambda q, a, rec: fly_va(q[:, 0], np.repeat(cand, len(a) // len(cand)), a, rec), target, v0[:, None],
+            lambda q, a, rec: fly_va(q[:, 0], np.repeat(cand, len(a) // len(cand)), a, rec), [target] * len(cand),
+            v0[:, None],
             np.full(len(cand), target.azimuth_deg), np.array([1.0]), np.array([50.0]), np.array([7_900.0]))
         good = np.isfinite(miss) & (miss < 100.0)
         if good.sum() < 3:
             _miss_or_fail(np.nan, "burnout speed")
         g_best, _ = _parabola_min(cand[good], p[good, 0])
         p1, az1, miss1, it1, tr = _newton(
-            lambda q, a, rec: fly_va(q[:, 0], np.full(len(a), g_best), a, rec), target,
+            lambda q, a, rec: fly_va(q[:, 0], np.full(len(a), g_best), a, rec), [target],
             np.array([[np.interp(g_best, cand[good], p[good, 0])]]), np.array([np.interp(g_best, cand[good], az[good])]),
             np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True, defer_record=_defer(backend))
         _miss_or_fail(miss1[0], "burnout speed")
         return AimResult(tr, shape, float(az1[0]), float(miss1[0]),
-                         {"burnout_speed_mps": float(p1[0, 0]), "burnout_angle_deg": float(g_best)}, it + it1)
+                         {"burnout_speed_mps": float(p1[0, 0]), "burnout_angle_deg": float(g_best)},
+                         int(it.max() + it1[0]))
 
     if shape.kind not in ("lofted", "depressed"):
         raise InputError(f"--trajectory {shape.label}: with --burnout-speed use lofted or depressed "
@@ -266,12 +285,12 @@ def aim_burnout(
             f"--to: {target.distance_m / 1e3:,.0f} km is beyond the reach of a {speed_mps:,.0f} m/s burnout "
             f"(at most {reach / 1e3:,.0f} km on any arc)")
     g0 = roots[-1] if shape.kind == "lofted" else roots[0]
-    p, az, miss, it, tr = _newton(lambda q, a, rec: fly_va(np.full(len(a), speed_mps), q[:, 0], a, rec), target,
+    p, az, miss, it, tr = _newton(lambda q, a, rec: fly_va(np.full(len(a), speed_mps), q[:, 0], a, rec), [target],
                                   np.array([[g0]]), np.array([target.azimuth_deg]), np.array([0.01]),
                                   np.array([0.1]), np.array([89.9]), record=True, defer_record=_defer(backend))
     _miss_or_fail(miss[0], "burnout angle")
     return AimResult(tr, shape, float(az[0]), float(miss[0]),
-                     {"burnout_speed_mps": speed_mps, "burnout_angle_deg": float(p[0, 0])}, it)
+                     {"burnout_speed_mps": speed_mps, "burnout_angle_deg": float(p[0, 0])}, int(it[0]))
 
 
 def _first_crossing(x: np.ndarray, err: np.ndarray) -> np.ndarray:
@@ -317,44 +336,67 @@ class _BoostGrid:
     state: np.ndarray
 
 
-def _boost_grid(missile: StagedMissile, target: Target, physics: Physics, policy: StepPolicy) -> _BoostGrid:
+def _boost_grids(missile: StagedMissile, targets: Sequence[Target], physics: Physics,
+                 policy: StepPolicy) -> list[_BoostGrid | InputError]:
+    """The boost grid of each target's launch point and azimuth, all kicks of all targets flown in one batch
+    (each lane is flown independently, so a target's grid does not depend on the others in the batch)."""
     tables = BoostTables.from_missile(missile)
-    k = len(KICK_GRID_DEG)
-    lat, lon = np.full(k, target.lat0), np.full(k, target.lon0)
-    x, y, z = geodetic_to_ecef(lat, lon, np.zeros(k), physics.earth)
+    k, n = len(KICK_GRID_DEG), len(targets)
+    lat = np.repeat([tg.lat0 for tg in targets], k)
+    lon = np.repeat([tg.lon0 for tg in targets], k)
+    x, y, z = geodetic_to_ecef(lat, lon, np.zeros(k * n), physics.earth)
     east, north, up = enu_basis(lat, lon)
-    kk, a = np.radians(KICK_GRID_DEG)[:, None], np.radians(target.azimuth_deg)
+    kk = np.tile(np.radians(KICK_GRID_DEG), n)[:, None]
+    a = np.repeat(np.radians([tg.azimuth_deg for tg in targets]), k)[:, None]
     kick_dir = np.cos(kk) * up + np.sin(kk) * (np.sin(a) * east + np.cos(a) * north)
-    lanes = LaneParams(np.full(k, tables.end_s[-1]), np.full(k, missile.reentry_beta_kg_m2), kick_dir)
-    flown = integrate(np.column_stack([x, y, z, np.zeros((k, 3))]), np.zeros(k), lanes, tables, physics,
+    lanes = LaneParams(np.full(k * n, tables.end_s[-1]), np.full(k * n, missile.reentry_beta_kg_m2), kick_dir)
+    flown = integrate(np.column_stack([x, y, z, np.zeros((k * n, 3))]), np.zeros(k * n), lanes, tables, physics,
                       policy, record=True, until_burnout=True)
-    log, t, st = flown.log, flown.t, flown.state
     t_first_cut = tables.pitch_vertical_s + tables.pitch_kick_s  # cut-offs are allowed once the kick is over
-    flew = np.isfinite(log.burnout_t)  # kicks that crash during the boost are dropped from the grid
-    if not flew.any():
-        raise InputError(f"--missile: {missile.id} does not survive its boost at any kick angle")
-    t, st, log_t, log_s, kicks = t[flew], st[flew], log.burnout_t[flew], log.burnout_state[flew], KICK_GRID_DEG[flew]
-    k = int(flew.sum())
-    sel = [np.nonzero(np.isfinite(t[i]) & (t[i] >= t_first_cut))[0] for i in range(k)]
-    width = max(len(s) for s in sel) + 1
-    tt = np.full((k, width), np.nan)
-    ss = np.full((k, width, 6), np.nan)
-    for i, s in enumerate(sel):
-        tt[i, : len(s)], ss[i, : len(s)] = t[i, s], st[i, s]
-        tt[i, len(s)], ss[i, len(s)] = log_t[i], log_s[i]
-    return _BoostGrid(kicks, tt, ss)
+    out: list[_BoostGrid | InputError] = []
+    for j in range(n):
+        rows = slice(j * k, (j + 1) * k)
+        log_t, log_s = flown.log.burnout_t[rows], flown.log.burnout_state[rows]
+        flew = np.isfinite(log_t)  # kicks that crash during the boost are dropped from the grid
+        if not flew.any():
+            out.append(InputError(f"--missile: {missile.id} does not survive its boost at any kick angle"))
+            continue
+        t, st = flown.t[rows][flew], flown.state[rows][flew]
+        log_t, log_s, kicks = log_t[flew], log_s[flew], KICK_GRID_DEG[flew]
+        sel = [np.nonzero(np.isfinite(ti) & (ti >= t_first_cut))[0] for ti in t]
+        width = max(len(s) for s in sel) + 1
+        tt = np.full((len(sel), width), np.nan)
+        ss = np.full((len(sel), width, 6), np.nan)
+        for i, s in enumerate(sel):
+            tt[i, : len(s)], ss[i, : len(s)] = t[i, s], st[i, s]
+            tt[i, len(s)], ss[i, len(s)] = log_t[i], log_s[i]
+        out.append(_BoostGrid(kicks, tt, ss))
+    return out
 
 
-def aim_staged(
-    missile: StagedMissile, target: Target, shape: Shape, physics: Physics, beta_kg_m2: float | None = None,
-    policy: StepPolicy = StepPolicy(), backend: Any = None,
-) -> AimResult:
-    """Aim a staged missile at the target on the given trajectory shape (see the module docstring)."""
-    tables = BoostTables.from_missile(missile)
+@dataclass(frozen=True)
+class _Plan:
+    """What the corrector solves for one target: the free parameters ``free`` (``cut``: the cut-off time at a
+    fixed kick; ``kick``: the kick at full burn; ``both``: kick and cut-off, with ``key`` (``apogee`` or
+    ``time``) held at ``goal``), their start, bounds and finite-difference steps, and what a failure is called."""
+
+    free: str
+    fixed: float
+    p0: tuple[float, ...]
+    steps: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    what: str
+    key: str = ""
+    goal: float = 0.0
+
+
+def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid, physics: Physics,
+          tables: BoostTables) -> _Plan | float:
+    """The predictor for one target: a corrector plan, or (``max-range``) the kick to fly; raises
+    :class:`InputError` where the shape cannot reach the target."""
     full = float(tables.end_s[-1])
     earliest_cut = tables.pitch_vertical_s + tables.pitch_kick_s + 0.1
-    beta = missile.reentry_beta_kg_m2 if beta_kg_m2 is None else beta_kg_m2
-    grid = _boost_grid(missile, target, physics, policy)
     kk, ss = grid.kicks.size, grid.t.shape[1]
     pred = target.predict(grid.state.reshape(-1, 6), grid.t.ravel(), physics.earth)
     err = pred["range_err"].reshape(kk, ss)
@@ -363,10 +405,6 @@ def aim_staged(
     full_err = err[np.arange(kk), last]
     max_range = target.distance_m + np.nanmax(full_err) if np.isfinite(full_err).any() else 0.0
 
-    def fly_kc(q: np.ndarray, az: np.ndarray, record: bool = False) -> Trajectory:
-        return fly_staged(missile, target.lat0, target.lon0, az, q[:, 0], q[:, 1], physics, beta, policy, record,
-                          backend)
-
     def too_far(what: str) -> InputError:
         return InputError(
             f"--to: {target.distance_m / 1e3:,.0f} km is beyond {missile.id}'s maximum range of "
@@ -374,20 +412,11 @@ def aim_staged(
 
     if shape.kind == "max-range":
         j = int(np.nanargmax(full_err))
-        lo, hi = max(j - 2, 0), min(j + 3, kk)
-        kicks = np.linspace(grid.kicks[lo], grid.kicks[hi - 1], 9)
-        tr = fly_kc(np.column_stack([kicks, np.full(9, full)]), np.full(9, target.azimuth_deg))
-        rng = tr.ground_range_m()
-        kick, _ = _parabola_min(kicks, -np.nan_to_num(rng, nan=0.0))
-        tr = fly_kc(np.array([[kick, full]]), np.array([target.azimuth_deg]), record=True)
-        return AimResult(tr, shape, target.azimuth_deg, float(target.seen(tr)[2][0]),
-                         {"kick_deg": kick, "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)
-
+        return float(j)
     # cut-off time at which each kick's trajectory reaches the target (NaN where it cannot)
     cut = np.full(kk, np.nan)
     for i in range(kk):
-        row = err[i, : last[i] + 1]
-        c = _roots(grid.t[i, : last[i] + 1], row)
+        c = _roots(grid.t[i, : last[i] + 1], err[i, : last[i] + 1])
         if c:
             cut[i] = c[0]
     if shape.kind == "min-energy":
@@ -398,13 +427,8 @@ def aim_staged(
         ok = np.isfinite(cut[lo:hi])
         kick = _parabola_min(grid.kicks[lo:hi][ok], cut[lo:hi][ok])[0] if ok.sum() == 3 else float(grid.kicks[j])
         c0 = float(np.interp(kick, grid.kicks[lo:hi][ok], cut[lo:hi][ok])) if ok.sum() > 1 else float(cut[j])
-        p, az, miss, it, tr = _newton(
-            lambda q, a, rec: fly_kc(np.column_stack([np.full(len(a), kick), q[:, 0]]), a, rec), target,
-            np.array([[c0]]), np.array([target.azimuth_deg]), np.array([0.02]), np.array([earliest_cut]),
-            np.array([full]), record=True, defer_record=_defer(backend))
-        _miss_or_fail(miss[0], "cut-off time")
-        q = np.array([[kick, p[0, 0]]])
-    elif shape.kind in ("lofted", "depressed"):
+        return _Plan("cut", kick, (c0,), (0.02,), (earliest_cut,), (full,), "cut-off time")
+    if shape.kind in ("lofted", "depressed"):
         roots = _roots(grid.kicks, full_err)
         if not roots:
             if np.nanmax(full_err) < 0:
@@ -418,37 +442,125 @@ def aim_staged(
             raise InputError(f"--trajectory {shape.kind}: no full-burn {shape.kind} arc of {missile.id} comes down "
                              f"at {target.distance_m / 1e3:,.0f} km; try min-energy, apogee:KM or flight-time:SECONDS")
         k0 = branch[-1] if shape.kind == "lofted" else branch[0]
-        p, az, miss, it, tr = _newton(
-            lambda q, a, rec: fly_kc(np.column_stack([q[:, 0], np.full(len(a), full)]), a, rec), target,
-            np.array([[k0]]), np.array([target.azimuth_deg]), np.array([0.01]), np.array([grid.kicks[0]]),
-            np.array([grid.kicks[-1]]), record=True, defer_record=_defer(backend))
-        _miss_or_fail(miss[0], "kick angle")
-        q = np.array([[p[0, 0], full]])
-    else:  # apogee or flight time on the iso-range curve
-        key = "apogee" if shape.kind == "apogee" else "time"
-        vals = np.array([np.interp(cut[i], grid.t[i, : last[i] + 1], (apogee if key == "apogee" else time)[i, : last[i] + 1])
-                         if np.isfinite(cut[i]) else np.nan for i in range(kk)])
-        if not np.isfinite(vals).any():
-            raise too_far(shape.label)
-        goal = float(shape.value)  # type: ignore[arg-type]
-        roots = _roots(grid.kicks, vals - goal)
-        if not roots:
-            unit, scale = ("km", 1e3) if key == "apogee" else ("s", 1.0)
-            raise InputError(
-                f"--trajectory {shape.label}: unreachable for {target.distance_m / 1e3:,.0f} km with {missile.id}; "
-                f"{key} can range from {np.nanmin(vals) / scale:,.0f} to {np.nanmax(vals) / scale:,.0f} {unit}")
-        k0 = roots[0]
-        c0 = float(np.interp(k0, grid.kicks[np.isfinite(cut)], cut[np.isfinite(cut)]))
+        return _Plan("kick", full, (k0,), (0.01,), (float(grid.kicks[0]),), (float(grid.kicks[-1]),), "kick angle")
+    # apogee or flight time on the iso-range curve
+    key = "apogee" if shape.kind == "apogee" else "time"
+    along = apogee if key == "apogee" else time
+    vals = np.array([np.interp(cut[i], grid.t[i, : last[i] + 1], along[i, : last[i] + 1])
+                     if np.isfinite(cut[i]) else np.nan for i in range(kk)])
+    if not np.isfinite(vals).any():
+        raise too_far(shape.label)
+    goal = float(shape.value)  # type: ignore[arg-type]
+    roots = _roots(grid.kicks, vals - goal)
+    if not roots:
+        unit, scale = ("km", 1e3) if key == "apogee" else ("s", 1.0)
+        raise InputError(
+            f"--trajectory {shape.label}: unreachable for {target.distance_m / 1e3:,.0f} km with {missile.id}; "
+            f"{key} can range from {np.nanmin(vals) / scale:,.0f} to {np.nanmax(vals) / scale:,.0f} {unit}")
+    k0 = roots[0]
+    c0 = float(np.interp(k0, grid.kicks[np.isfinite(cut)], cut[np.isfinite(cut)]))
+    return _Plan("both", full, (k0, c0), (0.01, 0.02), (float(grid.kicks[0]), earliest_cut),
+                 (float(grid.kicks[-1]), full), shape.label, key, goal)
 
-        def extra(tr: Trajectory) -> np.ndarray:
+
+def aim_staged(
+    missile: StagedMissile, target: Target, shape: Shape, physics: Physics, beta_kg_m2: float | None = None,
+    policy: StepPolicy = StepPolicy(), backend: Any = None,
+) -> AimResult:
+    """Aim a staged missile at the target on the given trajectory shape (see the module docstring)."""
+    res = aim_staged_many(missile, [target], [shape], physics, beta_kg_m2, policy, backend)[0]
+    if isinstance(res, InputError):
+        raise res
+    return res
+
+
+def aim_staged_many(
+    missile: StagedMissile, targets: Sequence[Target], shapes: Sequence[Shape], physics: Physics,
+    beta_kg_m2: float | None = None, policy: StepPolicy = StepPolicy(), backend: Any = None,
+) -> list[AimResult | InputError]:
+    """Aim a staged missile at each (target, shape) pair, all in shared batches: one boost grid per distinct
+    target, one corrector per kind of free parameter. Item i is the result of pair i, or the
+    :class:`InputError` that says why it cannot be flown. Every pair's result is the one it gets alone (lanes
+    are flown independently and a converged problem is frozen while the others iterate)."""
+    if len(targets) != len(shapes):
+        raise ValueError("targets and shapes must have the same length")
+    tables = BoostTables.from_missile(missile)
+    full = float(tables.end_s[-1])
+    beta = missile.reentry_beta_kg_m2 if beta_kg_m2 is None else beta_kg_m2
+    out: list[AimResult | InputError | None] = [None] * len(targets)
+    distinct = list(dict.fromkeys(targets))
+    grid_of = dict(zip(distinct, _boost_grids(missile, distinct, physics, policy)))
+    plans: dict[int, _Plan | float] = {}
+    for i, (tg, shape) in enumerate(zip(targets, shapes)):
+        grid = grid_of[tg]
+        try:
+            if isinstance(grid, InputError):
+                raise grid
+            plans[i] = _plan(missile, tg, shape, grid, physics, tables)
+        except InputError as exc:
+            out[i] = exc
+
+    def fly_kc(idx: list[int], q: np.ndarray, az: np.ndarray, record: bool) -> Trajectory:
+        """Flights of the problems ``idx``, ``len(az) / len(idx)`` consecutive lanes each: kick q[:, 0] (deg),
+        cut-off q[:, 1] (s)."""
+        per = len(az) // len(idx)
+        lat = np.repeat([targets[i].lat0 for i in idx], per)
+        lon = np.repeat([targets[i].lon0 for i in idx], per)
+        return fly_staged(missile, lat, lon, az, q[:, 0], q[:, 1], physics, beta, policy, record, backend)
+
+    ranged = [i for i, p in plans.items() if not isinstance(p, _Plan)]
+    if ranged:  # max-range: 9 full-burn kicks around the grid's best, then the parabola's peak
+        kicks = []
+        for i in ranged:
+            g, j = grid_of[targets[i]], int(plans[i])  # type: ignore[call-overload, arg-type]
+            lo, hi = max(j - 2, 0), min(j + 3, g.kicks.size)  # type: ignore[union-attr]
+            kicks.append(np.linspace(g.kicks[lo], g.kicks[hi - 1], 9))  # type: ignore[union-attr]
+        ks = np.concatenate(kicks)
+        az = np.repeat([targets[i].azimuth_deg for i in ranged], 9)
+        rng = fly_kc(ranged, np.column_stack([ks, np.full(ks.size, full)]), az, False).ground_range_m()
+        best = [_parabola_min(kicks[b], -np.nan_to_num(rng[9 * b: 9 * b + 9], nan=0.0))[0]
+                for b in range(len(ranged))]
+        tr = fly_kc(ranged, np.column_stack([best, np.full(len(ranged), full)]), az[::9], True)
+        miss = _seen([targets[i] for i in ranged], 1, tr)[2]
+        for b, i in enumerate(ranged):
+            out[i] = AimResult(tr.take(b), shapes[i], targets[i].azimuth_deg, float(miss[b]),
+                               {"kick_deg": float(best[b]), "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in plans.items():
+        if isinstance(p, _Plan):
+            groups.setdefault((p.free, p.key), []).append(i)
+    for (free, key), idx in groups.items():
+        ps = [plans[i] for i in idx]
+        fixed = np.array([p.fixed for p in ps])  # type: ignore[union-attr]
+
+        def fly(q: np.ndarray, az: np.ndarray, record: bool, idx: list[int] = idx, fixed: np.ndarray = fixed,
+                free: str = free) -> Trajectory:
+            f = np.repeat(fixed, len(az) // len(idx))
+            kc = (np.column_stack([f, q[:, 0]]) if free == "cut" else np.column_stack([q[:, 0], f])
+                  if free == "kick" else q)
+            return fly_kc(idx, kc, az, record)
+
+        def extra(tr: Trajectory, key: str = key) -> np.ndarray:
             return tr.log.apogee_h if key == "apogee" else tr.log.impact_t
 
-        p, az, miss, it, tr = _newton(fly_kc, target, np.array([[k0, c0]]), np.array([target.azimuth_deg]),
-                                      np.array([0.01, 0.02]), np.array([grid.kicks[0], earliest_cut]),
-                                      np.array([grid.kicks[-1], full]), extra=extra, extra_goal=goal, record=True,
-                                      defer_record=_defer(backend))
-        _miss_or_fail(miss[0], shape.label)
-        q = p
-    cut_stage = int(np.searchsorted(tables.end_s, q[0, 1] - 1e-6)) + 1
-    return AimResult(tr, shape, float(az[0]), float(miss[0]),
-                     {"kick_deg": float(q[0, 0]), "cutoff_s": float(q[0, 1]), "cutoff_stage": cut_stage}, it)
+        p, az, miss, its, tr = _newton(
+            fly, [targets[i] for i in idx], np.array([q.p0 for q in ps]),  # type: ignore[union-attr]
+            np.array([targets[i].azimuth_deg for i in idx]), np.array(ps[0].steps),  # type: ignore[union-attr]
+            np.array([q.lower for q in ps]), np.array([q.upper for q in ps]),  # type: ignore[union-attr]
+            extra=extra if free == "both" else None,
+            extra_goal=np.array([q.goal for q in ps]), record=True, defer_record=_defer(backend))  # type: ignore[union-attr]
+        for b, i in enumerate(idx):
+            try:
+                _miss_or_fail(float(miss[b]), ps[b].what)  # type: ignore[union-attr]
+            except InputError as exc:
+                out[i] = exc
+                continue
+            q = (np.array([fixed[b], p[b, 0]]) if free == "cut" else np.array([p[b, 0], fixed[b]])
+                 if free == "kick" else p[b])
+            cut_stage = int(np.searchsorted(tables.end_s, q[1] - 1e-6)) + 1
+            out[i] = AimResult(tr.take(b), shapes[i], float(az[b]), float(miss[b]),
+                               {"kick_deg": float(q[0]), "cutoff_s": float(q[1]), "cutoff_stage": cut_stage},
+                               int(its[b]))
+    assert all(r is not None for r in out)
+    return out  # type: ignore[return-value]

@@ -7,18 +7,20 @@ Every number (places, the missile, the burnout-state defaults) comes from :class
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from duel.backend import get_backend
+from duel.backend import Backend, get_backend
 from duel.errors import InputError
-from duel.flight.aim import AimResult, Target, aim_burnout, aim_staged, parse_shape
+from duel.flight.aim import AimResult, Shape, Target, aim_burnout, aim_staged_many, parse_shape
 from duel.flight.dynamics import Physics
 from duel.flight.flyability import FlightLimits
 from duel.flight.solved import Comparison, Flight
 from duel.flight.summary import summarize, thin_track
 from duel.flight.trajectory import fly_burnout
+from duel.catalog.schema import Place
 from duel.flight.vehicles import StagedMissile, staged_missile
 from duel.physics.earth import earth_model
 from duel.scenario.inputs import Inputs
@@ -48,19 +50,17 @@ class FlightRequest:
     backend: str = "numpy"
 
 
-def compare_shapes(req: FlightRequest, shapes: list[str], inputs: Inputs,
-                   track_points: int = COMPARISON_TRACK_POINTS) -> list[Comparison]:
-    """``req`` flown again on each of ``shapes`` (e.g. ``lofted``, ``depressed``): each arc's summary (with its
-    flyability) and its altitude track thinned to ``track_points`` samples."""
-    out = []
-    for shape in shapes:
-        try:
-            f = solve_flight(replace(req, shape=shape), inputs)
-        except InputError as exc:
-            out.append(Comparison(shape, None, str(exc)))
-            continue
-        out.append(Comparison(shape, f.summary, track=thin_track(f.trajectory, 0, track_points)))
-    return out
+def fly_with_comparisons(req: FlightRequest, shapes: Sequence[str], inputs: Inputs,
+                         track_points: int = COMPARISON_TRACK_POINTS) -> tuple[Flight, tuple[Comparison, ...]]:
+    """``req`` solved, and flown again on each of ``shapes`` (e.g. ``lofted``, ``depressed``): each arc's
+    summary (with its flyability) and its altitude track thinned to ``track_points`` samples. All are aimed in
+    one batch (:func:`solve_flights`); an error of ``req`` itself is raised, a comparison's is kept in words."""
+    first, *others = solve_flights([req, *(replace(req, shape=shape) for shape in shapes)], inputs)
+    if isinstance(first, InputError):
+        raise first
+    return first, tuple(Comparison(shape, None, str(f)) if isinstance(f, InputError)
+                        else Comparison(shape, f.summary, track=thin_track(f.trajectory, 0, track_points))
+                        for shape, f in zip(shapes, others))
 
 
 def _positive(value: float | None, option: str, unit: str) -> None:
@@ -85,11 +85,22 @@ def _check(req: FlightRequest) -> None:
         raise InputError("--missile: give either a missile or a burnout state (--burnout-speed/--burnout-angle), not both")
 
 
-def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
-    """Resolve, check, aim and fly the request with the numbers of ``inputs`` (default: the registry's
-    nominals); raises :class:`InputError` naming the bad option."""
+@dataclass(frozen=True)
+class _Resolved:
+    """A request resolved against the inputs: what its aim and its summary need."""
+
+    physics: Physics
+    launch: Place
+    target: Place | None
+    shape: Shape
+    sources: list[str]
+    where: str
+    limits: FlightLimits
+    backend: Backend
+
+
+def _resolve(req: FlightRequest, inputs: Inputs) -> _Resolved:
     _check(req)
-    inputs = inputs if inputs is not None else Inputs(Registry.default())
     limits = FlightLimits.from_inputs(inputs)
     backend = get_backend(req.backend)
     physics = Physics(earth_model(req.earth, rotation=req.rotation, j2=req.j2), atmosphere=req.atmosphere)  # type: ignore[arg-type]
@@ -98,16 +109,22 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
     shape = parse_shape(req.shape)
     sources = list(launch.sources) + (list(target.sources) if target else [])
     where = f"{launch.name} → {target.name}" if target else f"{launch.name}, azimuth {req.azimuth_deg}"
+    return _Resolved(physics, launch, target, shape, sources, where, limits, backend)
 
+
+def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
+    """Resolve, check, aim and fly the request with the numbers of ``inputs`` (default: the registry's
+    nominals); raises :class:`InputError` naming the bad option."""
+    inputs = inputs if inputs is not None else Inputs(Registry.default())
     if req.missile:
-        m = staged_missile(inputs, inputs.registry.missile_id(req.missile, "--missile"))
-        if target is None:
-            raise InputError("--to: a target is required with --missile")
-        tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
-        res = aim_staged(m, tg, shape, physics, beta_kg_m2=req.beta_kg_m2, backend=backend)
-        sources += inputs.registry.entry_sources("missile", m.id)
-        return _done(res, shape.label, sources, f"{m.name}: {where}", res.params, limits, m)
-
+        flight = solve_flights([req], inputs)[0]
+        if isinstance(flight, InputError):
+            raise flight
+        return flight
+    r = _resolve(req, inputs)
+    physics, launch, target, shape, sources, where, limits = (r.physics, r.launch, r.target, r.shape, r.sources,
+                                                              r.where, r.limits)
+    backend = r.backend
     beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else float(inputs["flight.burnout_beta_kg_m2"])
     h_b = (req.burnout_altitude_km if req.burnout_altitude_km is not None
            else float(inputs["flight.burnout_altitude_km"])) * 1e3
@@ -131,10 +148,46 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
     return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta}, limits)
 
 
+def solve_flights(reqs: Sequence[FlightRequest], inputs: Inputs | None = None) -> list[Flight | InputError]:
+    """Several requests at once, item i answering ``reqs[i]`` (or the :class:`InputError` that
+    :func:`solve_flight` would raise for it). Staged-missile requests with the same missile, Earth model,
+    backend and beta are aimed together in shared batches (:func:`duel.flight.aim.aim_staged_many`), which
+    costs little more than one aim; each flight equals the one :func:`solve_flight` gives alone."""
+    inputs = inputs if inputs is not None else Inputs(Registry.default())
+    out: list[Flight | InputError | None] = [None] * len(reqs)
+    groups: dict[tuple[object, ...], list[tuple[int, _Resolved, StagedMissile, Target]]] = {}
+    for i, req in enumerate(reqs):
+        try:
+            if not req.missile:
+                out[i] = solve_flight(req, inputs)
+                continue
+            r = _resolve(req, inputs)
+            m = staged_missile(inputs, inputs.registry.missile_id(req.missile, "--missile"))
+            if r.target is None:
+                raise InputError("--to: a target is required with --missile")
+            tg = Target.between(r.launch.lat_deg, r.launch.lon_deg, r.target.lat_deg, r.target.lon_deg, r.physics)
+            key = (m.id, req.earth, req.rotation, req.j2, req.atmosphere, req.backend, req.beta_kg_m2)
+            groups.setdefault(key, []).append((i, r, m, tg))
+        except InputError as exc:
+            out[i] = exc
+    for members in groups.values():
+        _, r0, m, _ = members[0]
+        aimed = aim_staged_many(m, [tg for *_, tg in members], [r.shape for _, r, _, _ in members], r0.physics,
+                                beta_kg_m2=reqs[members[0][0]].beta_kg_m2, backend=r0.backend)
+        for (i, r, _, _), res in zip(members, aimed):
+            if isinstance(res, InputError):
+                out[i] = res
+                continue
+            sources = r.sources + inputs.registry.entry_sources("missile", m.id)
+            out[i] = _done(res, r.shape.label, sources, f"{m.name}: {r.where}", res.params, r.limits, m)
+    return out  # type: ignore[return-value]
+
+
 def _done(res: AimResult, label: str, sources: list[str], title: str, extra: dict[str, float],
           limits: FlightLimits, missile: StagedMissile | None = None) -> Flight:
     summary = summarize(res.trajectory, label, res.azimuth_deg, res.miss_m, sources, extra, limits)
     return Flight(res.trajectory, summary, title, res, missile)
 
 
-__all__ = ["Comparison", "Flight", "FlightLimits", "FlightRequest", "compare_shapes", "solve_flight"]
+__all__ = ["Comparison", "Flight", "FlightLimits", "FlightRequest", "fly_with_comparisons", "solve_flight",
+           "solve_flights"]

@@ -12,9 +12,7 @@ the report, figures) is the caller's: :mod:`duel.report.build`.
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +20,9 @@ from duel.backend import get_backend
 from duel.defence.engagement import assess
 from duel.defence.records import Assessment
 from duel.defence.track import ThreatTrack
-from duel.flight.api import compare_shapes, solve_flight
+from duel.flight.api import fly_with_comparisons, solve_flight
 from duel.flight.solved import Comparison, Flight
+from duel.backend import default_workers
 from duel.pipeline.resolve import Setup, keyed, resolve, run_counts
 from duel.scenario.inputs import recording
 from duel.scenario.schema import Scenario
@@ -49,12 +48,14 @@ class RunResult:
 
 
 def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
-                 progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = ()) -> RunResult:
+                 progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = (),
+                 workers: int | None = None) -> RunResult:
     """Run a scenario end to end (module docstring).
 
     ``trials``/``seed`` default to the scenario's (``trials`` "auto": as many draws as the precision wants);
     ``sets`` are ``PATH=VALUE`` overrides of model inputs;
-    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial.
+    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial;
+    ``workers`` forked processes (default: this process's cores) share each batch of draws, with the same numbers.
     """
     trials, seed = run_counts(sc, trials, seed)
     be = get_backend(backend)
@@ -62,20 +63,14 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         setup = resolve(sc, sets)
         inputs = setup.inputs
         request = setup.flight_request(be.name)
-        flight = keyed("threat", solve_flight, request, inputs)
-        # the comparison arcs need nothing the trials compute: flown on a second thread meanwhile (the inputs
-        # they read are recorded: the thread runs in a copy of this context, whose recordings are the same sets)
-        with ThreadPoolExecutor(1) as pool:
-            arcs = pool.submit(contextvars.copy_context().run, compare_shapes, request, list(sc.threat.compare),
-                               inputs)
-            track = ThreatTrack.from_trajectory(flight.trajectory)
-            assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
-            timeline = timeline_with_flight(assessment, flight)
-            result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
-                                dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
-                                exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
-                                progress=progress)
-            comparisons = tuple(arcs.result())
+        flight, comparisons = keyed("threat", fly_with_comparisons, request, tuple(sc.threat.compare), inputs)
+        track = ThreatTrack.from_trajectory(flight.trajectory)
+        assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
+        timeline = timeline_with_flight(assessment, flight)
+        result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
+                            dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
+                            exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
+                            progress=progress, workers=default_workers() if workers is None else workers)
         doc = assemble(sc, inputs, setup.uncertain, read, flight, comparisons, setup.launch, setup.target, timeline,
                        assessment, result, backend)
     return RunResult(setup, flight, comparisons, assessment, result, frozenset(read), doc)

@@ -8,12 +8,14 @@ result gives byte-identical files.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from duel.errors import InputError
+from duel.backend import default_workers, fork_map
 from duel.verdict.prose import objects_words
 
 EVENT_NAMES = {  # timeline key -> the words in the report's event table (IR gives warning, not a track)
@@ -90,6 +92,12 @@ def _speed_30km(c: dict[str, Any]) -> dict[str, Any]:
 
 def figures(result: dict[str, Any]) -> dict[str, Any]:
     """Every report figure as a matplotlib Figure, keyed by figure id."""
+    return {fid: build() for fid, build in figure_builders(result).items()}
+
+
+def figure_builders(result: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    """Every report figure's builder (a function returning its matplotlib Figure), keyed by figure id, in the
+    report's order: each figure can be drawn on its own, e.g. in another process."""
     from duel.report import plots
 
     tr, tl, tb = result["track"], result["timeline"], result["time_budget"]
@@ -109,37 +117,39 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     mach = np.array([np.nan if m is None else m for m in tr["mach"]], float)
     mach = np.where(np.asarray(tr["altitude_m"]) > 86_000.0, np.nan, mach)
     t = result["threat"]
-    figs = {
-        "fig-timeline": plots.timeline_chart(events, windows, tl.get("notice_s"), tl["impact_s"],
-                                              notice_received_s=tl.get("notice_received_s")),
-        "fig-altitude": plots.altitude_downrange(np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3,
-                                                 bands, comparisons=result.get("comparisons", ()),
-                                                 nominal_label=f"{t['trajectory']} (the scenario's arc)"),
-        "fig-speed": plots.speed_mach(np.asarray(tr["time_s"]), np.asarray(tr["speed_mps"]), mach),
-        "fig-map": plots.world_map(
+    figs: dict[str, Callable[[], Any]] = {
+        "fig-timeline": lambda: plots.timeline_chart(events, windows, tl.get("notice_s"), tl["impact_s"],
+                                                     notice_received_s=tl.get("notice_received_s")),
+        "fig-altitude": lambda: plots.altitude_downrange(
+            np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3, bands,
+            comparisons=result.get("comparisons", ()), nominal_label=f"{t['trajectory']} (the scenario's arc)"),
+        "fig-speed": lambda: plots.speed_mach(np.asarray(tr["time_s"]), np.asarray(tr["speed_mps"]), mach),
+        "fig-map": lambda: plots.world_map(
             np.asarray(tr["lat_deg"]), np.asarray(tr["lon_deg"]),
             (t["launch"]["name"], t["launch"]["lat_deg"], t["launch"]["lon_deg"]),
             (t["target"]["name"], t["target"]["lat_deg"], t["target"]["lon_deg"]),
             [{"label": _battery_title(b), "lat": b["lat_deg"], "lon": b["lon_deg"],
               "range_km": b["envelope"]["max_ground_range_km"]} for b in result["batteries"]]),
-        "fig-leakers": plots.leaker_distribution(result["verdict"]["leaker_distribution"], result["verdict"]["objects"]),
+        "fig-leakers": lambda: plots.leaker_distribution(result["verdict"]["leaker_distribution"],
+                                                         result["verdict"]["objects"]),
     }
     disp = result.get("dispersion")
     if disp:
-        figs["fig-impacts"] = plots.impact_scatter(disp["sample_east_km"], disp["sample_north_km"], disp["cep_m"] / 1e3)
+        figs["fig-impacts"] = lambda: plots.impact_scatter(disp["sample_east_km"], disp["sample_north_km"],
+                                                           disp["cep_m"] / 1e3)
     conv, sens = result["convergence"], result["sensitivity"]
     if len(conv["trials"]) > 1:  # the same output the sensitivity ranks (expected leakers when P(all) is flat)
         key = sens.get("output_key", "p_all_stopped")
-        figs["fig-convergence"] = plots.convergence_plot(conv["trials"], conv[key], sens["output"])
+        figs["fig-convergence"] = lambda: plots.convergence_plot(conv["trials"], conv[key], sens["output"])
     if sens["inputs"]:
         ranked = sens["inputs"][:12]
-        figs["fig-sobol"] = plots.sensitivity_bars([r["label"] for r in ranked], [r["first_order"] for r in ranked],
-                                                   [r["total"] for r in ranked],
-                                                   title=f"What decides {sens['output']}: share of its spread")
+        figs["fig-sobol"] = lambda: plots.sensitivity_bars(
+            [r["label"] for r in ranked], [r["first_order"] for r in ranked], [r["total"] for r in ranked],
+            title=f"What decides {sens['output']}: share of its spread")
     if sens["tornado"]:  # the inputs with the largest swings (all of them are in the table under it)
         rows = sorted(sens["tornado"], key=lambda r: -abs(r["output_high"] - r["output_low"]))[:TORNADO_BARS]
-        figs["fig-tornado"] = plots.tornado([r["label"] for r in rows], [r["output_low"] for r in rows],
-                                            [r["output_high"] for r in rows], sens["base"], sens["output"])
+        figs["fig-tornado"] = lambda: plots.tornado([r["label"] for r in rows], [r["output_low"] for r in rows],
+                                                    [r["output_high"] for r in rows], sens["base"], sens["output"])
     return figs
 
 
@@ -278,8 +288,11 @@ def prepare_out(out_dir: str | Path, figures: bool = True) -> Path:
     return out
 
 
-def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = True) -> dict[str, Path]:
-    """Write ``result.json`` and, with ``report``, ``report.html`` and ``figures/*.svg`` into ``out_dir``."""
+def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = True,
+                  workers: int | None = None) -> dict[str, Path]:
+    """Write ``result.json`` and, with ``report``, ``report.html`` and ``figures/*.svg`` into ``out_dir``, the
+    figures drawn in ``workers`` processes (default: this process's cores)."""
+    workers = default_workers() if workers is None else max(1, workers)
     out = prepare_out(out_dir)
     paths = {"result": out / "result.json"}
     paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
@@ -288,7 +301,17 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = Tr
     from duel.report.html import write_report
     from duel.report.plots import figure_to_svg
 
-    svgs = {fid: figure_to_svg(f, id_prefix=f"{fid}-") for fid, f in figures(result).items()}  # rendered once
+    builders = figure_builders(result)
+    ids = list(builders)
+
+    def render(group: list[str]) -> dict[str, str]:
+        return {fid: figure_to_svg(builders[fid](), id_prefix=f"{fid}-") for fid in group}
+
+    # each figure drawn once, the figures shared out over forked processes (the same bytes as drawn here)
+    drawn: dict[str, str] = {}
+    for part in fork_map(render, [ids[k::workers] for k in range(workers)], workers):
+        drawn.update(part)
+    svgs = {fid: drawn[fid] for fid in ids}
     for fid, svg in svgs.items():
         p = out / "figures" / f"{fid.removeprefix('fig-')}.svg"
         p.write_text(svg, encoding="utf-8")

@@ -87,6 +87,12 @@ def recording() -> Iterator[set[str]]:
         _READS.reset(token)
 
 
+def record_reads(paths: Iterable[str]) -> None:
+    """Add ``paths`` to every active :func:`recording`, as if read here (reads made in another process)."""
+    for reads in _READS.get():
+        reads.update(paths)
+
+
 class Inputs:
     """Values of every input for one evaluation (see the module docstring).
 

@@ -21,6 +21,8 @@ import math
 from typing import Any
 
 from duel.errors import InputError
+from duel.flight.summary import FlightSummary
+from duel.scenario.inputs import Inputs
 from duel.sweep.spec import GEOMETRY_AXES, Point, Sweep
 
 KINEMATICS = ("distance_km", "flight_time_s", "apogee_km", "max_speed_mps", "max_mach", "mach_30km",
@@ -70,17 +72,44 @@ def _missile(sweep: Sweep) -> str:
     return "oreshnik"
 
 
-def kinematics_row(point: Point, sweep: Sweep, launch: str, target: str, shape: str) -> dict[str, Any]:
-    """A kinematics point: aim and fly as ``duel fly --from LAUNCH --to TARGET --trajectory SHAPE`` with the
-    point's inputs set."""
-    from duel.defence.setup import space_ir
-    from duel.flight.api import FlightRequest, solve_flight
+def kinematics_rows(points: list[Point], sweep: Sweep) -> list[dict[str, Any]]:
+    """Kinematics points: each aimed and flown as ``duel fly --from LAUNCH --to TARGET --trajectory SHAPE`` with
+    the point's inputs set; the points that share their inputs are aimed together in one batch
+    (:func:`duel.flight.api.solve_flights`, whose flights equal ``duel fly``'s)."""
+    from duel.flight.api import FlightRequest, solve_flights
     from duel.scenario.inputs import command_inputs
 
-    inputs = command_inputs(point.set_texts(), _missile(sweep))
+    rows = [_blank(p, sweep) for p in points]
+    by_inputs: dict[tuple[str, ...], list[int]] = {}
+    for i, p in enumerate(points):
+        if rows[i]["error"] is None:
+            by_inputs.setdefault(tuple(p.set_texts()), []).append(i)
+    for texts, idx in by_inputs.items():
+        try:
+            inputs = command_inputs(list(texts), _missile(sweep))
+        except InputError as exc:
+            for i in idx:
+                rows[i]["error"] = str(exc)
+            continue
+        reqs = [FlightRequest(launch=rows[i]["launch"], target=rows[i]["target"], missile=_missile(sweep),
+                              shape=rows[i]["trajectory"]) for i in idx]
+        for i, flight in zip(idx, solve_flights(reqs, inputs)):
+            try:
+                if isinstance(flight, InputError):
+                    raise flight
+                got = _kinematics(flight.summary, inputs, rows[i]["launch"], rows[i]["target"])
+            except InputError as exc:
+                rows[i]["error"] = str(exc)
+                continue
+            rows[i].update({k: v for k, v in got.items() if k in rows[i]})
+    return rows
+
+
+def _kinematics(s: FlightSummary, inputs: Inputs, launch: str, target: str) -> dict[str, Any]:
+    """A kinematics row's quantities from a flight's summary (module docstring)."""
+    from duel.defence.setup import space_ir
+
     row: dict[str, Any] = _places(inputs, launch, target)
-    s = solve_flight(FlightRequest(launch=launch, target=target, missile=_missile(sweep), shape=shape),
-                     inputs).summary
     f = s.flyability
     row.update(distance_km=s.ground_range_km, flight_time_s=s.flight_time_s, apogee_km=s.apogee_km,
                max_speed_mps=s.max_speed_mps, max_mach=_finite(s.max_mach), mach_30km=_finite(s.mach_30km),
@@ -111,7 +140,8 @@ def duel_row(point: Point, sweep: Sweep, launch: str, target: str, shape: str) -
     assert sweep.scenario_path is not None  # the spec requires it in duel mode
     sc = load_scenario(sweep.scenario_path)
     sc = sc.model_copy(update={"threat": replace_threat(sc.threat, launch, target, shape)})
-    res = run_scenario(sc, trials=sweep.spec.sweep.trials, seed=sweep.spec.sweep.seed, sets=point.set_texts())
+    res = run_scenario(sc, trials=sweep.spec.sweep.trials, seed=sweep.spec.sweep.seed, sets=point.set_texts(),
+                       workers=1)  # the sweep's own workers use the cores
     doc = res.document
     row: dict[str, Any] = _places(res.setup.inputs, launch, target)
     v = doc["verdict"]
@@ -131,15 +161,26 @@ def replace_threat(threat: Any, launch: str, target: str, shape: str) -> Any:
     return threat.model_copy(update={"launch": launch, "target": target, "trajectory": shape})
 
 
-def point_row(point: Point, sweep: Sweep) -> dict[str, Any]:
-    """The full row of a point (every column of :func:`columns`; nulls and ``error`` where it cannot be flown)."""
-    launch, target, shape = _geometry(point, sweep)
+def _blank(point: Point, sweep: Sweep) -> dict[str, Any]:
+    """A point's row with its axes filled in and every quantity null (``error`` set where the point has no
+    launch site or target)."""
     row: dict[str, Any] = dict.fromkeys(columns(sweep))
-    row.update(point=point.index, launch=launch, target=target, trajectory=shape)
+    row.update(point=point.index, trajectory=point.trajectory, launch=point.launch, target=point.target)
     row.update(dict(point.sets))
-    fn = kinematics_row if sweep.spec.sweep.mode == "kinematics" else duel_row
     try:
-        got = fn(point, sweep, launch, target, shape)
+        row["launch"], row["target"], row["trajectory"] = _geometry(point, sweep)
+    except InputError as exc:
+        row["error"] = str(exc)
+    return row
+
+
+def duel_point_row(point: Point, sweep: Sweep) -> dict[str, Any]:
+    """A duel point's full row (every column of :func:`columns`; nulls and ``error`` where it cannot be run)."""
+    row = _blank(point, sweep)
+    if row["error"] is not None:
+        return row
+    try:
+        got = duel_row(point, sweep, row["launch"], row["target"], row["trajectory"])
     except InputError as exc:
         row["error"] = str(exc)
         return row
@@ -149,5 +190,7 @@ def point_row(point: Point, sweep: Sweep) -> dict[str, Any]:
 
 def chunk_rows(sweep: Sweep, start: int, stop: int) -> list[dict[str, Any]]:
     """The rows of points [start, stop): one task of a sweep (runs on a Dask worker)."""
-    return [point_row(p, sweep) for p in sweep.points[start:stop]]
-
+    points = sweep.points[start:stop]
+    if sweep.spec.sweep.mode == "kinematics":
+        return kinematics_rows(points, sweep)
+    return [duel_point_row(p, sweep) for p in points]

@@ -23,6 +23,7 @@ from duel.defence.setup import DefenceSetup
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
 from duel.flight.solved import Flight
+from duel.backend import can_fork, fork_map, split
 from duel.flight.summary import flight_quantities
 from duel.flight.trajectory import fly_staged
 from duel.scenario.inputs import Inputs
@@ -30,6 +31,7 @@ from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_
 from duel.trials.results import DrawOutcomes
 
 ProgressFn = Callable[[int, int], None]
+MIN_ROWS_PER_PROCESS = 32  # fewer rows do not repay a fork (about 0.1 s)
 
 
 def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarray | None, rows: int,
@@ -54,13 +56,26 @@ def threat_tracks(flight: Flight, space_ir: SpaceIR | None, beta_kg_m2: np.ndarr
 def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws: Mapping[str, np.ndarray], rows: int,
                    seed: int, backend: Backend | str = "numpy", inner: int = 0,
                    progress: ProgressFn | None = None, row_offset: int = 0,
-                   adjust: Callable[[DefenceRows], DefenceRows] | None = None) -> DrawOutcomes:
+                   adjust: Callable[[DefenceRows], DefenceRows] | None = None, workers: int = 1) -> DrawOutcomes:
     """The defence under each row of ``draws`` (path -> (rows,) values in the inputs' units), all rows at once.
 
     ``inner``: realisations per row where limits can bind (module docstring); ``row_offset``: the global index
     of the first row (its raid realisations are those of that row, whatever the batch); ``adjust``: a change to
-    the per-row defence arrays before the engine runs (e.g. batteries switched off per row).
+    the per-row defence arrays before the engine runs (e.g. batteries switched off per row); ``workers``: the
+    rows cut into that many parts, computed in forked processes (:func:`duel.backend.fork_map`; not with
+    ``adjust``, which sees all rows) with the same result, since a row's numbers do not depend on its batch.
     """
+    if workers > 1 and adjust is None and rows >= 2 * MIN_ROWS_PER_PROCESS and can_fork():
+        parts = split(rows, min(workers, rows // MIN_ROWS_PER_PROCESS))
+        first = parts[0][1]
+
+        def part(ab: tuple[int, int]) -> DrawOutcomes:
+            a, b = ab
+            sub = {k: np.broadcast_to(np.asarray(v), (rows,))[a:b] for k, v in draws.items()}
+            step = None if progress is None or a else (lambda done, total: progress(done * rows // first, rows))
+            return evaluate_draws(flight, defence, inputs, sub, b - a, seed, backend, inner, step, row_offset + a)
+
+        return DrawOutcomes.concat(fork_map(part, parts, workers))
     be = get_backend(backend) if isinstance(backend, str) else backend
     drawn = inputs.with_values(draws)
     d = defence.redrawn(drawn)

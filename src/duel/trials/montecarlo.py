@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from duel.backend import can_fork
 from duel.defence import raid
 from duel.defence.raid import Z95, wilson_interval
 from duel.defence.streams import philox_block
@@ -243,7 +243,7 @@ def _forked_chunk(seed: int, a: int, b: int) -> tuple[int, int, dict[str, np.nda
 def _computed(fn: TrialFunction, seed: int, chunks: list[tuple[int, int]], workers: int
               ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
     """(start, stop, columns) of each chunk, in order: here, or in ``workers`` forked processes."""
-    if workers == 1 or len(chunks) < 2 or "jax" in sys.modules:  # never fork a process that runs JAX's threads
+    if workers == 1 or len(chunks) < 2 or not can_fork():  # e.g. never fork a process that runs JAX's threads
         for a, b in chunks:
             yield a, b, _checked(fn(seed, a, b), a, b)
         return

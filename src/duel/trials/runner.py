@@ -26,8 +26,9 @@ from duel.defence.setup import DefenceSetup
 from duel.flight.solved import Flight
 from duel.notify.chain import simulate_notice_chain
 from duel.notify.dist import Dist
-from duel.scenario.inputs import Inputs, UncertainInput
-from duel.trials.dispersion import Nominal, dispersion_of, impact_dispersion
+from duel.backend import fork_map
+from duel.scenario.inputs import Inputs, UncertainInput, record_reads, recording
+from duel.trials.dispersion import ImpactDispersion, Nominal, dispersion_of, impact_dispersion
 from duel.flight.summary import flight_quantities
 from duel.trials.draws import evaluate_draws, threat_tracks
 from duel.trials.results import DrawOutcomes, NominalFlight, Sensitivity, Tornado, TrialsResult
@@ -84,12 +85,14 @@ def tornado_cases(uncertain: Sequence[UncertainInput]
 
 def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],
                        trials: int | None, seed: int, backend: Backend, inner: int,
-                       progress: ProgressFn | None = None) -> tuple[dict[str, np.ndarray], DrawOutcomes, bool]:
+                       progress: ProgressFn | None = None, workers: int = 1
+                       ) -> tuple[dict[str, np.ndarray], DrawOutcomes, bool]:
     """The draws and the defence under each: ``trials`` of them, or (``trials`` None) ``montecarlo.initial_trials``
     doubled until every verdict quantity is :func:`~duel.trials.spread.precise_enough`
     (``montecarlo.precision_ratio`` of its 90 % range, or ``montecarlo.precision_floor``; times the number of
     objects for the expected leakers), at most ``montecarlo.max_trials``. Draw i is the same whatever the
-    total (streams per (seed, i)). Returns (draws, outcomes, capped)."""
+    total (streams per (seed, i)); ``workers`` forked processes share each batch. Returns (draws, outcomes,
+    capped)."""
     n = int(inputs["montecarlo.initial_trials"]) if trials is None else trials
     cap = n if trials is not None else max(n, int(inputs["montecarlo.max_trials"]))
     ratio, floor = float(inputs["montecarlo.precision_ratio"]), float(inputs["montecarlo.precision_floor"])
@@ -100,7 +103,7 @@ def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, un
             progress(done, total)
 
     draws = sample(uncertain, n, seed)
-    parts = [evaluate_draws(flight, defence, inputs, draws, n, seed, backend, inner, step)]
+    parts = [evaluate_draws(flight, defence, inputs, draws, n, seed, backend, inner, step, workers=workers)]
     while True:
         out = DrawOutcomes.concat(parts)
         precise = all(precise_enough(spread(y), ratio, f) for y, f in (
@@ -110,7 +113,8 @@ def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, un
         more = min(n, cap - n)
         extra = sample(uncertain, more, seed, start=n)
         parts.append(evaluate_draws(flight, defence, inputs, extra, more, seed, backend, inner,
-                                    lambda done, total, a=n: step(a + done, a + total), row_offset=n))
+                                    lambda done, total, a=n: step(a + done, a + total), row_offset=n,
+                                    workers=workers))
         draws = {k: np.concatenate([draws[k], extra[k]]) for k in draws}
         n += more
 
@@ -118,32 +122,48 @@ def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, un
 def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, inputs: Inputs,
                uncertain: Sequence[UncertainInput], trials: int | None, seed: int, backend: Backend, *,
                dispersion_trials: int | None = None, exchange_trials: int | None = None,
-               progress: ProgressFn | None = None) -> TrialsResult:
+               progress: ProgressFn | None = None, workers: int = 1) -> TrialsResult:
     """Every Monte Carlo of a duel (module docstring). ``trials``: the number of draws, or None for as many as
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
-    the impact dispersion / the notice exchange."""
+    the impact dispersion / the notice exchange. ``workers``: forked processes that share each batch of the
+    engine (the numbers do not change)."""
     inner = int(inputs["montecarlo.inner_trials"])
-    outcomes = tornado = sens = None
+    outcomes = None
     draws: dict[str, np.ndarray] = {}
     capped = False
     n = 0
     if uncertain:
         draws, outcomes, capped = draw_until_precise(flight, defence, inputs, uncertain, trials, seed, backend, inner,
-                                                     progress)
+                                                     progress, workers)
         n = len(outcomes.p_all_stopped)
+
+    def sensitivity() -> tuple[Tornado | None, Sensitivity | None]:
+        if not uncertain:
+            return None, None
         cases, ends, rows = tornado_cases(uncertain)
         tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, cases, 1 + sum(map(len, ends)),
-                                                           seed, backend, int(inputs["montecarlo.tornado_inner_trials"])),
+                                                           seed, backend, int(inputs["montecarlo.tornado_inner_trials"]),
+                                                           workers=workers),
                           ends, rows)
-        sens = what_decides(flight, defence, inputs, uncertain, draws, outcomes, tornado, seed, backend)
-    disp = None
-    if dispersion_trials is not None:
-        target = defence.defended
-        nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
-        disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
-    exchange = None
-    if exchange_trials is not None:
-        exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
+        return tornado, what_decides(flight, defence, inputs, uncertain, draws, outcomes, tornado, seed, backend,  # type: ignore[arg-type]
+                                     workers)
+
+    def beside() -> tuple[ImpactDispersion | None, dict[str, Any] | None, set[str]]:
+        """The impact dispersion and the notice exchange (and the inputs they read, for a forked run)."""
+        disp: ImpactDispersion | None = None
+        exchange: dict[str, Any] | None = None
+        with recording() as read:
+            if dispersion_trials is not None:
+                target = defence.defended
+                nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
+                disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
+            if exchange_trials is not None:
+                exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
+        return disp, exchange, read
+
+    # the sensitivity here, the dispersion and the exchange in a forked process meanwhile (same numbers)
+    (tornado, sens), (disp, exchange, read) = fork_map(lambda job: job(), [sensitivity, beside], workers)  # type: ignore[operator]
+    record_reads(read)
     nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
     flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,
                                                                               nominal.speed_mps)))
@@ -152,7 +172,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
 
 def what_decides(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],
                  draws: dict[str, np.ndarray], outcomes: DrawOutcomes, tornado: Tornado, seed: int,
-                 backend: Backend) -> Sensitivity:
+                 backend: Backend, workers: int = 1) -> Sensitivity:
     """The sensitivity of the answer (:mod:`duel.trials.sensitivity`): every input screened (tornado swing,
     RBD-FAST on the draws), then a Sobol' design over the ``montecarlo.sobol_inputs`` that screen highest, run
     on the batch engine with ``montecarlo.sobol_inner_trials`` raid realisations per row."""
@@ -168,7 +188,8 @@ def what_decides(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertai
         inner = int(inputs["montecarlo.sobol_inner_trials"])
 
         def model(rows_draws: dict[str, np.ndarray], rows: int) -> np.ndarray:
-            return getattr(evaluate_draws(flight, defence, inputs, rows_draws, rows, seed, backend, inner), key)
+            return getattr(evaluate_draws(flight, defence, inputs, rows_draws, rows, seed, backend, inner,
+                                          workers=workers), key)
 
         sobol = sobol_indices(model, uncertain, chosen, int(inputs["montecarlo.sobol_base"]), seed)
     return Sensitivity(key, scr, sobol)

@@ -72,14 +72,14 @@ function clean(sc) { const c = structuredClone(sc); delete c.outputs; return c; 
 
 async function draw() {
   // where things are is the pipeline's answer (/api/validate resolves places, LAT,LON and +DISTkm@AZ offsets);
-  // the page computes no position of its own
+  // the page computes no position of its own. Returns whether the scenario is valid.
   const sc = state.sc;
   let resolved;
   try {
     resolved = await api("/api/validate", { toml: toToml(clean(sc)) });
   } catch (e) {
     $("status").textContent = "error: " + e.message;
-    return;
+    return false;
   }
   const l = [resolved.launch.lat_deg, resolved.launch.lon_deg], t = [resolved.target.lat_deg, resolved.target.lon_deg];
   launchMark.setLatLng(l).setTooltipContent("launch: " + resolved.launch.name);
@@ -90,7 +90,16 @@ async function draw() {
   resolved.batteries.forEach((r, i) => {
     const b = sc.batteries[i], at = [r.lat_deg, r.lon_deg];
     const li = document.createElement("li");
-    li.textContent = r.name + " at " + b.at + " ";
+    li.append(r.name + " at ");
+    const at_ = document.createElement("input");  // typed position: place, LAT,LON or PLACE+DISTkm@AZ
+    at_.type = "text"; at_.value = b.at; at_.size = 16; at_.className = "at";
+    at_.setAttribute("aria-label", "position of battery " + (i + 1));
+    at_.addEventListener("change", async () => {
+      const before = b.at;
+      b.at = at_.value.trim(); read();
+      if (!(await draw())) { b.at = before; read(); }  // a position the pipeline refuses is not kept
+    });
+    li.append(at_, " ");
     const rm = document.createElement("button");
     rm.type = "button"; rm.textContent = "remove"; rm.setAttribute("aria-label", "remove battery " + (i + 1));
     rm.onclick = () => { sc.batteries.splice(i, 1); read(); draw(); };
@@ -102,6 +111,7 @@ async function draw() {
   });
   map.fitBounds(L.latLngBounds([l, t]).pad(0.15), { animate: false });
   document.body.dataset.drawn = String(resolved.batteries.length);
+  return true;
 }
 
 // ------------------------------------------------------------------ results
@@ -204,6 +214,15 @@ async function main() {
     state.adding = false; $("add").setAttribute("aria-pressed", "false");
     read(); draw();
   });
+  $("addat").onclick = async () => {  // a battery at a typed position, kept only if the pipeline accepts it
+    const at = $("newat").value.trim();
+    if (!at) { $("status").textContent = "error: type a position, e.g. kyiv+15km@90"; return; }
+    state.sc.batteries = state.sc.batteries || [];
+    state.sc.batteries.push({ type: $("newtype").value, at });
+    read();
+    if (await draw()) { $("newat").value = ""; $("status").textContent = "battery added at " + at; }
+    else { state.sc.batteries.pop(); read(); }
+  };
   $("run").onclick = run;
   $("pin").onclick = () => { state.pinned = state.result; show($("pinned"), state.pinned, "pinned"); };
   $("versus").onclick = () => {  // Kapustin Yar vs Krichev: the same duel from the other site, side by side
