@@ -352,20 +352,25 @@ from setups import resolved
 from duel.backend import can_fork
 from duel.trials.draws import evaluate_draws
 from duel.trials.sampling import sample
+from duel.scenario.inputs import recording
 assert can_fork()
 r = resolved("scenarios/kyiv-duel-belarus.toml")
 draws = sample(r.setup.uncertain, 70, 11)
-one = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60)
-two = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60, workers=2)
+with recording() as read1:
+    one = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60)
+with recording() as read2:
+    two = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60, workers=2)
 for f in one.__dataclass_fields__:
     np.testing.assert_array_equal(getattr(two, f), getattr(one, f), err_msg=f)
+assert read1 == read2 and len(read1) > 20, (len(read1), read1 ^ read2)  # the inputs read, also in the child
 print("same", one.p_all_stopped.mean())
 """
 
 
 def test_draws_shared_out_over_forked_processes_equal_one_process() -> None:
     """A batch cut into parts computed in forked workers (what duel run does on every core) gives the same
-    numbers as one process: a row's raid realisations and flights do not depend on its batch. (In a fresh
+    numbers, and records the same inputs read, as one process: a row's raid realisations and flights do not
+    depend on its batch. (In a fresh
     process: this test process may have loaded JAX, where nothing forks.)"""
     import subprocess
     import sys

@@ -376,13 +376,12 @@ def _boost_grids(missile: StagedMissile, targets: Sequence[Target], physics: Phy
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the corrector solves for one target: the free parameters ``free`` (``cut``: the cut-off time at a
-    fixed kick; ``kick``: the kick at full burn; ``both``: kick and cut-off, with ``key`` (``apogee`` or
-    ``time``) held at ``goal``), their start, bounds and finite-difference steps, and what a failure is called."""
+    """What the corrector solves for one target: of the flight parameters (kick deg, cut-off s), starting at
+    ``start``, the ``free`` ones (indices), with their finite-difference steps and bounds; ``key`` (``apogee``
+    or ``time``, when both are free) is held at ``goal``; ``what`` names the parameter in a failure."""
 
-    free: str
-    fixed: float
-    p0: tuple[float, ...]
+    start: tuple[float, float]
+    free: tuple[int, ...]
     steps: tuple[float, ...]
     lower: tuple[float, ...]
     upper: tuple[float, ...]
@@ -391,9 +390,17 @@ class _Plan:
     goal: float = 0.0
 
 
+@dataclass(frozen=True)
+class _MaxRange:
+    """The full-burn kicks (deg) to fly around the boost grid's longest arc; the range's parabola gives the
+    ``max-range`` kick."""
+
+    kicks: np.ndarray
+
+
 def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid, physics: Physics,
-          tables: BoostTables) -> _Plan | float:
-    """The predictor for one target: a corrector plan, or (``max-range``) the kick to fly; raises
+          tables: BoostTables) -> _Plan | _MaxRange:
+    """The predictor for one target: a corrector plan, or (``max-range``) the kicks to fly; raises
     :class:`InputError` where the shape cannot reach the target."""
     full = float(tables.end_s[-1])
     earliest_cut = tables.pitch_vertical_s + tables.pitch_kick_s + 0.1
@@ -412,7 +419,7 @@ def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid
 
     if shape.kind == "max-range":
         j = int(np.nanargmax(full_err))
-        return float(j)
+        return _MaxRange(np.linspace(grid.kicks[max(j - 2, 0)], grid.kicks[min(j + 3, kk) - 1], 9))
     # cut-off time at which each kick's trajectory reaches the target (NaN where it cannot)
     cut = np.full(kk, np.nan)
     for i in range(kk):
@@ -427,7 +434,7 @@ def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid
         ok = np.isfinite(cut[lo:hi])
         kick = _parabola_min(grid.kicks[lo:hi][ok], cut[lo:hi][ok])[0] if ok.sum() == 3 else float(grid.kicks[j])
         c0 = float(np.interp(kick, grid.kicks[lo:hi][ok], cut[lo:hi][ok])) if ok.sum() > 1 else float(cut[j])
-        return _Plan("cut", kick, (c0,), (0.02,), (earliest_cut,), (full,), "cut-off time")
+        return _Plan((kick, c0), (1,), (0.02,), (earliest_cut,), (full,), "cut-off time")
     if shape.kind in ("lofted", "depressed"):
         roots = _roots(grid.kicks, full_err)
         if not roots:
@@ -442,7 +449,7 @@ def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid
             raise InputError(f"--trajectory {shape.kind}: no full-burn {shape.kind} arc of {missile.id} comes down "
                              f"at {target.distance_m / 1e3:,.0f} km; try min-energy, apogee:KM or flight-time:SECONDS")
         k0 = branch[-1] if shape.kind == "lofted" else branch[0]
-        return _Plan("kick", full, (k0,), (0.01,), (float(grid.kicks[0]),), (float(grid.kicks[-1]),), "kick angle")
+        return _Plan((k0, full), (0,), (0.01,), (float(grid.kicks[0]),), (float(grid.kicks[-1]),), "kick angle")
     # apogee or flight time on the iso-range curve
     key = "apogee" if shape.kind == "apogee" else "time"
     along = apogee if key == "apogee" else time
@@ -459,8 +466,8 @@ def _plan(missile: StagedMissile, target: Target, shape: Shape, grid: _BoostGrid
             f"{key} can range from {np.nanmin(vals) / scale:,.0f} to {np.nanmax(vals) / scale:,.0f} {unit}")
     k0 = roots[0]
     c0 = float(np.interp(k0, grid.kicks[np.isfinite(cut)], cut[np.isfinite(cut)]))
-    return _Plan("both", full, (k0, c0), (0.01, 0.02), (float(grid.kicks[0]), earliest_cut),
-                 (float(grid.kicks[-1]), full), shape.label, key, goal)
+    return _Plan((k0, c0), (0, 1), (0.01, 0.02), (float(grid.kicks[0]), earliest_cut), (float(grid.kicks[-1]), full),
+                 shape.label, key, goal)
 
 
 def aim_staged(
@@ -490,7 +497,7 @@ def aim_staged_many(
     out: list[AimResult | InputError | None] = [None] * len(targets)
     distinct = list(dict.fromkeys(targets))
     grid_of = dict(zip(distinct, _boost_grids(missile, distinct, physics, policy)))
-    plans: dict[int, _Plan | float] = {}
+    plans: dict[int, _Plan | _MaxRange] = {}
     for i, (tg, shape) in enumerate(zip(targets, shapes)):
         grid = grid_of[tg]
         try:
@@ -500,67 +507,61 @@ def aim_staged_many(
         except InputError as exc:
             out[i] = exc
 
-    def fly_kc(idx: list[int], q: np.ndarray, az: np.ndarray, record: bool) -> Trajectory:
-        """Flights of the problems ``idx``, ``len(az) / len(idx)`` consecutive lanes each: kick q[:, 0] (deg),
-        cut-off q[:, 1] (s)."""
+    def fly_kc(idx: list[int], kc: np.ndarray, az: np.ndarray, record: bool) -> Trajectory:
+        """Flights of the problems ``idx``, ``len(az) / len(idx)`` consecutive lanes each: kick kc[:, 0] (deg),
+        cut-off kc[:, 1] (s)."""
         per = len(az) // len(idx)
         lat = np.repeat([targets[i].lat0 for i in idx], per)
         lon = np.repeat([targets[i].lon0 for i in idx], per)
-        return fly_staged(missile, lat, lon, az, q[:, 0], q[:, 1], physics, beta, policy, record, backend)
+        return fly_staged(missile, lat, lon, az, kc[:, 0], kc[:, 1], physics, beta, policy, record, backend)
 
-    ranged = [i for i, p in plans.items() if not isinstance(p, _Plan)]
+    ranged = {i: p for i, p in plans.items() if isinstance(p, _MaxRange)}
     if ranged:  # max-range: 9 full-burn kicks around the grid's best, then the parabola's peak
-        kicks = []
-        for i in ranged:
-            g, j = grid_of[targets[i]], int(plans[i])  # type: ignore[call-overload, arg-type]
-            lo, hi = max(j - 2, 0), min(j + 3, g.kicks.size)  # type: ignore[union-attr]
-            kicks.append(np.linspace(g.kicks[lo], g.kicks[hi - 1], 9))  # type: ignore[union-attr]
-        ks = np.concatenate(kicks)
-        az = np.repeat([targets[i].azimuth_deg for i in ranged], 9)
-        rng = fly_kc(ranged, np.column_stack([ks, np.full(ks.size, full)]), az, False).ground_range_m()
-        best = [_parabola_min(kicks[b], -np.nan_to_num(rng[9 * b: 9 * b + 9], nan=0.0))[0]
-                for b in range(len(ranged))]
-        tr = fly_kc(ranged, np.column_stack([best, np.full(len(ranged), full)]), az[::9], True)
-        miss = _seen([targets[i] for i in ranged], 1, tr)[2]
-        for b, i in enumerate(ranged):
+        idx = list(ranged)
+        ks = np.concatenate([p.kicks for p in ranged.values()])
+        az = np.repeat([targets[i].azimuth_deg for i in idx], 9)
+        rng = fly_kc(idx, np.column_stack([ks, np.full(ks.size, full)]), az, False).ground_range_m().reshape(-1, 9)
+        best = [_parabola_min(p.kicks, -np.nan_to_num(r, nan=0.0))[0] for p, r in zip(ranged.values(), rng)]
+        tr = fly_kc(idx, np.column_stack([best, np.full(len(idx), full)]), az[::9], True)
+        miss = _seen([targets[i] for i in idx], 1, tr)[2]
+        for b, i in enumerate(idx):
             out[i] = AimResult(tr.take(b), shapes[i], targets[i].azimuth_deg, float(miss[b]),
                                {"kick_deg": float(best[b]), "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)
 
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[tuple[int, ...], str], list[int]] = {}
     for i, p in plans.items():
         if isinstance(p, _Plan):
             groups.setdefault((p.free, p.key), []).append(i)
     for (free, key), idx in groups.items():
-        ps = [plans[i] for i in idx]
-        fixed = np.array([p.fixed for p in ps])  # type: ignore[union-attr]
+        ps = [p for i in idx if isinstance(p := plans[i], _Plan)]
+        start = np.array([p.start for p in ps])  # (B, 2): kick, cut-off
+        cols = list(free)
 
-        def fly(q: np.ndarray, az: np.ndarray, record: bool, idx: list[int] = idx, fixed: np.ndarray = fixed,
-                free: str = free) -> Trajectory:
-            f = np.repeat(fixed, len(az) // len(idx))
-            kc = (np.column_stack([f, q[:, 0]]) if free == "cut" else np.column_stack([q[:, 0], f])
-                  if free == "kick" else q)
+        def fly(q: np.ndarray, az: np.ndarray, record: bool, idx: list[int] = idx, start: np.ndarray = start,
+                cols: list[int] = cols) -> Trajectory:
+            kc = np.repeat(start, len(az) // len(idx), axis=0)
+            kc[:, cols] = q
             return fly_kc(idx, kc, az, record)
 
         def extra(tr: Trajectory, key: str = key) -> np.ndarray:
             return tr.log.apogee_h if key == "apogee" else tr.log.impact_t
 
         p, az, miss, its, tr = _newton(
-            fly, [targets[i] for i in idx], np.array([q.p0 for q in ps]),  # type: ignore[union-attr]
-            np.array([targets[i].azimuth_deg for i in idx]), np.array(ps[0].steps),  # type: ignore[union-attr]
-            np.array([q.lower for q in ps]), np.array([q.upper for q in ps]),  # type: ignore[union-attr]
-            extra=extra if free == "both" else None,
-            extra_goal=np.array([q.goal for q in ps]), record=True, defer_record=_defer(backend))  # type: ignore[union-attr]
+            fly, [targets[i] for i in idx], np.array([q.start for q in ps])[:, cols],
+            np.array([targets[i].azimuth_deg for i in idx]), np.array(ps[0].steps), np.array([q.lower for q in ps]),
+            np.array([q.upper for q in ps]), extra=extra if key else None, extra_goal=np.array([q.goal for q in ps]),
+            record=True, defer_record=_defer(backend))
         for b, i in enumerate(idx):
             try:
-                _miss_or_fail(float(miss[b]), ps[b].what)  # type: ignore[union-attr]
+                _miss_or_fail(float(miss[b]), ps[b].what)
             except InputError as exc:
                 out[i] = exc
                 continue
-            q = (np.array([fixed[b], p[b, 0]]) if free == "cut" else np.array([p[b, 0], fixed[b]])
-                 if free == "kick" else p[b])
-            cut_stage = int(np.searchsorted(tables.end_s, q[1] - 1e-6)) + 1
+            kc = start[b].copy()
+            kc[cols] = p[b]
+            cut_stage = int(np.searchsorted(tables.end_s, kc[1] - 1e-6)) + 1
             out[i] = AimResult(tr.take(b), shapes[i], float(az[b]), float(miss[b]),
-                               {"kick_deg": float(q[0]), "cutoff_s": float(q[1]), "cutoff_stage": cut_stage},
+                               {"kick_deg": float(kc[0]), "cutoff_s": float(kc[1]), "cutoff_stage": cut_stage},
                                int(its[b]))
     assert all(r is not None for r in out)
     return out  # type: ignore[return-value]

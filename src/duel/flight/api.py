@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from duel.backend import Backend, get_backend
+from duel.catalog.schema import Place
 from duel.errors import InputError
 from duel.flight.aim import AimResult, Shape, Target, aim_burnout, aim_staged_many, parse_shape
 from duel.flight.dynamics import Physics
@@ -20,7 +21,6 @@ from duel.flight.flyability import FlightLimits
 from duel.flight.solved import Comparison, Flight
 from duel.flight.summary import summarize, thin_track
 from duel.flight.trajectory import fly_burnout
-from duel.catalog.schema import Place
 from duel.flight.vehicles import StagedMissile, staged_missile
 from duel.physics.earth import earth_model
 from duel.scenario.inputs import Inputs
@@ -122,9 +122,7 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
             raise flight
         return flight
     r = _resolve(req, inputs)
-    physics, launch, target, shape, sources, where, limits = (r.physics, r.launch, r.target, r.shape, r.sources,
-                                                              r.where, r.limits)
-    backend = r.backend
+    launch, target = r.launch, r.target
     beta = req.beta_kg_m2 if req.beta_kg_m2 is not None else float(inputs["flight.burnout_beta_kg_m2"])
     h_b = (req.burnout_altitude_km if req.burnout_altitude_km is not None
            else float(inputs["flight.burnout_altitude_km"])) * 1e3
@@ -134,18 +132,20 @@ def solve_flight(req: FlightRequest, inputs: Inputs | None = None) -> Flight:
         if req.burnout_angle_deg <= 0 and h_b == 0:
             raise InputError("--burnout-angle: must be above the horizon for a burnout on the ground")
         tr = fly_burnout(launch.lat_deg, launch.lon_deg, h_b, req.burnout_speed_mps, req.burnout_angle_deg,
-                         req.azimuth_deg, beta, physics, record=True)
+                         req.azimuth_deg, beta, r.physics, record=True)
         if not tr.landed[0]:
             raise InputError(f"--burnout-speed: {req.burnout_speed_mps:,.0f} m/s at {req.burnout_angle_deg:g} deg "
                              "does not come down (orbit or escape)")
-        summary = summarize(tr, "free flight", req.azimuth_deg, None, sources, {"beta_kg_m2": beta}, limits)
-        return Flight(tr, summary, f"free flight from {where}")
+        summary = summarize(tr, "free flight", req.azimuth_deg, None, r.sources, {"beta_kg_m2": beta}, r.limits)
+        return Flight(tr, summary, f"free flight from {r.where}")
     if req.burnout_angle_deg is not None:
         raise InputError("--burnout-angle: with --to the solver finds the angle; drop --burnout-angle "
                          "(or drop --to and give --azimuth)")
-    tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, physics)
-    res = aim_burnout(tg, shape, physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b, backend=backend)
-    return _done(res, shape.label, sources, f"burnout state: {where}", {**res.params, "beta_kg_m2": beta}, limits)
+    tg = Target.between(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg, r.physics)
+    res = aim_burnout(tg, r.shape, r.physics, beta, speed_mps=req.burnout_speed_mps, altitude_m=h_b,
+                      backend=r.backend)
+    return _done(res, r.shape.label, r.sources, f"burnout state: {r.where}", {**res.params, "beta_kg_m2": beta},
+                 r.limits)
 
 
 def solve_flights(reqs: Sequence[FlightRequest], inputs: Inputs | None = None) -> list[Flight | InputError]:
@@ -170,10 +170,10 @@ def solve_flights(reqs: Sequence[FlightRequest], inputs: Inputs | None = None) -
             groups.setdefault(key, []).append((i, r, m, tg))
         except InputError as exc:
             out[i] = exc
-    for members in groups.values():
+    for key, members in groups.items():
         _, r0, m, _ = members[0]
         aimed = aim_staged_many(m, [tg for *_, tg in members], [r.shape for _, r, _, _ in members], r0.physics,
-                                beta_kg_m2=reqs[members[0][0]].beta_kg_m2, backend=r0.backend)
+                                beta_kg_m2=key[-1], backend=r0.backend)  # type: ignore[arg-type]
         for (i, r, _, _), res in zip(members, aimed):
             if isinstance(res, InputError):
                 out[i] = res

@@ -16,13 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from duel.backend import get_backend
+from duel.backend import default_workers, get_backend
 from duel.defence.engagement import assess
 from duel.defence.records import Assessment
 from duel.defence.track import ThreatTrack
 from duel.flight.api import fly_with_comparisons, solve_flight
 from duel.flight.solved import Comparison, Flight
-from duel.backend import default_workers
 from duel.pipeline.resolve import Setup, keyed, resolve, run_counts
 from duel.scenario.inputs import recording
 from duel.scenario.schema import Scenario

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from duel.backend import fork_map
 from duel.catalog.schema import Place
 from duel.errors import InputError
 from duel.scenario.registry import InputSpec, Registry
@@ -31,6 +32,8 @@ from duel.scenario.schema import Distribution, Scenario
 Number = float | np.ndarray
 """A numeric input's value: a scalar for one evaluation, or an array with one value per Monte Carlo trial."""
 
+T = TypeVar("T")
+R = TypeVar("R")
 _READS: contextvars.ContextVar[tuple[set[str], ...]] = contextvars.ContextVar("duel_input_reads", default=())
 
 SCENARIO_KEYS: tuple[tuple[str, str, str], ...] = (
@@ -87,10 +90,20 @@ def recording() -> Iterator[set[str]]:
         _READS.reset(token)
 
 
-def record_reads(paths: Iterable[str]) -> None:
-    """Add ``paths`` to every active :func:`recording`, as if read here (reads made in another process)."""
+def fork_map_recorded(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    """:func:`duel.backend.fork_map`, with the inputs read in the forked processes added to the active
+    recordings here (a child's recordings live in its own memory), so a run records the same inputs on any
+    number of workers."""
+
+    def recorded(x: T) -> tuple[R, set[str]]:
+        with recording() as read:
+            return fn(x), read
+
+    done = fork_map(recorded, items, workers)
     for reads in _READS.get():
-        reads.update(paths)
+        for _, read in done:
+            reads.update(read)
+    return [out for out, _ in done]
 
 
 class Inputs:

@@ -79,6 +79,7 @@ def kinematics_rows(points: list[Point], sweep: Sweep) -> list[dict[str, Any]]:
     from duel.flight.api import FlightRequest, solve_flights
     from duel.scenario.inputs import command_inputs
 
+    missile = _missile(sweep)
     rows = [_blank(p, sweep) for p in points]
     by_inputs: dict[tuple[str, ...], list[int]] = {}
     for i, p in enumerate(points):
@@ -86,12 +87,12 @@ def kinematics_rows(points: list[Point], sweep: Sweep) -> list[dict[str, Any]]:
             by_inputs.setdefault(tuple(p.set_texts()), []).append(i)
     for texts, idx in by_inputs.items():
         try:
-            inputs = command_inputs(list(texts), _missile(sweep))
+            inputs = command_inputs(list(texts), missile)
         except InputError as exc:
             for i in idx:
                 rows[i]["error"] = str(exc)
             continue
-        reqs = [FlightRequest(launch=rows[i]["launch"], target=rows[i]["target"], missile=_missile(sweep),
+        reqs = [FlightRequest(launch=rows[i]["launch"], target=rows[i]["target"], missile=missile,
                               shape=rows[i]["trajectory"]) for i in idx]
         for i, flight in zip(idx, solve_flights(reqs, inputs)):
             try:

@@ -23,10 +23,10 @@ from duel.defence.setup import DefenceSetup
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
 from duel.flight.solved import Flight
-from duel.backend import can_fork, fork_map, split
+from duel.backend import can_fork, split
 from duel.flight.summary import flight_quantities
 from duel.flight.trajectory import fly_staged
-from duel.scenario.inputs import Inputs
+from duel.scenario.inputs import Inputs, fork_map_recorded
 from duel.trials.engine import DefenceRows, TrackArrays, defence_rows, evaluate_rows
 from duel.trials.results import DrawOutcomes
 
@@ -62,8 +62,9 @@ def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws:
     ``inner``: realisations per row where limits can bind (module docstring); ``row_offset``: the global index
     of the first row (its raid realisations are those of that row, whatever the batch); ``adjust``: a change to
     the per-row defence arrays before the engine runs (e.g. batteries switched off per row); ``workers``: the
-    rows cut into that many parts, computed in forked processes (:func:`duel.backend.fork_map`; not with
-    ``adjust``, which sees all rows) with the same result, since a row's numbers do not depend on its batch.
+    rows cut into that many parts, computed in forked processes (:func:`~duel.scenario.inputs.fork_map_recorded`;
+    not with ``adjust``, which sees all rows) with the same result, since a row's numbers do not depend on its
+    batch.
     """
     if workers > 1 and adjust is None and rows >= 2 * MIN_ROWS_PER_PROCESS and can_fork():
         parts = split(rows, min(workers, rows // MIN_ROWS_PER_PROCESS))
@@ -75,7 +76,7 @@ def evaluate_draws(flight: Flight, defence: DefenceSetup, inputs: Inputs, draws:
             step = None if progress is None or a else (lambda done, total: progress(done * rows // first, rows))
             return evaluate_draws(flight, defence, inputs, sub, b - a, seed, backend, inner, step, row_offset + a)
 
-        return DrawOutcomes.concat(fork_map(part, parts, workers))
+        return DrawOutcomes.concat(fork_map_recorded(part, parts, workers))
     be = get_backend(backend) if isinstance(backend, str) else backend
     drawn = inputs.with_values(draws)
     d = defence.redrawn(drawn)

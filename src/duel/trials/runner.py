@@ -26,8 +26,7 @@ from duel.defence.setup import DefenceSetup
 from duel.flight.solved import Flight
 from duel.notify.chain import simulate_notice_chain
 from duel.notify.dist import Dist
-from duel.backend import fork_map
-from duel.scenario.inputs import Inputs, UncertainInput, record_reads, recording
+from duel.scenario.inputs import Inputs, UncertainInput, fork_map_recorded
 from duel.trials.dispersion import ImpactDispersion, Nominal, dispersion_of, impact_dispersion
 from duel.flight.summary import flight_quantities
 from duel.trials.draws import evaluate_draws, threat_tracks
@@ -148,22 +147,20 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
         return tornado, what_decides(flight, defence, inputs, uncertain, draws, outcomes, tornado, seed, backend,  # type: ignore[arg-type]
                                      workers)
 
-    def beside() -> tuple[ImpactDispersion | None, dict[str, Any] | None, set[str]]:
-        """The impact dispersion and the notice exchange (and the inputs they read, for a forked run)."""
+    def beside() -> tuple[ImpactDispersion | None, dict[str, Any] | None]:
+        """The impact dispersion and the notice exchange."""
         disp: ImpactDispersion | None = None
         exchange: dict[str, Any] | None = None
-        with recording() as read:
-            if dispersion_trials is not None:
-                target = defence.defended
-                nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
-                disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
-            if exchange_trials is not None:
-                exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
-        return disp, exchange, read
+        if dispersion_trials is not None:
+            target = defence.defended
+            nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
+            disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
+        if exchange_trials is not None:
+            exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
+        return disp, exchange
 
     # the sensitivity here, the dispersion and the exchange in a forked process meanwhile (same numbers)
-    (tornado, sens), (disp, exchange, read) = fork_map(lambda job: job(), [sensitivity, beside], workers)  # type: ignore[operator]
-    record_reads(read)
+    (tornado, sens), (disp, exchange) = fork_map_recorded(lambda job: job(), [sensitivity, beside], workers)  # type: ignore[operator]
     nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
     flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,
                                                                               nominal.speed_mps)))

@@ -68,6 +68,13 @@ function read() {
   sc.outputs = undefined;  // the server chooses where results go
   $("dl-toml").href = "data:application/toml;charset=utf-8," + encodeURIComponent(toToml(clean(sc)));
 }
+// a change to the scenario kept only if the pipeline accepts it (else undone; the error line stays shown)
+async function tryChange(apply, undo) {
+  apply(); read();
+  if (await draw()) return true;
+  undo(); read();
+  return false;
+}
 function clean(sc) { const c = structuredClone(sc); delete c.outputs; return c; }
 
 async function draw() {
@@ -91,15 +98,14 @@ async function draw() {
     const b = sc.batteries[i], at = [r.lat_deg, r.lon_deg];
     const li = document.createElement("li");
     li.append(r.name + " at ");
-    const at_ = document.createElement("input");  // typed position: place, LAT,LON or PLACE+DISTkm@AZ
-    at_.type = "text"; at_.value = b.at; at_.size = 16; at_.className = "at";
-    at_.setAttribute("aria-label", "position of battery " + (i + 1));
-    at_.addEventListener("change", async () => {
+    const pos = document.createElement("input");  // typed position: place, LAT,LON or [PLACE]+DISTkm@AZ
+    pos.type = "text"; pos.value = b.at; pos.size = 16; pos.className = "at";
+    pos.setAttribute("aria-label", "position of battery " + (i + 1));
+    pos.addEventListener("change", () => {
       const before = b.at;
-      b.at = at_.value.trim(); read();
-      if (!(await draw())) { b.at = before; read(); }  // a position the pipeline refuses is not kept
+      tryChange(() => { b.at = pos.value.trim(); }, () => { b.at = pos.value = before; });
     });
-    li.append(at_, " ");
+    li.append(pos, " ");
     const rm = document.createElement("button");
     rm.type = "button"; rm.textContent = "remove"; rm.setAttribute("aria-label", "remove battery " + (i + 1));
     rm.onclick = () => { sc.batteries.splice(i, 1); read(); draw(); };
@@ -214,14 +220,14 @@ async function main() {
     state.adding = false; $("add").setAttribute("aria-pressed", "false");
     read(); draw();
   });
-  $("addat").onclick = async () => {  // a battery at a typed position, kept only if the pipeline accepts it
+  $("addat").onclick = async () => {  // a battery at a typed position
     const at = $("newat").value.trim();
-    if (!at) { $("status").textContent = "error: type a position, e.g. kyiv+15km@90"; return; }
+    if (!at) { $("status").textContent = "error: type a position, e.g. +15km@90"; return; }
     state.sc.batteries = state.sc.batteries || [];
-    state.sc.batteries.push({ type: $("newtype").value, at });
-    read();
-    if (await draw()) { $("newat").value = ""; $("status").textContent = "battery added at " + at; }
-    else { state.sc.batteries.pop(); read(); }
+    if (await tryChange(() => state.sc.batteries.push({ type: $("newtype").value, at }),
+                        () => state.sc.batteries.pop())) {
+      $("newat").value = ""; $("status").textContent = "battery added at " + at;
+    }
   };
   $("run").onclick = run;
   $("pin").onclick = () => { state.pinned = state.result; show($("pinned"), state.pinned, "pinned"); };
