@@ -233,7 +233,8 @@ def test_svg_and_png_serialisation_are_inline_ready_and_deterministic():
     assert s1 == s2
     assert s1.startswith("<svg") and s1.rstrip().endswith("</svg>")
     head = s1[: s1.index(">")]
-    assert "viewBox" in head and " width=" not in head and "<metadata" not in s1
+    assert "viewBox" in head and ' width="100%"' in head and "pt" not in head and "<metadata" not in s1
+    assert "style=" not in s1 and "<style" not in s1  # presentation attributes only: a strict CSP draws it
     ids = re.findall(r'\bid="([^"]+)"', s1)
     assert ids and all(i.startswith("a-") for i in ids)
     refs = re.findall(r'(?:href="|url\()#([^")]+)', s1)
@@ -391,3 +392,26 @@ def test_sample_context_is_plausible(sample):
     assert any("PAC-3 MSE" in lbl for lbl in labels) and any("THAAD" in lbl for lbl in labels)
     json.dumps({k: v for k, v in sample.items() if k not in ("timeline", "trajectory", "map", "leakers",
                                                                "sensitivity")})
+
+
+def test_hover_texts_become_svg_titles_with_values_and_units():
+    svg = plots.figure_to_svg(plots.leaker_distribution([0.1, 0.5, 0.4], 2), id_prefix="l-")
+    titles = re.findall(r'<g id="l-leakers-(\d)" class="tip"><title>([^<]*)</title>', svg)
+    assert titles == [("0", "0 of 2 objects get through: 10.0 % of the draws"),
+                      ("1", "1 of 2 objects get through: 50.0 % of the draws"),
+                      ("2", "2 of 2 objects get through: 40.0 % of the draws")]
+    fig = plots.tornado(["x < y & z", "b"], low=[0.2, 0.4], high=[0.9, 0.5], base=0.5, xlabel="P(all stopped)")
+    svg = plots.figure_to_svg(fig, id_prefix="t-")
+    assert "<title>x &lt; y &amp; z at its high end: P(all stopped) 0.9 (every input nominal: 0.5)</title>" in svg
+    windows = [{"label": "THAAD\nat Kyiv", "t_first_s": 470.0, "t_last_s": 534.0}, {"label": "PAC-3", "t_first_s": None,
+                                                                                     "t_last_s": None}]
+    svg = plots.figure_to_svg(plots.timeline_chart([{"name": "launch", "time_s": 0.0}], windows, -1800.0, 556.0), "w-")
+    assert "<title>THAAD at Kyiv: can intercept from T+7:50 to T+8:54 (1 min 04 s; ends 22 s before impact)" in svg
+    assert "<title>notice sent: T−30:00 (1,800 s before launch; 2,356 s before impact)</title>" in svg
+    assert svg.count('id="w-window-') == 1  # no window, no bar and no hover text
+    t = np.linspace(0.0, 600.0, 601)
+    fig = plots.altitude_downrange(t * 2.0, 300.0 * np.sin(np.pi * t / 600.0), [], time_s=t)
+    svg = plots.figure_to_svg(fig, "a-")
+    hovers = re.findall(r"<title>(T\+[^<]*)</title>", svg)
+    assert 30 <= len(hovers) <= 40 and hovers[0] == "T+0:00: altitude 0 km, 0 km from the launch site"
+    assert hovers[-1] == "T+10:00: altitude 0 km, 1,200 km from the launch site"

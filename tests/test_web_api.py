@@ -118,6 +118,38 @@ def test_two_runs_at_once_both_finish_with_the_cli_result(client, tmp_path):
     assert client.manager.running == 0
 
 
+def test_a_runs_figures_are_the_reports_own_and_what_decides_it_comes_with_the_bands(client):
+    rid = client.post("/api/runs", json={"toml": KYIV, "seed": 5, "trials": 20}).json()["id"]
+    assert _wait(client, rid)["state"] == "done"
+    from duel.report.build import deciding_inputs, deciding_words, figure_builders
+
+    result = client.get(f"/api/runs/{rid}/result").json()
+    report = client.get(f"/api/runs/{rid}/report").text
+    listed = client.get(f"/api/runs/{rid}/figures").json()
+    assert [f["id"] for f in listed] == [fid.removeprefix("fig-") for fid in figure_builders(result)]
+    for f in listed:
+        r = client.get(f["url"])
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.split(">", 1)[1] in report  # the report's figure byte for byte (its root tag adds aria)
+        assert "style=" not in r.text and "<style" not in r.text  # drawn alike under the page's strict CSP
+    timeline = client.get(f"/api/runs/{rid}/figures/timeline").text
+    assert '<title>impact: T+' in timeline and "can intercept from T+" in timeline
+    for name in ("result", "nope", "timeline.svg"):
+        bad = client.get(f"/api/runs/{rid}/figures/{name}")
+        assert bad.status_code == 404 and "one of timeline" in bad.json()["error"], name
+    for path in ("..%2Fresult.json", "../../result.json"):  # a path in the name: no such route
+        outside = client.get(f"/api/runs/{rid}/figures/{path}")
+        assert outside.status_code == 404 and outside.json()["error"], path
+    assert client.get("/api/runs/nope/figures").status_code == 404
+    decides = client.get(f"/api/runs/{rid}/decides", params={"most": 3}).json()
+    assert decides["words"] == deciding_words(result["sensitivity"])
+    ranked = deciding_inputs(result["sensitivity"])[:3]
+    assert [row["path"] for row in decides["inputs"]] == [r["path"] for r in ranked]
+    for row, r in zip(decides["inputs"], ranked):
+        assert row["total"] == r["total"] and row["status"] in ("reported", "estimated", "notional")
+        assert {"unit", "nominal", "low", "high", "kind", "choices"} <= set(row)
+
+
 def test_a_run_past_the_time_limit_is_stopped():
     manager = RunManager(workers=1, time_limit_s=1.0)
     with TestClient(create_app(manager)) as c:

@@ -108,6 +108,22 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
         shown = float(page.get_attribute("#current", "data-p-all-stopped"))
         toml = urllib.parse.unquote(page.get_attribute("#dl-toml", "href").split(",", 1)[1])
         page.screenshot(path=str(shots / "web-result.png"), full_page=True)
+        # the report's own figures inline, one chart code for both: hover texts (SVG titles) with values and units
+        charts = page.locator("#current .chart")
+        shown_figures = [charts.nth(i).get_attribute("data-figure") for i in range(charts.count())]
+        assert shown_figures[:3] == ["timeline", "altitude", "leakers"], shown_figures
+        windows = page.locator("#current .chart[data-figure=timeline] title").all_text_contents()
+        assert any(": can intercept from T+" in t and " s before impact" in t for t in windows), windows
+        bars = page.locator("#current .chart[data-figure=leakers] title").all_text_contents()
+        assert all("% of the draws" in t for t in bars), bars
+        assert page.inner_text("#current .decides").startswith("What decides it: ")
+        # a slider for a top-ranked input: set it to the top of its band; the scenario's [fixed] table holds it
+        slider = page.locator("#sliders .slider").first
+        path = slider.get_attribute("data-path")
+        slider.locator("input[type=range]").press("End")
+        assert "set to" in slider.locator("output").inner_text()
+        with_slider = urllib.parse.unquote(page.get_attribute("#dl-toml", "href").split(",", 1)[1])
+        assert "[fixed]" in with_slider and f'"{path}" = ' in with_slider, with_slider
 
         scen = tmp_path / "downloaded.toml"
         scen.write_text(toml, encoding="utf-8")
@@ -115,6 +131,7 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
                         str(tmp_path / "cli"), "--format", "json"], check=True, capture_output=True, timeout=300)
         cli = json.loads((tmp_path / "cli" / "result.json").read_text(encoding="utf-8"))
         assert shown == cli["verdict"]["p_all_stopped"]["value"]
+        assert len(bars) == cli["verdict"]["objects"] + 1  # a hover text on every bar, k = 0 .. objects
         assert len(cli["batteries"]) == before + 2
         south = cli["batteries"][-1]
         kyiv = cli["threat"]["target"]
@@ -124,7 +141,20 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
         page.locator("#current h2", has_text="krichev").wait_for(timeout=240_000)  # (CSP: no eval'd waits)
         assert "kapustin-yar" in page.inner_text("#pinned h2")
         assert "krichev" in page.inner_text("#current h2")
+        for card in ("#pinned", "#current"):  # both timelines, side by side
+            assert page.locator(f"{card} .chart[data-figure=timeline] svg").count() == 1
+        # the set input is no longer drawn (so no longer ranked), and its slider stays, set
+        assert "set to" in page.locator(f"#sliders .slider[data-path='{path}'] output").inner_text()
         page.screenshot(path=str(shots / "web-compare.png"), full_page=True)
+        shown = float(page.get_attribute("#current", "data-p-all-stopped"))
+        toml = urllib.parse.unquote(page.get_attribute("#dl-toml", "href").split(",", 1)[1])
         browser.close()
+    # the Krichev run with the slider's value is the CLI's run of the downloaded file
+    scen.write_text(toml, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "duel", "run", str(scen), "--seed", "7", "--trials", "20", "--out",
+                    str(tmp_path / "cli2"), "--format", "json"], check=True, capture_output=True, timeout=300)
+    cli = json.loads((tmp_path / "cli2" / "result.json").read_text(encoding="utf-8"))
+    assert cli["threat"]["launch"]["name"].startswith("Krichev") and shown == cli["verdict"]["p_all_stopped"]["value"]
+    assert path not in [r["path"] for r in cli["sensitivity"]["inputs"]]  # set: not drawn
     assert outside == [], outside
     assert errors == [], errors

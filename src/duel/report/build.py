@@ -122,7 +122,8 @@ def figure_builders(result: dict[str, Any]) -> dict[str, Callable[[], Any]]:
                                                      notice_received_s=tl.get("notice_received_s")),
         "fig-altitude": lambda: plots.altitude_downrange(
             np.asarray(tr["downrange_km"]), np.asarray(tr["altitude_m"]) / 1e3, bands,
-            comparisons=result.get("comparisons", ()), nominal_label=f"{t['trajectory']} (the scenario's arc)"),
+            comparisons=result.get("comparisons", ()), nominal_label=f"{t['trajectory']} (the scenario's arc)",
+            time_s=np.asarray(tr["time_s"])),
         "fig-speed": lambda: plots.speed_mach(np.asarray(tr["time_s"]), np.asarray(tr["speed_mps"]), mach),
         "fig-map": lambda: plots.world_map(
             np.asarray(tr["lat_deg"]), np.asarray(tr["lon_deg"]),
@@ -161,11 +162,17 @@ def _no_condition(claim: dict[str, Any], draws: int) -> str:
             "together, or more draws are needed to name one)")
 
 
+def deciding_inputs(sens: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result's ``sensitivity.inputs`` rows (highest Sobol' total index first) whose total index exceeds its
+    95 % half-width: the inputs that, as far as the draws can tell, decide the answer."""
+    return [r for r in sens["inputs"] if r["total"] > r["conf"]]  # an index larger than its uncertainty
+
+
 def deciding_words(sens: dict[str, Any], most: int = 3) -> str:
     """The inputs that decide the answer in words: the ``most`` highest Sobol' total indices that exceed their
     95 % half-width (an index within its noise of 0 is not named), or the tornado's largest swings where none
     does or no Sobol' design ran."""
-    resolved = [r for r in sens["inputs"] if r["total"] > r["conf"]]  # an index larger than its uncertainty
+    resolved = deciding_inputs(sens)
     if resolved:
         top = [f"{r['label']} ({min(r['total'], 1.0):.0%} ± {r['conf']:.0%} of the spread, with interactions)"
                for r in resolved[:most]]

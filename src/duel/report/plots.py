@@ -10,6 +10,11 @@ never pays for it).
 ``figure_to_svg`` and ``figure_to_png_base64`` turn a figure into text for the HTML report; both are
 deterministic (no dates, fixed SVG id salt, ids prefixed per figure so several SVGs can live in one page).
 
+Hover values: the parts a reader points at (a window bar, an event, a band, a bar, points along a line) carry a
+short text with their values and units (:func:`tooltip`); ``figure_to_svg`` writes it as the SVG element's
+``<title>``, which a browser shows on hover, in the offline report and on the web page alike (one chart code for
+both, no scripts).
+
 Signatures (units in the names; times in seconds from launch, shown in minutes):
 
 - ``timeline_chart(events, windows, notice_s, impact_s)``
@@ -24,6 +29,7 @@ Signatures (units in the names; times in seconds from launch, shown in minutes):
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import textwrap
@@ -82,6 +88,27 @@ def _figure(width_in: float = 8.0, height_in: float = 4.0) -> Any:
     fig = Figure(figsize=(width_in, height_in), layout="constrained", dpi=100)
     FigureCanvasAgg(fig)
     return fig
+
+
+def tooltip(artist: Any, gid: str, text: str) -> Any:
+    """Give ``artist`` (already on a figure) the SVG id ``gid`` and a hover ``text`` (values with units); returns
+    the artist. The texts are kept in the figure's ``tooltips`` dict (gid -> text) for :func:`figure_to_svg`."""
+    artist.set_gid(gid)
+    artist.figure.__dict__.setdefault("tooltips", {})[gid] = text
+    return artist
+
+
+def _hover_points(ax: Any, x: Any, y: Any, texts: Sequence[str], prefix: str, **kw: Any) -> None:
+    """Invisible hover targets at (x[i], y[i]) with ``texts[i]`` (gids ``<prefix>-<i>``): values along a line.
+    ``kw`` goes to ``ax.plot`` (e.g. ``transform``)."""
+    for i, (xi, yi, text) in enumerate(zip(x, y, texts)):
+        (pt,) = ax.plot([xi], [yi], marker="o", ms=10, ls="none", color=INK, alpha=0.0, zorder=6, **kw)
+        tooltip(pt, f"{prefix}-{i}", text)
+
+
+def _samples(n: int, most: int = 40) -> Any:
+    """Up to ``most`` indices spread evenly over ``range(n)`` (first and last included)."""
+    return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int)) if n else np.arange(0)
 
 
 def _mmss(t_s: float) -> str:
@@ -178,13 +205,18 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
         """Draw the rows on ``ax``; ``x`` maps seconds from launch to the axis' unit."""
         if warned_from is not None:
             a, b = sorted((x(warned_from), x(imp)))
-            ax.axvspan(a, b, color="#fff3c4", zorder=0, lw=0)
+            tooltip(ax.axvspan(a, b, color="#fff3c4", zorder=0, lw=0), f"{prefix}warned",
+                    f"{'notice reaches the defender' if received is not None else 'notice sent'} → impact: "
+                    f"{_dur(imp - warned_from)}")
         for name, t_s in evs:
             xv = x(t_s)
             color = RED if name == "impact" else INK
             ax.vlines(xv, 0.35, n + 0.8, color="#9a9a9a" if name != "impact" else RED, lw=0.8, ls=":", zorder=1)
-            ax.plot([xv], [0.0], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
-                    color=color, mec="white", ls="none", zorder=4, gid=f"{prefix}event-{_EVENT_GIDS.get(name, name)}")
+            (mark,) = ax.plot([xv], [0.0], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
+                              color=color, mec="white", ls="none", zorder=4)
+            tooltip(mark, f"{prefix}event-{_EVENT_GIDS.get(name, name)}",
+                    f"{name}: {_mmss(t_s)} ({abs(t_s):,.0f} s {'after' if t_s >= 0 else 'before'} launch"
+                    + (")" if name == "impact" else f"; {imp - t_s:,.0f} s before impact)"))
         for i, w in enumerate(windows):
             y = i + 1
             a, b = w.get("t_first_s"), w.get("t_last_s")
@@ -195,8 +227,10 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
                 continue
             xa, xb = sorted((x(float(a)), x(float(b))))
             c = PALETTE[i % len(PALETTE)]
-            ax.add_patch(Rectangle((xa, y - 0.28), max(xb - xa, 0.004 * xspan), 0.56, color=c, alpha=0.85,
-                                   zorder=3, gid=f"{prefix}window-{i}"))
+            tooltip(ax.add_patch(Rectangle((xa, y - 0.28), max(xb - xa, 0.004 * xspan), 0.56, color=c, alpha=0.85,
+                                           zorder=3)), f"{prefix}window-{i}",
+                    f"{' '.join(str(w['label']).split())}: can intercept from {_mmss(float(a))} to "
+                    f"{_mmss(float(b))} ({_dur(float(b) - float(a))}; ends {imp - float(b):,.0f} s before impact)")
             left = xa if not ax.xaxis_inverted() else xb  # the bar's left end on screen
             ax.annotate(_dur(float(b) - float(a)), (left, y), xytext=(-5, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8, color=c, fontweight="bold", bbox=boxed, zorder=5)
@@ -248,7 +282,7 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
 
 def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict[str, Any]],
                        title: str = "Altitude along the flight", comparisons: Sequence[dict[str, Any]] = (),
-                       nominal_label: str = "missile trajectory") -> Any:
+                       nominal_label: str = "missile trajectory", time_s: Any = None) -> Any:
     """The trajectory's altitude (km) against downrange distance (km), with interceptor altitude bands shaded
     and the comparison arcs beside it.
 
@@ -265,8 +299,10 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
         red and marked "not flyable" where it breaks the flight limits; an arc far above the nominal one runs off
         the top of the chart, its apogee written where it leaves.
 
+    time_s: the trajectory's times (s from launch), for the hover texts along it (optional).
+
     Axes content (for tests): one Rectangle patch per band (gid ``band-<i>``), one trajectory line (gid
-    ``trajectory``) and one dashed line per comparison arc (gid ``comparison-<i>``).
+    ``trajectory``), hover points along it (gids ``hover-trajectory-<i>``) and one dashed line per comparison arc (gid ``comparison-<i>``).
     """
     x = np.asarray(downrange_km, dtype=float)
     y = np.asarray(altitude_km, dtype=float)
@@ -294,8 +330,8 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
         for i, b in enumerate(bands):
             c = PALETTE[i % len(PALETTE)]
             lo, hi = float(b["min_km"]), float(b["max_km"])
-            ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, gid=f"band-{i}",
-                       label=f"{b['label']}: {lo:g}–{hi:g} km")
+            tooltip(ax.axhspan(lo, hi, color=c, alpha=0.16, lw=0, zorder=0, label=f"{b['label']}: {lo:g}–{hi:g} km"),
+                    f"band-{i}", f"{b['label']}: intercepts between {lo:g} and {hi:,.0f} km altitude")
             names = same[(lo, hi)]
             if names[0] == b["label"] and lo < ceiling:
                 clipped = f"\n↑ to {hi:,.0f} km" if hi > ceiling else ""  # a band above the chart: say how high
@@ -309,6 +345,11 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
             ax.text(1.01, y_tag, text, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=8,
                     color=c, fontweight="bold", clip_on=False)
         ax.plot(x, y, color=INK, lw=2.0, zorder=3, label=nominal_label, gid="trajectory")
+        k = _samples(x.size)
+        t = None if time_s is None else np.asarray(time_s, dtype=float)
+        _hover_points(ax, x[k], y[k], [(f"{_mmss(t[i])}: " if t is not None else "")
+                                       + f"altitude {y[i]:,.0f} km, {x[i]:,.0f} km from the launch site"
+                                       for i in k], "hover-trajectory")
         i_top = int(np.nanargmax(y)) if y.size else 0
         if y.size:
             ax.annotate(f"apogee {y[i_top]:,.0f} km", (x[i_top], y[i_top]), xytext=(0, 6),
@@ -372,6 +413,10 @@ def speed_mach(time_s: Any, speed_mps: Any, mach: Any, title: str = "Speed durin
         ax2.spines["right"].set_visible(True)
         (l1,) = ax.plot(t, v, color=BLUE, lw=2.0, label="speed (m/s, left axis)", gid="speed")
         (l2,) = ax2.plot(t, m, color=ORANGE, lw=1.6, ls="--", label="Mach number (right axis)", gid="mach")
+        k = _samples(t.size)
+        _hover_points(ax, t[k], v[k], [f"{_mmss(60.0 * t[i])}: {v[i]:,.0f} m/s"
+                                       + (f", Mach {m[i]:.1f}" if np.isfinite(m[i]) else "") for i in k],
+                      "hover-speed")
         ax.set_xlabel("minutes after launch")
         ax.set_ylabel("speed (m/s)", color=BLUE)
         ax2.set_ylabel("Mach number", color=ORANGE)
@@ -510,7 +555,9 @@ def world_map(track_lat: Any, track_lon: Any, launch: tuple[str, float, float], 
                 c = PALETTE[i % len(PALETTE)]
                 wm.add_range_ring(a, float(b["lat"]), float(b["lon"]), float(b["range_km"]), color=c,
                                   gid=f"{prefix}ring-{i}")
-                a.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
+                (square,) = a.plot([b["lon"]], [b["lat"]], marker="s", ms=6, color=c, mec="white", ls="none", zorder=6)
+                tooltip(square, f"{prefix}battery-{i}", f"{b['label']}: {float(b['lat']):.3f}° N, "
+                                                         f"{float(b['lon']):.3f}° E; reach {float(b['range_km']):,.0f} km")
             line = wm.add_track(a, tlat, tlon)
             line.set_gid(f"{prefix}track")
 
@@ -574,7 +621,8 @@ def leaker_distribution(counts: Sequence[float], objects: int,
         here); a shorter list is padded with zeros.
     objects: the number of attacking objects (warheads x submunitions) in the raid.
 
-    Axes content (for tests): ``objects + 1`` bars (in ``ax.containers[0]``), k = 0 in green.
+    Axes content (for tests): ``objects + 1`` bars (in ``ax.containers[0]``, gids ``leakers-<k>``), k = 0 in
+    green.
     """
     c = np.zeros(int(objects) + 1)
     arr = np.asarray(counts, dtype=float)[: objects + 1]
@@ -586,7 +634,9 @@ def leaker_distribution(counts: Sequence[float], objects: int,
         fig = _figure(7.0, 3.6)
         ax = fig.add_subplot()
         colors = [GREEN] + [RED] * objects
-        bars = ax.bar(k, 100 * p, color=colors, alpha=0.85, width=0.7, gid="leakers")
+        bars = ax.bar(k, 100 * p, color=colors, alpha=0.85, width=0.7)
+        for ki, (bar, pi) in enumerate(zip(bars, p)):
+            tooltip(bar, f"leakers-{ki}", f"{ki} of {objects} objects get through: {100 * pi:.1f} % of the draws")
         crowded = objects > 12  # label every bar when few; else k = 0 and the bars of at least 5 %
         for ki, pi in zip(k, p):
             if crowded and ki != 0 and pi < 0.05:
@@ -619,7 +669,7 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
     the others at nominal; base: the output with every input at nominal. Rows are sorted by swing
     ``|high - low|``, the largest on top.
 
-    Axes content (for tests): ``2 * len(names)`` bars (containers ``low`` and ``high``); y tick labels in
+    Axes content (for tests): ``2 * len(names)`` bars (gids ``low-<row>``, ``high-<row>``); y tick labels in
     order of decreasing swing from the top.
     """
     lo = np.asarray(low, dtype=float)
@@ -630,10 +680,13 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
         fig = _figure(8.0, 1.3 + 0.5 * max(n, 1))
         ax = fig.add_subplot()
         y = np.arange(n)
-        ax.barh(y, lo[order] - base, left=base, color=PALETTE[0], height=0.6, label="input at its low end",
-                gid="low")
-        ax.barh(y, hi[order] - base, left=base, color=PALETTE[1], height=0.6, label="input at its high end",
-                gid="high")
+        low_bars = ax.barh(y, lo[order] - base, left=base, color=PALETTE[0], height=0.6, label="input at its low end")
+        high_bars = ax.barh(y, hi[order] - base, left=base, color=PALETTE[1], height=0.6,
+                            label="input at its high end")
+        for row, i in enumerate(order):
+            for end, bars, val in (("low", low_bars, lo[i]), ("high", high_bars, hi[i])):
+                tooltip(bars[row], f"{end}-{row}", f"{names[i]} at its {end} end: {xlabel} {val:.3g} "
+                                                   f"(every input nominal: {base:.3g})")
         ax.axvline(base, color=INK, lw=1.0, label=f"every input nominal: {base:.3g}")
         ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
         ax.invert_yaxis()
@@ -651,7 +704,8 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
     """First-order (S1) and total (ST) Sobol sensitivity indices per input as paired horizontal bars.
 
     names: input names; s1, st: indices in [0, 1] (estimates outside it, Monte Carlo noise, are drawn at 0 or 1).
-    Rows are sorted by ST, the largest on top. Axes content (for tests): ``2 * len(names)`` bars.
+    Rows are sorted by ST, the largest on top. Axes content (for tests): ``2 * len(names)`` bars (gids
+    ``st-<row>``, ``s1-<row>``).
     """
     a = np.clip(np.asarray(s1, dtype=float), 0.0, 1.0)  # estimates outside [0, 1] (noise) drawn at the ends
     b = np.clip(np.asarray(st, dtype=float), 0.0, 1.0)
@@ -661,9 +715,12 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
         fig = _figure(8.0, 1.3 + 0.42 * max(n, 1))
         ax = fig.add_subplot()
         y = np.arange(n)
-        ax.barh(y - 0.18, b[order], height=0.34, color=PALETTE[1], label="total effect (ST, with interactions)",
-                gid="st")
-        ax.barh(y + 0.18, a[order], height=0.34, color=PALETTE[0], label="alone (first-order S1)", gid="s1")
+        st_bars = ax.barh(y - 0.18, b[order], height=0.34, color=PALETTE[1],
+                          label="total effect (ST, with interactions)")
+        s1_bars = ax.barh(y + 0.18, a[order], height=0.34, color=PALETTE[0], label="alone (first-order S1)")
+        for row, i in enumerate(order):
+            tooltip(st_bars[row], f"st-{row}", f"{names[i]}: total effect ST = {b[i]:.2f} of the variance")
+            tooltip(s1_bars[row], f"s1-{row}", f"{names[i]}: alone (S1) = {a[i]:.2f} of the variance")
         ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, max(1.0, float(b.max(initial=0)) * 1.05))
@@ -679,6 +736,7 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
 # --- serialisation -------------------------------------------------------------------------------------
 
 _ID = re.compile(r'\bid="([^"]+)"')
+_STYLE = re.compile(r'style="([^"]*)"')
 
 
 def _prefix_ids(svg: str, prefix: str) -> str:
@@ -696,9 +754,11 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 
 def figure_to_svg(fig: Any, id_prefix: str = "fig-") -> str:
-    """The figure as an inline ``<svg>`` element (text): no XML prolog, no metadata, no dates, responsive width.
+    """The figure as an inline ``<svg>`` element (text): no XML prolog, no metadata, no dates, responsive width,
+    no CSS (presentation attributes only, so a strict Content-Security-Policy draws it unchanged).
 
-    Deterministic for the same figure. Every id inside is prefixed with ``id_prefix`` (give each figure of a
+    Deterministic for the same figure. Each hover text given with :func:`tooltip` becomes the ``<title>`` of its
+    element (class ``tip``), which browsers show on hover. Every id inside is prefixed with ``id_prefix`` (give each figure of a
     page its own prefix). Text is drawn as paths, so the figure looks the same without matplotlib's fonts.
     """
     import matplotlib
@@ -709,11 +769,19 @@ def figure_to_svg(fig: Any, id_prefix: str = "fig-") -> str:
     s = buf.getvalue()
     s = s[s.index("<svg"):]
     s = re.sub(r"<metadata>.*?</metadata>\s*", "", s, flags=re.S)
-    # responsive: drop the fixed width/height (pt) of the root, keep the viewBox
+    # no CSS inside: a page whose Content-Security-Policy forbids inline styles draws it the same. matplotlib's
+    # one style sheet (round joins, butt caps) becomes inherited attributes of the root, and every style="..."
+    # becomes the SVG presentation attributes it lists.
+    s = re.sub(r'\s*<defs>\s*<style type="text/css">[^<]*</style>\s*</defs>', "", s, count=1)
+    s = _STYLE.sub(lambda m: " ".join(f'{k.strip()}="{v.strip()}"' for k, v in
+                                      (d.split(":", 1) for d in m.group(1).split(";") if d.strip())), s)
+    # responsive: drop the fixed width/height (pt) of the root, keep the viewBox; the page sizes it (CSS)
     head_end = s.index(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", s[:head_end])
-    head += ' style="width:100%;height:auto" role="img"'
+    head += ' width="100%" stroke-linejoin="round" stroke-linecap="butt" role="img"'
     s = head + s[head_end:]
+    for gid, text in getattr(fig, "tooltips", {}).items():  # hover texts: the element's <title>
+        s = s.replace(f'<g id="{gid}">', f'<g id="{gid}" class="tip"><title>{html.escape(text)}</title>', 1)
     return _prefix_ids(s.strip(), id_prefix)
 
 
@@ -799,6 +867,8 @@ def convergence_plot(trials: Sequence[int], estimate: Sequence[float], label: st
         if low is not None and high is not None:
             ax.fill_between(trials, low, high, color="#1f5fa8", alpha=0.15, lw=0, label="95 % interval")
         ax.plot(trials, estimate, color="#1f5fa8", gid="estimate", marker="o", markersize=3, label="estimate")
+        _hover_points(ax, trials, estimate, [f"after {int(n):,} trials: {label} {e:.3g}" for n, e in
+                                             zip(trials, estimate)], "hover-estimate")
         if low is not None and high is not None:
             ax.legend(loc="best", fontsize=8)
         ax.set_xscale("log")

@@ -13,6 +13,9 @@ through the scenario schema, the input registry and :func:`duel.pipeline.run_sce
     GET  /api/runs/{id}                    {id, state, progress: {done, total}, error, seconds} | 404
     GET  /api/runs/{id}/result             result.json when done | 409 not yet | 404
     GET  /api/runs/{id}/report             report.html when done | 409 | 404
+    GET  /api/runs/{id}/decides            what decides the answer: {words, inputs: [registry row + total, conf]}
+    GET  /api/runs/{id}/figures            the report's figures when done: [{id, url}] in the report's order
+    GET  /api/runs/{id}/figures/{name}     one figure (SVG, the report's own: hover texts with values and units)
 
 Errors are one line in ``{"error": "..."}`` (the CLI's message). Request bodies over ``max_body_bytes`` are
 refused with 413 before the app reads them; every response carries a Content-Security-Policy that allows
@@ -21,6 +24,7 @@ only the server's own origin.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,11 +35,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from duel.catalog.loading import KINDS
 from duel.errors import InputError
 from duel.scenario.loading import read_toml_text
-from duel.web.runs import RunManager
+from duel.web.runs import Run, RunManager
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -128,6 +133,10 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
     async def input_error(_: Request, exc: InputError) -> JSONResponse:
         return _error(422, str(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:  # e.g. an unknown path: 404
+        return _error(exc.status_code, f"{request.url.path}: {exc.detail}")
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
@@ -212,13 +221,18 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
         run = runs.get(rid)
         return _error(404, f"run {rid!r}: no such run") if run is None else run.status()
 
-    def _file(rid: str, name: str, media: str) -> Any:
+    def _done(rid: str) -> Run | JSONResponse:
+        """Run ``rid`` once it is done, else the error (404 unknown, 409 not done)."""
         run = runs.get(rid)
         if run is None:
             return _error(404, f"run {rid!r}: no such run")
         if run.state != "done":
             return _error(409, f"run {rid!r} is {run.state}" + (f": {run.error}" if run.error else ""))
-        return FileResponse(run.folder / name, media_type=media)
+        return run
+
+    def _file(rid: str, name: str, media: str) -> Any:
+        run = _done(rid)
+        return run if isinstance(run, JSONResponse) else FileResponse(run.folder / name, media_type=media)
 
     @app.get("/api/runs/{rid}/result")
     def result(rid: str) -> Any:
@@ -227,5 +241,47 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
     @app.get("/api/runs/{rid}/report")
     def report(rid: str) -> Any:
         return _file(rid, "report.html", "text/html")
+
+    def _figure_names(rid: str) -> list[str] | JSONResponse:
+        """The names of run ``rid``'s figures (``figures/<name>.svg``) in the report's order, or the error."""
+        run = _done(rid)
+        if isinstance(run, JSONResponse):
+            return run
+        from duel.report.build import figure_builders
+
+        result = json.loads((run.folder / "result.json").read_text(encoding="utf-8"))
+        order = [fid.removeprefix("fig-") for fid in figure_builders(result)]
+        return [name for name in order if (run.folder / "figures" / f"{name}.svg").is_file()]
+
+    @app.get("/api/runs/{rid}/decides")
+    def decides(rid: str, most: int = 4) -> Any:
+        """What decides the run's answer: the report's sentence and the highest-ranked inputs with their
+        registry rows (unit, nominal, band, status, choices: what the page's sliders need)."""
+        run = _done(rid)
+        if isinstance(run, JSONResponse):
+            return run
+        from duel.report.build import deciding_inputs, deciding_words
+        from duel.scenario.inputs import scenario_inputs
+
+        sens = json.loads((run.folder / "result.json").read_text(encoding="utf-8"))["sensitivity"]
+        registry = scenario_inputs(run.scenario).registry
+        return {"words": deciding_words(sens),
+                "inputs": [{**registry.spec(r["path"]).row(), "total": r["total"], "conf": r["conf"]}
+                           for r in deciding_inputs(sens)[:max(1, min(most, 12))]]}
+
+    @app.get("/api/runs/{rid}/figures")
+    def figure_list(rid: str) -> Any:
+        names = _figure_names(rid)
+        return names if isinstance(names, JSONResponse) else \
+            [{"id": name, "url": f"/api/runs/{rid}/figures/{name}"} for name in names]
+
+    @app.get("/api/runs/{rid}/figures/{name}")
+    def figure(rid: str, name: str) -> Any:
+        names = _figure_names(rid)
+        if isinstance(names, JSONResponse):
+            return names
+        if name not in names:  # only the run's own figures: no name reaches the file system unchecked
+            return _error(404, f"figure {name!r}: one of {', '.join(names)}")
+        return _file(rid, f"figures/{name}.svg", "image/svg+xml")
 
     return app

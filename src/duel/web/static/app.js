@@ -3,7 +3,11 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { sc: null, places: {}, types: {}, run: null, result: null, pinned: null, adding: false };
+const state = { sc: null, places: {}, types: {}, run: null, result: null, pinned: null, adding: false, deciders: {} };
+// the report's figures the page shows (the same SVGs as report.html: hover a part for its values and units)
+const PAGE_FIGURES = ["timeline", "altitude", "leakers", "sobol", "tornado"];
+// inputs the form above sets: not repeated as sliders
+const FORM_PATHS = new Set(["doctrine.fire_control", "doctrine.shots", "doctrine.mode", "notice.lead_min"]);
 let map, launchMark, targetMark, batteryLayer;
 
 // ------------------------------------------------------------------ TOML (what the scenario schema holds)
@@ -146,8 +150,65 @@ function show(el, res, label) {
   t.className = "budget";
   t.textContent = "impact at T+" + (tb.impact_s / 60).toFixed(1) + " min; decision time left " +
     (tb.decision_time_left_s === null ? "—" : (tb.decision_time_left_s / 60).toFixed(1) + " min") + ".";
-  el.append(h, p, table, t);
+  const d = document.createElement("p");
+  d.className = "decides"; d.textContent = "What decides it: " + (res.decides.words || "no input stands out of the noise.");
+  el.append(h, p, table, t, d);
+  for (const f of res.figures) {  // inline SVG (hover titles work); ids made unique per card
+    const div = document.createElement("div");
+    div.className = "chart"; div.dataset.figure = f.id;
+    div.innerHTML = f.svg.replaceAll('id="fig-', 'id="' + el.id + '-').replaceAll("#fig-", "#" + el.id + "-");
+    el.append(div);
+  }
   el.dataset.pAllStopped = String(v.p_all_stopped.value);
+}
+
+// ------------------------------------------------------------------ what decides it: sliders within the bands
+function fmt(x, row) { return row.kind === "count" ? String(Math.round(x)) : (+x).toPrecision(3); }
+function sliders() {
+  // the last run's highest-ranked inputs and every input set here before (a set input is no longer drawn, so
+  // it drops out of the ranking; its slider stays)
+  const sc = state.sc, box = $("sliders"), fixed = sc.fixed || {};
+  box.replaceChildren();
+  for (const row of Object.values(state.deciders)) {
+    if (!(row.ranked || row.path in fixed)) continue;
+    const set = row.path in fixed, div = document.createElement("div");
+    div.className = "slider"; div.dataset.path = row.path;
+    const on = document.createElement("input");
+    on.type = "checkbox"; on.checked = set; on.setAttribute("aria-label", "set " + row.path);
+    const range = document.createElement("input");
+    range.type = "range"; range.min = row.low; range.max = row.high;
+    range.step = row.kind === "count" ? 1 : (row.high - row.low) / 100;
+    range.value = set ? fixed[row.path] : row.nominal; range.setAttribute("aria-label", row.label);
+    const out = document.createElement("output");
+    const unit = row.unit && row.unit !== "-" ? " " + row.unit.replace("^2", "²").replace("^3", "³") : "";
+    const say = () => { out.textContent = (on.checked ? "set to " + fmt(range.value, row) + unit : "drawn across its band"); };
+    const apply = () => {
+      sc.fixed = sc.fixed || {};
+      if (on.checked) sc.fixed[row.path] = row.kind === "count" ? Math.round(+range.value) : +range.value;
+      else delete sc.fixed[row.path];
+      if (!Object.keys(sc.fixed).length) delete sc.fixed;
+      say(); read();
+    };
+    range.addEventListener("input", () => { on.checked = true; apply(); });
+    on.addEventListener("change", apply);
+    say();
+    const name = document.createElement("label");
+    name.append(on, " " + row.label + (row.total !== undefined ? " (" + Math.round(100 * Math.min(row.total, 1)) + " % of the spread)" : ""));
+    const band = document.createElement("small");
+    band.textContent = "band " + fmt(row.low, row) + "–" + fmt(row.high, row) + unit + ", nominal " + fmt(row.nominal, row) +
+      unit + " · " + row.status + " · " + row.path;
+    div.append(name, document.createElement("br"), range, " ", out, band);
+    box.append(div);
+  }
+  $("decide").hidden = !box.children.length;
+}
+function rank(decides) {
+  for (const row of Object.values(state.deciders)) row.ranked = false;
+  for (const row of decides.inputs) {
+    if (FORM_PATHS.has(row.path) || row.low === null || row.high === null) continue;  // sliders: numbers in a band
+    state.deciders[row.path] = { ...row, ranked: true };
+  }
+  sliders();
 }
 
 async function run() {
@@ -164,11 +225,17 @@ async function run() {
       if (st.state !== "queued" && st.state !== "running") throw new Error(st.error || st.state);
       await new Promise((r) => setTimeout(r, 300));
     }
-    const res = await api("/api/runs/" + started.id + "/result");
+    const base = "/api/runs/" + started.id;
+    const [res, decides, figs] = await Promise.all([api(base + "/result"), api(base + "/decides"), api(base + "/figures")]);
     res.threat_label = state.sc.threat.launch + " → " + state.sc.threat.target;
+    res.decides = decides;
+    res.figures = await Promise.all(figs.filter((f) => PAGE_FIGURES.includes(f.id))
+      .map(async (f) => ({ id: f.id, svg: await api(f.url) })));
+    rank(decides);
     state.result = res;
     show($("current"), res, "this run");
     $("status").textContent = "done";
+    $("results").scrollIntoView({ block: "start" });
     $("pin").disabled = false; $("versus").disabled = false;
     for (const [id, file] of [["dl-result", "result"], ["dl-report", "report"]]) {
       $(id).href = "/api/runs/" + started.id + "/" + file; $(id).hidden = false;
@@ -182,7 +249,7 @@ async function run() {
 
 async function loadScenario(name) {
   state.sc = await api("/api/scenarios/" + encodeURIComponent(name) + "?format=json");
-  fill(); read();
+  fill(); read(); sliders();
   await draw();
 }
 
@@ -238,7 +305,7 @@ async function main() {
   };
   $("load").addEventListener("change", async (e) => {
     const text = await e.target.files[0].text();
-    try { state.sc = await api("/api/parse", { toml: text }); fill(); read(); await draw(); $("status").textContent = "loaded"; }
+    try { state.sc = await api("/api/parse", { toml: text }); fill(); read(); sliders(); await draw(); $("status").textContent = "loaded"; }
     catch (err) { $("status").textContent = "error: " + err.message; }
   });
   document.body.dataset.ready = "true";
