@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "duel"
-ROOT_MODULES = {"__init__", "__main__", "cli", "errors", "backend"}
+ROOT_MODULES = {"__init__", "__main__", "cli", "errors", "backend", "files"}
 
 
 def _lint_imports(cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -328,7 +328,7 @@ def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None
 
     p = tmp_path / "beta.toml"
     p.write_text(small_scenario(uncertain='[uncertain]\n"missile.reentry_beta_kg_m2" = '
-                                          '{dist = "uniform", low = 300, high = 6000}\n'), encoding="utf-8")
+                                          '{dist = "uniform", low = 1000, high = 6000}\n'), encoding="utf-8")
     r = resolved(p)
     draws = sample(r.setup.uncertain, 6, seed=1)
     assert list(draws) == ["missile.oreshnik.reentry_beta_kg_m2"]  # the shorthand names the scenario's missile

@@ -76,7 +76,8 @@ def servers():
 def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        conn.request(method, path, body=body,
+                     headers={"Content-Type": "application/json", **(headers or {})} if body is not None else headers or {})
         resp = conn.getresponse()
         return resp.status, json.loads(resp.read() or b"{}")
     finally:
@@ -112,7 +113,8 @@ def test_api_accepts_valid_message_and_names_fields_in_errors(us_server):
     assert request(srv.port, "POST", "/v1/messages", b"x" * 20000)[0] == 413
     assert request(srv.port, "POST", "/v1/nothing", b"{}")[0] == 404
     assert request(srv.port, "DELETE", "/v1/messages")[0] == 405
-    assert request(srv.port, "GET", "/v1/health") == (200, {"party": "US"})
+    assert request(srv.port, "GET", "/v1/health") == (200, {"party": "US", "delivery": {"alive": True, "restarts": 0,
+                                                                                     "last_error": None}})
     assert request(srv.port, "GET", "/v1/log/verify")[1]["ok"]
 
 

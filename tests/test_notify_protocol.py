@@ -319,7 +319,7 @@ def test_log_verifies_and_detects_edit_delete_reorder(pair):
         db.executemany("INSERT INTO log VALUES(?,?,?,?,?)", snapshot)
         assert a.store.verify_log()["ok"]
 
-    db.execute("UPDATE log SET event=replace(event, '\"queued\"', '\"sent\"') WHERE i=1")
+    db.execute("UPDATE log SET event=replace(event, '\"queued\"', '\"sent\"') WHERE json_extract(event, '$.ev')='queued'")
     assert "hash does not match" in a.store.verify_log()["problem"]
     restore()
     db.execute("DELETE FROM log WHERE i=1")

@@ -71,3 +71,8 @@ def suggest(name: str, known: Iterable[str], what: str) -> InputError:
     close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
     return InputError(f"unknown {what} '{name}'{hint}")
+
+
+class FlightBudgetError(InputError):
+    """A flight that the integrator could not finish within its step or time budget: inputs outside what the
+    model flies (e.g. a ballistic coefficient near zero). One line, like every input error."""

@@ -52,9 +52,10 @@ def _prob(option: str, x: float) -> None:
         raise _err(f"{option}: must be a probability in [0, 1], got {x:g}")
 
 
-def _at_least(option: str, x: float, lo: float) -> None:
-    if not x >= lo:
-        raise _err(f"{option}: must be at least {lo:g}, got {x:g}")
+def _at_least(option: str, x: float, lo: float, hi: float = 1e9) -> None:
+    """``x`` must be a finite number in [lo, hi] (hi: far beyond any use, and inside every clock's range)."""
+    if not lo <= x <= hi:
+        raise _err(f"{option}: must be a number from {lo:g} to {hi:g}, got {x:g}")
 
 
 def _fmt(fmt: str) -> None:
@@ -96,7 +97,12 @@ def keygen(home: HomeOpt, party: PartyOpt, keyring: KeyringOpt = None) -> None:
     from duel.notify.keys import Keyring, Signer
 
     check_party(party)
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new home is private
+    except OSError as exc:
+        raise _err(f"--home: cannot create '{home}': {exc.strerror}") from None
+    if not home.is_dir():
+        raise _err(f"--home: '{home}' is not a directory")
     path = keyring_path(home, keyring)
     ring = Keyring.load(path) if path.exists() else Keyring()
     old = [e.key_id for e in ring.parties.get(party, []) if e.valid_until is None]
@@ -137,6 +143,9 @@ def _area(option: str, text: str | None, desc: str) -> dict[str, Any] | None:
         lat, lon, km = (float(x) for x in text.split(","))
     except ValueError:
         raise _err(f"{option}: must be LAT_DEG,LON_DEG,RADIUS_KM, got '{text}'") from None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0 and 0.0 < km <= 20_000.0):
+        raise _err(f"{option}: needs a latitude in [-90, 90], a longitude in [-180, 180] and a radius in "
+                   f"(0, 20000] km, got '{text}'")
     return {"desc": desc, "circle": {"lat_deg": lat, "lon_deg": lon, "radius_m": km * 1000.0}}
 
 
@@ -344,9 +353,11 @@ def chain(
 
       duel notify chain --lead-time-s 0 --apogee-s 300 --reentry-s 500 --impact-s 556 --sensor-cue-s 60 --format json
     """
-    _at_least("--lead-time-s", lead_time_s, 0.0)
-    if not 0 <= apogee_s <= reentry_s <= impact_s:
-        raise _err("--apogee-s/--reentry-s/--impact-s: need 0 <= apogee <= reentry <= impact")
+    _at_least("--lead-time-s", lead_time_s, 0.0, 604_800.0)  # at most a week, as a scenario's notice.lead_min
+    if not 0 <= apogee_s <= reentry_s <= impact_s <= 86_400.0:
+        raise _err("--apogee-s/--reentry-s/--impact-s: need 0 <= apogee <= reentry <= impact <= 86400 s")
+    if sensor_cue_s is not None:
+        _at_least("--sensor-cue-s", sensor_cue_s, 0.0, 86_400.0)
     _at_least("--trials", trials, 1)
     _at_least("--seed", seed, 0)
     _fmt(fmt)
@@ -365,23 +376,29 @@ def chain(
 
 
 @log_app.command("verify")
-def log_verify(home: HomeOpt, party: PartyOpt) -> None:
-    """Recompute PARTY's hash chain; exit 1 if any entry was changed, removed, inserted or reordered.
+def log_verify(home: HomeOpt, party: PartyOpt, keyring: KeyringOpt = None,
+               peer: Annotated[str | None, typer.Option("--peer", help="A peer's http://127.0.0.1:PORT: also check "
+                                                                       "the log against the head of it the peer holds now.")] = None) -> None:
+    """Check PARTY's store; exit 1 on any problem: the hash chain and Merkle tree of its log (an entry changed,
+    removed, inserted or reordered), every notice, inbox, outbox and head row against the log, and the log
+    against the latest heads of it that each peer signed (a rewrite that recomputed every hash), and with
+    --peer the head the peer holds now.
 
     Examples:
 
       duel notify log verify --home ex --party US
 
-      duel notify log verify --home ex --party RU
+      duel notify log verify --home ex --party RU --peer http://127.0.0.1:8701
     """
-    from duel.notify.home import check_party
-    from duel.notify.store import Store
+    from duel.notify.audit import audit
+    from duel.notify.home import check_party, open_party
+    from duel.notify.httpapi import check_url
 
     check_party(party)
     db = home / f"{party}.db"
     if not db.is_file():
         raise _err(f"--home: no database {db}")
-    res = Store(db).verify_log()
+    res = audit(open_party(home, party, keyring), None if peer is None else check_url(peer, "--peer"))
     print(json.dumps(res))
     if not res["ok"]:
         sys.exit(1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -71,6 +73,7 @@ def trials(
     from duel.backend import get_backend
     from duel.commands.progress import with_progress
     from duel.errors import InputError
+    from duel.files import write_atomic
     from duel.pipeline import duel_trials
     from duel.report.build import prepare_out
     from duel.scenario import in_file, load_scenario
@@ -103,20 +106,27 @@ def trials(
         workers=workers),
         label="duel trials")
     seconds = time.perf_counter() - t0
-    doc = document(sc, res, fn, be.name)
-    (out_dir / "trials.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    _plot(doc, out_dir / "convergence.svg")
-    if fmt == Fmt.json:
-        print(json.dumps(doc, indent=2, allow_nan=False))
-        return
-    _print(doc, res, seconds, out_dir)
+    try:
+        for name in res.store.repaired if res.store is not None else ():
+            print(f"note: chunk {name} was missing or damaged; its trials were run again", file=sys.stderr)
+        doc = document(sc, res, fn, be.name)
+        text = json.dumps(doc, indent=2, allow_nan=False)
+        write_atomic(out_dir / "trials.json", text + "\n")
+        write_atomic(out_dir / "convergence.svg", _plot(doc))
+        if fmt == Fmt.json:
+            print(text)
+            return
+        _print(doc, res, seconds, out_dir)
+    finally:
+        if res.store is not None:
+            res.store.close()  # and the folder's lock
 
 
 def document(sc: Any, res: Any, fn: Any, backend: str) -> dict[str, Any]:
     """trials.json: what ran, the estimates (mean, standard error, 95 % interval) and convergence series."""
-    def series(name: str) -> dict[str, list[float]]:
+    def series(name: str) -> dict[str, list[float | None]]:  # NaN (one trial has no interval) as null
         c = res.convergence(name, points=40)
-        return {k: [float(x) for x in v] for k, v in c.items()}
+        return {k: [float(x) if math.isfinite(x) else None for x in v] for k, v in c.items()}
 
     return {
         "scenario": sc.scenario.name,
@@ -142,14 +152,16 @@ def _finite(d: dict[str, Any]) -> dict[str, Any]:
     return {k: [fix(x) for x in v] if isinstance(v, list) else fix(v) for k, v in d.items()}
 
 
-def _plot(doc: dict[str, Any], path: Path) -> None:
+def _plot(doc: dict[str, Any]) -> str:
+    """The convergence figure (SVG text) of trials.json's series (a null is a gap)."""
+    import numpy as np
+
     from duel.report import plots
 
-    c = doc["convergence"]
-    lk = c["leakers"]
+    lk = {k: np.array(v, dtype=float) for k, v in doc["convergence"]["leakers"].items()}
     fig = plots.convergence_plot(lk["trials"], lk["estimate"], label="mean leakers", xlabel="trials (full duels)",
                                  low=lk["ci_low"], high=lk["ci_high"])
-    path.write_text(plots.figure_to_svg(fig, id_prefix="conv-"), encoding="utf-8")
+    return plots.figure_to_svg(fig, id_prefix="conv-")
 
 
 def _print(doc: dict[str, Any], res: Any, seconds: float, out_dir: Path) -> None:

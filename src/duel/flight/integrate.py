@@ -23,12 +23,14 @@ an array namespace, on a GPU too; ``solve_ivp`` (DOP853) is the accuracy referen
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from duel.backend import Backend, get_backend
+from duel.errors import FlightBudgetError
 from duel.flight.dynamics import BoostTables, LaneParams, Physics, acceleration, phase_and_stage
 from duel.flight.events import CRASHED, CROSSING_KEYS, CROSSINGS, FLYING, IMPACT, TIMEOUT, Crossing, EventLog
 from duel.flight.stepping import (
@@ -242,9 +244,11 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
         log.burnout_state[at_burnout] = state0[at_burnout]
     if rec is not None:
         rec.add(idx, t, s)
-    k = 0
+    k, started = 0, time.monotonic()
     while idx.size:
         k += 1
+        if k > policy.max_steps or (k % 64 == 0 and time.monotonic() - started > policy.max_wall_s):
+            raise _over_budget(k, time.monotonic() - started, t, s, physics, policy)
         st = take_step(t, s, lp, tables, bounds, physics, policy, np, accel=accel)
         log.max_speed[idx] = np.maximum(log.max_speed[idx], st.speed1)
         if tables is not None:
@@ -278,6 +282,19 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
         if not keep.all():
             lp = lp.take(keep)
     return log, recording, k
+
+
+def _over_budget(k: int, seconds: float, t: np.ndarray, s: tuple[np.ndarray, ...], physics: Physics,
+                 policy: StepPolicy) -> FlightBudgetError:
+    """The error for flights still in the air after ``k`` steps or ``seconds`` of computing (the first one's state)."""
+    h = float(height_xp(s[0][:1], s[1][:1], s[2][:1], physics.earth, np)[0])
+    v = float(np.sqrt(s[3][0] ** 2 + s[4][0] ** 2 + s[5][0] ** 2))
+    why = f"{policy.max_steps:,} integration steps" if k > policy.max_steps else \
+        f"{policy.max_wall_s:g} s of computing ({k:,} steps)"
+    return FlightBudgetError(
+        f"flight: {t.size} flight(s) still in the air after {why}, one at t = {float(t[0]):,.0f} s, altitude "
+        f"{h / 1e3:,.1f} km, speed {v:,.1f} m/s: its inputs lie outside what the model flies (for example a "
+        "ballistic coefficient near zero); check the values set or drawn")
 
 
 def _record_crossing(log: EventLog, c: Crossing, lanes: np.ndarray, st: Step, hit: np.ndarray,

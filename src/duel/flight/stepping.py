@@ -36,7 +36,9 @@ class StepPolicy:
     """Step sizes (s): ``boost_s`` in powered flight; in free flight ``high_s`` above ``high_m``,
     ``mid_s`` down to ``low_m`` and ``low_s`` below, never more than ``drag_fraction`` of the drag time
     scale 2 beta / (rho v) (so low-beta objects get small steps where drag is strong), nor less than
-    ``min_s``. ``t_max_s`` ends flights that never come down.
+    ``min_s``. ``t_max_s`` ends flights that never come down. ``max_steps`` steps or ``max_wall_s`` seconds of
+    computing end a pathological batch with :class:`duel.errors.FlightBudgetError` (a normal IRBM flight takes a
+    few hundred steps and well under a second).
 
     The defaults keep impact points within a few metres of the DOP853 reference (rtol 1e-9) for staged
     IRBM flights (docs/validation.md).
@@ -51,6 +53,8 @@ class StepPolicy:
     drag_fraction: float = 0.05
     min_s: float = 0.01
     t_max_s: float = 4 * 3600.0
+    max_steps: int = 100_000
+    max_wall_s: float = 120.0
 
     def coast_step(self, h: Any, speed: Any, beta: Any, xp: Any = np) -> Any:
         """Free-flight step (s) for heights h (m), speeds (m/s) and ballistic coefficients (kg/m^2)."""

@@ -22,7 +22,7 @@ NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MSG_TYPE = {"NOTIFY": "Alert", "UPDATE": "Update", "CANCEL": "Cancel", "ACK": "Ack", "ERROR": "Error",
             "POST_LAUNCH": "Update"}
 PARAMS = ("type", "seq", "format", "regime", "missile_class", "num_missiles", "window_start", "window_end",
-          "launched_at", "expires", "source_ids", "signature_alg", "key_id", "sig")
+          "launched_at", "expires", "source_ids", "head", "seen", "signature_alg", "key_id", "sig")
 
 
 def _cap_time(t: str) -> str:
@@ -74,6 +74,7 @@ def export_cap(m: dict[str, Any]) -> bytes:
               "window_start": m["window"]["start"] if "window" in m else None,
               "window_end": m["window"]["end"] if "window" in m else None, "launched_at": m.get("launched_at"),
               "expires": m["expires"], "source_ids": " ".join(m["source_ids"]) if "source_ids" in m else None,
+              **{k: f"{m[k]['size']} {m[k]['root']}" if k in m else None for k in ("head", "seen")},
               "signature_alg": sig["alg"], "key_id": sig["key_id"], "sig": sig["sig"]}
     for name in PARAMS:
         if values[name] is not None:
@@ -165,6 +166,12 @@ def import_cap(xml: bytes) -> dict[str, Any]:
         m["window"] = {"start": params.get("window_start"), "end": params.get("window_end")}
     if "source_ids" in params:
         m["source_ids"] = params["source_ids"].split()
+    for key in ("head", "seen"):  # "SIZE ROOT": a tree head (signed with the rest)
+        if key in params:
+            size, _, root = params[key].partition(" ")
+            if not size.isdigit():
+                raise SchemaError(f"cap:parameter duel:{key}", "must be SIZE ROOT")
+            m[key] = {"size": int(size), "root": root}
     for el in info.findall(f"{{{NS}}}area"):
         label, area = _area_json(el)
         m["launch_area" if label == "launch area" else "impact_area"] = area

@@ -1,28 +1,23 @@
 """The real transport: the same protocol and storage between processes over HTTP on 127.0.0.1 only.
 
-API (JSON):
-    POST /v1/messages   body = one message's wire bytes; 200 {"status", "reply"} with the signed ACK as
-                        text, or 4xx {"status", "error": "<field>: <problem>", "reply"?} (a signed ERROR
-                        for a conflicting id). Never 5xx: every malformed input is a 4xx naming the field.
-    GET  /v1/health     {"party"}
-    GET  /v1/log/verify the hash-chain check of this party's log
-A pump thread hands due outbox attempts to the peers' URLs and feeds their replies back, so retries,
-backoff and alarms follow the party's :class:`~duel.notify.party.Policy`. Times are POSIX seconds (UTC).
+The server side is :mod:`duel.notify.asgi` (its API and limits are there). Here: the client (:func:`post`), the
+delivery worker (:class:`Pump`: due outbox attempts to the peers' URLs and their replies back, so retries,
+backoff and alarms follow the party's :class:`~duel.notify.party.Policy`, under a supervisor) and
+:func:`serve`, which runs both. Times are POSIX seconds (UTC).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from duel.errors import InputError
-from duel.notify.message import MAX_MESSAGE_BYTES
 from duel.notify.party import Party
 
 LOOPBACK = "127.0.0.1"
@@ -52,7 +47,11 @@ def post(url: str, raw: bytes, timeout_s: float = 5.0) -> tuple[int, dict[str, A
 
 
 def deliver(party: Party, lock: threading.Lock, peers: dict[str, str], timeout_s: float = 5.0) -> int:
-    """Send the party's due attempts to their peers and process the replies; return attempts made."""
+    """Send the party's due attempts to their peers and process the replies; return attempts made.
+
+    Any failure of an attempt (no connection, a timeout, a truncated answer or a bad status line, a reply that
+    is not JSON or not text) is logged as a ``delivery_failed`` event and leaves the message in the outbox: the
+    next attempt follows the backoff, and the deadline raises the alarm."""
     with lock:
         txs = party.due(time.time())
     for tx in txs:
@@ -61,99 +60,78 @@ def deliver(party: Party, lock: threading.Lock, peers: dict[str, str], timeout_s
             continue
         try:
             _, body = post(url, tx.raw, timeout_s)
-        except (OSError, ValueError):
-            continue  # the outbox keeps it; the next attempt follows the backoff
-        reply = body.get("reply") if isinstance(body, dict) else None
-        if isinstance(reply, str):
+            reply = body.get("reply") if isinstance(body, dict) else None
+            if isinstance(reply, str):
+                raw = reply.encode()  # a lone surrogate cannot be encoded: a failed attempt like any other
+                with lock:
+                    party.receive(raw, time.time())
+        except Exception as exc:  # noqa: BLE001 - every failure of one attempt is logged and retried
             with lock:
-                party.receive(reply.encode(), time.time())
+                party.delivery_failed(tx, f"{type(exc).__name__}: {exc}", time.time())
     return len(txs)
 
 
-def make_server(party: Party, port: int, lock: threading.Lock) -> ThreadingHTTPServer:
-    """An HTTP server for ``party`` on 127.0.0.1:``port`` (0: an ephemeral port)."""
+class Pump:
+    """The delivery worker under a supervisor: ``deliver`` in a loop on its own thread; if an iteration
+    raises (a failing store, a bug), the error is logged as a ``pump_restarted`` event and printed on stderr,
+    and the worker carries on after ``restart_pause_s`` (s). ``status()`` is reported by ``/v1/health``."""
 
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 10.0
-        server_version = "duel-notify/1"
+    def __init__(self, party: Party, lock: threading.Lock, peers: dict[str, str], interval_s: float = 0.05,
+                 restart_pause_s: float = 0.5, step: Any = None):
+        self.party, self.lock, self.peers = party, lock, peers
+        self.interval_s, self.restart_pause_s = interval_s, restart_pause_s
+        self.step = step or (lambda: deliver(party, lock, peers))
+        self.restarts, self.last_error = 0, None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._supervise, name="duel-notify-pump", daemon=True)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-            """Quiet: the party's own log records every message."""
+    def start(self) -> Pump:
+        """Start the worker thread; returns self."""
+        self.thread.start()
+        return self
 
-        def _send(self, code: int, obj: dict[str, Any]) -> None:
-            data = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def _supervise(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.step() == 0:
+                    self.stop.wait(self.interval_s)
+            except Exception as exc:  # noqa: BLE001 - the supervisor: log, pause, restart the worker's loop
+                self.restarts += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                print(f"duel notify: delivery worker restarted after {self.last_error}", file=sys.stderr)
+                try:
+                    with self.lock:
+                        self.party.worker_restarted(self.last_error, time.time())
+                except Exception:  # noqa: BLE001 - the store itself may be what fails; stderr has it
+                    pass
+                self.stop.wait(self.restart_pause_s)
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            if self.path == "/v1/health":
-                self._send(200, {"party": party.name})
-            elif self.path == "/v1/log/verify":
-                with lock:
-                    self._send(200, party.store.verify_log())
-            else:
-                self._send(404, {"status": "rejected", "error": "path: unknown"})
-
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path != "/v1/messages":
-                self._send(404, {"status": "rejected", "error": "path: unknown"})
-                return
-            length = self.headers.get("Content-Length")
-            if length is None:
-                self._send(411, {"status": "rejected", "error": "Content-Length: required"})
-                return
-            if not length.isascii() or not length.isdigit():
-                self._send(400, {"status": "rejected", "error": "Content-Length: not a non-negative integer"})
-                return
-            if int(length) > MAX_MESSAGE_BYTES:
-                self._send(413, {"status": "rejected", "error": f"message: longer than {MAX_MESSAGE_BYTES} bytes"})
-                return
-            raw = self.rfile.read(int(length))
-            with lock:
-                out = party.receive(raw, time.time())
-            body: dict[str, Any] = {"status": out.status}
-            if out.error is not None:
-                body["error"] = out.error
-            if out.reply is not None:
-                body["reply"] = out.reply.decode()
-            self._send(out.code, body)
-
-        def _not_allowed(self) -> None:
-            self._send(405, {"status": "rejected", "error": "method: not allowed"})
-
-        do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed  # noqa: N815
-
-    ThreadingHTTPServer.allow_reuse_address = True
-    httpd = ThreadingHTTPServer((LOOPBACK, port), Handler)
-    httpd.daemon_threads = True
-    return httpd
+    def status(self) -> dict[str, Any]:
+        """``{"alive", "restarts", "last_error"}``."""
+        return {"alive": self.thread.is_alive(), "restarts": self.restarts, "last_error": self.last_error}
 
 
 def serve(party: Party, port: int, peers: dict[str, str], max_seconds: float | None = None,
           pump_interval_s: float = 0.05, on_ready: Any = None) -> None:
-    """Serve ``party`` on 127.0.0.1:``port`` and pump its outbox to ``peers`` until ``max_seconds`` (s)
-    pass (None: until the process is stopped). ``on_ready(port)`` is called once listening."""
+    """Serve ``party`` on 127.0.0.1:``port`` (:mod:`duel.notify.asgi`: uvicorn with bounded resources) and pump
+    its outbox to ``peers`` until ``max_seconds`` (s) pass (None: until the process is stopped).
+    ``on_ready(port)`` is called once listening. OSError if the port cannot be bound."""
+    from duel.notify.asgi import NotifyApp, listen, raise_file_limit, server
+
+    raise_file_limit()
+    sock = listen(port)
     lock = threading.Lock()
-    httpd = make_server(party, port, lock)
-    stop = threading.Event()
-
-    def pump() -> None:
-        while not stop.is_set():
-            if deliver(party, lock, peers) == 0:
-                stop.wait(pump_interval_s)
-
-    threading.Thread(target=pump, daemon=True).start()
+    pump = Pump(party, lock, peers, pump_interval_s)
+    srv = server(NotifyApp(party, lock, pump))
+    pump.start()
     if max_seconds is not None:
-        timer = threading.Timer(max_seconds, httpd.shutdown)
+        timer = threading.Timer(max_seconds, lambda: setattr(srv, "should_exit", True))
         timer.daemon = True
         timer.start()
     if on_ready is not None:
-        on_ready(httpd.server_address[1])
+        on_ready(sock.getsockname()[1])
     try:
-        httpd.serve_forever(poll_interval=0.1)
+        srv.run(sockets=[sock])
     finally:
-        stop.set()
-        httpd.server_close()
+        pump.stop.set()
+        sock.close()

@@ -11,9 +11,12 @@ Times are POSIX seconds (UTC).
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -81,22 +84,53 @@ class Signer:
         return m
 
     def save(self, path: Path) -> None:
-        """Write the private key (JSON, mode 0600)."""
+        """Write the private key (JSON) with mode 0600, replacing any key at ``path`` atomically: a new file
+        (``O_CREAT|O_EXCL|O_NOFOLLOW``, so nothing existing, not even a symbolic link, is written through)
+        beside it, synced, then renamed over ``path`` (a link there is replaced, not followed).
+        InputError naming ``--home`` if it cannot be written."""
         raw = self._private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                           serialization.NoEncryption())
-        text = json.dumps({"party": self.party, "key_id": self.key_id, "private_key": b64(raw)}, indent=1)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text + "\n")
+        text = json.dumps({"party": self.party, "key_id": self.key_id, "private_key": b64(raw)}, indent=1) + "\n"
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                os.fchmod(fd, 0o600)  # whatever the umask
+                os.write(fd, text.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise InputError(f"--home: cannot write the private key {path}: {exc.strerror or exc}") from None
 
     @classmethod
     def load(cls, path: Path) -> Signer:
-        """Read a private key written by :meth:`save`; InputError naming the file if it is not one."""
+        """Read a private key written by :meth:`save`. Refused, with a one-line InputError naming ``--home``
+        and the fix, as ssh does: a missing file, a symbolic link, a file of another user, a file that the
+        group or others may read or write, or one that is not a duel key."""
         try:
-            d = json.loads(Path(path).read_text())
-            return cls(d["party"], Ed25519PrivateKey.from_private_bytes(unb64(d["private_key"])))
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             raise InputError(f"--home: no private key {path} (run duel notify keygen)") from None
+        except OSError as exc:
+            why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+            raise InputError(f"--home: private key {path} {why}: refused") from None
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(f"--home: private key {path} is not a regular file: refused")
+            if st.st_uid != os.geteuid():
+                raise InputError(f"--home: private key {path} belongs to another user (uid {st.st_uid}): refused")
+            if st.st_mode & 0o077:
+                raise InputError(f"--home: private key {path} is accessible by group or others (mode "
+                                 f"{stat.S_IMODE(st.st_mode):04o}): refused; run chmod 600 {path}")
+            data = f.read()
+        try:
+            d = json.loads(data)
+            return cls(d["party"], Ed25519PrivateKey.from_private_bytes(unb64(d["private_key"])))
         except (ValueError, KeyError, TypeError):
             raise InputError(f"--home: {path} is not a duel private key file") from None
 
@@ -179,10 +213,15 @@ class Keyring:
                 "parties": {p: [asdict(e) for e in es] for p, es in sorted(self.parties.items())}}
 
     def save(self, path: Path) -> None:
-        """Write atomically (temporary file, then rename)."""
+        """Write atomically (temporary file, then rename); InputError naming ``--keyring`` if it cannot."""
         tmp = Path(f"{path}.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise InputError(f"--keyring: cannot write {path}: {exc.strerror or exc}") from None
 
     @classmethod
     def load(cls, path: Path) -> Keyring:

@@ -16,6 +16,8 @@ A message is a plain JSON object (a ``dict`` here) in the ``duel-notify/1`` form
     launched_at POST_LAUNCH only: the launch time
     expires     UTC; after it the message is stale and a re-injection is rejected
     source_ids, note  provenance and free text (ERROR: the reason)
+    head        optional {size, root}: the sender's log as a Merkle tree head when it signed (RFC 9162)
+    seen        optional {size, root}: the recipient's head as the sender last received it (countersigned)
     signature   {alg: "Ed25519", key_id, sig}: ``sig`` covers :func:`signed_bytes`
 
 Malformed input raises :class:`SchemaError` whose text starts with the field path (``window.end: ...``).
@@ -48,7 +50,8 @@ SIG_RE = re.compile(r"^[A-Za-z0-9_-]{86}$")
 SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 _BASE = {"format", "id", "sender", "recipients", "sent", "seq", "status", "type", "references", "expires",
-         "signature", "note", "source_ids", "regime"}
+         "signature", "note", "source_ids", "regime", "head", "seen"}
+HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT = {"missile_class", "num_missiles", "launch_area", "impact_area", "window"}
 ALLOWED = {
     "NOTIFY": _BASE | _CONTENT,
@@ -222,6 +225,11 @@ def validate(m: Any) -> dict[str, Any]:
             _str(s, f"source_ids[{i}]", SOURCE_RE)
     if "note" in m:
         _str(m["note"], "note", max_len=2000)
+    for name in ("head", "seen"):  # the sender's log head, and the recipient's head as the sender holds it
+        if name in m:
+            h = _obj(m[name], name, {"size", "root"}, {"size", "root"})
+            _int(h["size"], f"{name}.size", 0, 2**53 - 1)
+            _str(h["root"], f"{name}.root", HEX64_RE)
     sig = _obj(m["signature"], "signature", {"alg", "key_id", "sig"}, {"alg", "key_id", "sig"})
     if sig["alg"] != "Ed25519":
         raise SchemaError("signature.alg", "must be Ed25519")

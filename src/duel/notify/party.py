@@ -34,6 +34,8 @@ from duel.notify.regime import check_cancel, check_launch, check_notice
 from duel.notify.store import Store
 
 CONTENT_TYPES = ("NOTIFY", "UPDATE", "POST_LAUNCH")
+REJECT_SAMPLE_S = 60.0
+"""Refusals before authentication: at most one log entry per field and this many seconds (s)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Party:
         self.name, self.store, self.keyring, self.signer = name, store, keyring, signer
         self.policy = policy or Policy()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
+        self.rejected: dict[str, int] = {}  # refusals before authentication, per field, since this object began
+        self._rejected_logged: dict[str, tuple[float, int]] = {}  # field -> (time, count) of the last logged one
 
     # ---------------------------------------------------------------- sender
     def _next_seq(self) -> int:
@@ -96,8 +100,15 @@ class Party:
         return seq
 
     def _sign_new(self, fields: dict[str, Any], now: float) -> dict[str, Any]:
+        """A new signed message carrying this log's head and, for a single recipient, that recipient's head as
+        last received from it (countersigned by this signature)."""
         m = {"format": msg.FORMAT, "id": self.new_id(), "sender": self.name, "sent": fmt_time(now),
-             "seq": self._next_seq(), "status": "Exercise", "references": [], **fields}
+             "seq": self._next_seq(), "status": "Exercise", "references": [], "head": self.store.head(), **fields}
+        if len(m["recipients"]) == 1:
+            seen = self.store.db.execute("SELECT size, root FROM heads WHERE sender=? AND kind='head' "
+                                         "ORDER BY size DESC LIMIT 1", (m["recipients"][0],)).fetchone()
+            if seen is not None:
+                m["seen"] = {"size": seen[0], "root": seen[1]}
         if "window" in fields:
             m.setdefault("expires", fields["window"]["end"])
         m.setdefault("expires", fmt_time(now + self.policy.max_age_s))
@@ -114,6 +125,7 @@ class Party:
             for r in m["recipients"]:
                 db.execute("INSERT INTO outbox VALUES(?,?,?,?,?,?,?,?,?)",
                            (m["id"], r, m["seq"], m["type"], body, "queued", 0, now, end))
+                self.store.cover("outbox", (m["id"], r), now)
             self.store.log(now, {"ev": "queued", "id": m["id"], "seq": m["seq"], "type": m["type"],
                                  "to": m["recipients"], "hash": msg.body_hash(m)})
             if m["type"] == "NOTIFY":
@@ -122,6 +134,7 @@ class Party:
                 root = m["references"][0]["id"]
                 state = "superseded" if m["type"] == "UPDATE" else "cancelled"
                 db.execute("UPDATE notices SET state=? WHERE root_sender=? AND root_id=?", (state, self.name, root))
+                self.store.cover("notices", (self.name, root), now)
                 self.store.log(now, {"ev": state, "id": root, "by": m["id"]})
         return m
 
@@ -136,24 +149,39 @@ class Party:
             for mid, rcpt, body, attempts, deadline, seq in rows:
                 if now >= deadline or attempts >= self.policy.retries + 1:
                     db.execute("UPDATE outbox SET state='alarm' WHERE id=? AND recipient=?", (mid, rcpt))
+                    self.store.cover("outbox", (mid, rcpt), now)
                     self.store.log(now, {"ev": "alarm", "id": mid, "to": rcpt, "attempts": attempts})
                     continue
                 if seq >= floor[rcpt] + self.policy.window:  # flow control: stay inside the peer's window
                     db.execute("UPDATE outbox SET next_at=? WHERE id=? AND recipient=?",
                                (min(now + self.policy.first_timeout_s, deadline), mid, rcpt))
+                    self.store.cover("outbox", (mid, rcpt), now)
                     continue
                 k = attempts + 1
                 nxt = min(now + self.policy.timeout(k), deadline)
                 db.execute("UPDATE outbox SET state='sent', attempts=?, next_at=? WHERE id=? AND recipient=?",
                            (k, nxt, mid, rcpt))
+                self.store.cover("outbox", (mid, rcpt), now)
                 self.store.log(now, {"ev": "sent", "id": mid, "to": rcpt, "attempt": k})
                 out.append(Transmission(rcpt, body, mid, k))
             for rs, rid in db.execute("SELECT root_sender, root_id FROM notices WHERE state IN "
                                       "('active','updated','superseded') AND json_extract(body,'$.expires')<?",
                                       (fmt_time(now),)).fetchall():
                 db.execute("UPDATE notices SET state='expired' WHERE root_sender=? AND root_id=?", (rs, rid))
+                self.store.cover("notices", (rs, rid), now)
                 self.store.log(now, {"ev": "expired", "sender": rs, "id": rid})
         return out
+
+    def delivery_failed(self, tx: Transmission, error: str, now: float) -> None:
+        """Log a failed attempt (``error``: one line); the message stays in the outbox for the next attempt."""
+        with self.store.tx():
+            self.store.log(now, {"ev": "delivery_failed", "id": tx.id, "to": tx.recipient, "attempt": tx.attempt,
+                                 "error": " ".join(error.split())[:300]})
+
+    def worker_restarted(self, error: str, now: float) -> None:
+        """Log that the delivery worker was restarted after ``error``."""
+        with self.store.tx():
+            self.store.log(now, {"ev": "pump_restarted", "error": " ".join(error.split())[:300]})
 
     def next_due(self) -> float | None:
         """The earliest time (POSIX s) at which :meth:`due` has something to do, or None."""
@@ -172,8 +200,18 @@ class Party:
         return msg.wire(self._sign_new(fields, now))
 
     def _reject(self, now: float, code: int, exc: SchemaError | TrustError, raw: bytes) -> Outcome:
-        with self.store.tx():
-            self.store.log(now, {"ev": "rejected_in", "reason": str(exc), "raw_sha256": hashlib.sha256(raw).hexdigest()})
+        """Refuse a message that failed before it was authenticated and fresh. Refusals are counted per field;
+        the log gets a sample, not every one (anyone who reaches the port can send junk, and each log entry is
+        a synced write): the first refusal of a field, then at most one per ``REJECT_SAMPLE_S`` with the count
+        since the last one written."""
+        key = getattr(exc, "field", "message")
+        self.rejected[key] = self.rejected.get(key, 0) + 1
+        last = self._rejected_logged.get(key)
+        if last is None or now - last[0] >= REJECT_SAMPLE_S:
+            with self.store.tx():
+                self.store.log(now, {"ev": "rejected_in", "reason": str(exc), "raw_sha256": hashlib.sha256(raw).hexdigest(),
+                                     "count": self.rejected[key] - (0 if last is None else last[1])})
+            self._rejected_logged[key] = (now, self.rejected[key])
         return Outcome("rejected", code, str(exc))
 
     def receive(self, raw: bytes, now: float) -> Outcome:
@@ -214,6 +252,11 @@ class Party:
         if problem is not None:
             self.store.log(now, {"ev": "rejected_in", "reason": problem, "sender": m["sender"], "id": m["id"]})
             return Outcome("rejected", 409, problem, None, m)
+        for kind in ("head", "seen"):  # the sender's signed head, and this log's head as the sender holds it
+            if kind in m:
+                db.execute("INSERT INTO heads VALUES(?,?,?,?,?)", (m["sender"], m["id"], kind, m[kind]["size"],
+                                                                   m[kind]["root"]))
+                self.store.cover("heads", (m["sender"], m["id"], kind), now)
         t = m["type"]
         root = m["references"][0]["id"] if m["references"] else m["id"]
         reply: bytes | None = None
@@ -223,6 +266,7 @@ class Party:
             n = db.execute("UPDATE outbox SET state=? WHERE id=? AND recipient=? AND state IN ('queued','sent','alarm')",
                            (state, root, m["sender"])).rowcount
             if n:
+                self.store.cover("outbox", (root, m["sender"]), now)
                 self.store.log(now, {"ev": state, "id": root, "by": m["sender"], "note": m.get("note")})
         else:
             reply = self._reply("ACK", m, now)
@@ -230,8 +274,10 @@ class Party:
                 held = db.execute("SELECT body FROM inbox WHERE sender=? AND root_id=? AND state='held' ORDER BY seq",
                                   (m["sender"], m["id"])).fetchall()
                 self._new_notice(m, now, [json.loads(b) for (b,) in held])
-                db.execute("UPDATE inbox SET state='processed' WHERE sender=? AND root_id=? AND state='held'",
-                           (m["sender"], m["id"]))
+                for (hid,) in db.execute("SELECT id FROM inbox WHERE sender=? AND root_id=? AND state='held'",
+                                         (m["sender"], m["id"])).fetchall():
+                    db.execute("UPDATE inbox SET state='processed' WHERE sender=? AND id=?", (m["sender"], hid))
+                    self.store.cover("inbox", (m["sender"], hid), now)
             elif db.execute("SELECT 1 FROM notices WHERE root_sender=? AND root_id=?", (m["sender"], root)).fetchone():
                 self._apply(m, now)
             else:
@@ -239,6 +285,7 @@ class Party:
         db.execute("INSERT INTO inbox VALUES(?,?,?,?,?,?,?,?,?,?)",
                    (m["sender"], m["id"], m["seq"], t, root, h, msg.wire(m), now,
                     "held" if status == "held" else "processed", reply))
+        self.store.cover("inbox", (m["sender"], m["id"]), now)
         self.store.log(now, {"ev": "held" if status == "held" else "processed", "sender": m["sender"], "id": m["id"],
                              "type": t, "seq": m["seq"], "hash": h})
         return Outcome(status, 200, None, reply, m)
@@ -248,8 +295,8 @@ class Party:
         w = self.policy.window
         row = db.execute("SELECT top, bits FROM seqwin WHERE sender=?", (sender,)).fetchone()
         top, bits = (row[0], int(row[1])) if row else (0, 0)
-        if seq > top:
-            bits = ((bits << (seq - top)) | 1) & ((1 << w) - 1)
+        if seq > top:  # a jump past the whole window forgets it (no shift by a huge count: seq may be 2^53 - 1)
+            bits = 1 if seq - top >= w else ((bits << (seq - top)) | 1) & ((1 << w) - 1)
             top = seq
         elif seq <= top - w:
             return f"seq: {seq} is below the anti-replay window (highest seen {top}, window {w})"
@@ -267,6 +314,7 @@ class Party:
         self.store.db.execute("INSERT INTO notices VALUES(?,?,?,?,?,?,?,?)",
                               (m["sender"], m["id"], "active", m["seq"], msg.wire(m).decode(), now, None,
                                json.dumps(flags)))
+        self.store.cover("notices", (m["sender"], m["id"]), now)
         for f in flags:
             self.store.log(now, {"ev": "flag", "id": m["id"], "flag": f})
         for h in held:
@@ -299,6 +347,7 @@ class Party:
             self.store.log(now, {"ev": "flag", "id": rid, "flag": f})
         db.execute("UPDATE notices SET state=?, seq=?, body=?, launched_at=?, flags=? WHERE root_sender=? AND root_id=?",
                    (state, seq, body, launched, json.dumps(flags + new), rs, rid))
+        self.store.cover("notices", (rs, rid), now)
 
     def notices(self) -> list[dict[str, Any]]:
         """The notices view: one dict per notice (state, current content, first receipt time, flags)."""

@@ -1,8 +1,13 @@
 """Monte Carlo of the exchange over the simulated transport: one notifier, one recipient, one notice per
 trial, trial i's faults and ids drawn from the stream (seed, i) so results never depend on the trial count.
 
-Closed forms (independent drop probability p on every transmission, R retries, acks in time):
-delivered = 1 - p^(R+1); acked = 1 - (1 - (1-p)^2)^(R+1); alarms = trials x (1 - acked).
+Closed forms (independent drop probability p on every transmission, duplicate probability q for a copy that
+gets through, R retries, acks in time). Delivered = 1 - p^(R+1). One attempt is acknowledged when its notice
+gets through (1 - p) and at least one ACK comes back: the receiver answers every copy it receives (the second
+copy of a duplicated notice with the stored ACK), so with one copy (1 - q) an ACK returns with 1 - p and with
+two (q) with 1 - p^2, giving s = (1-p) [(1-q)(1-p) + q(1-p^2)] = (1-p)^2 (1 + q p) per attempt and
+acked = 1 - (1 - s)^(R+1); alarms = trials x (1 - acked). With q = 0 it is the duplicate-free
+1 - (1 - (1-p)^2)^(R+1).
 """
 
 from __future__ import annotations
@@ -49,6 +54,13 @@ def notice_fields(recipient: str, launch_t: float, regime: str = "goodwill", mis
             "note": "SIMULATED - duel exercise"}
 
 
+def expected_shares(drop: float, duplicate: float, retries: int) -> tuple[float, float]:
+    """(delivered, acked): the closed-form shares of notices delivered and acknowledged (module docstring)."""
+    p, q, r = drop, duplicate, retries
+    per_attempt = (1.0 - p) ** 2 * (1.0 + q * p)  # notice through, and at least one of its ACKs back
+    return 1.0 - p ** (r + 1), 1.0 - (1.0 - per_attempt) ** (r + 1)
+
+
 def simulate_exchange(trials: int, seed: int, drop: float = 0.0, duplicate: float = 0.0, reorder: bool = False,
                       retries: int = 5, update: bool = False, delay: Dist = Dist("lognormal", 2.0, 0.5),
                       first_trial: int = 0) -> dict[str, Any]:
@@ -89,9 +101,7 @@ def simulate_exchange(trials: int, seed: int, drop: float = 0.0, duplicate: floa
             wrong_state += b.notices()[0]["seq"] != u["seq"]
         a.store.close()
         b.store.close()
-    p, r = drop, retries
-    d_exp = 1.0 - p ** (r + 1)
-    a_exp = 1.0 - (1.0 - (1.0 - p) ** 2) ** (r + 1)
+    d_exp, a_exp = expected_shares(drop, duplicate, retries)
     return {
         "trials": trials, "seed": seed, "drop": drop, "duplicate": duplicate, "reorder": reorder, "retries": retries,
         "delivered_share": delivered / trials, "delivered_expected": d_exp,

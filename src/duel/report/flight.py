@@ -5,11 +5,13 @@ Presentation only: it writes a recorded :class:`~duel.flight.trajectory.Trajecto
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
 from duel.errors import InputError
+from duel.files import write_atomic
 from duel.flight.trajectory import Trajectory
 
 
@@ -23,8 +25,10 @@ def write_track(tr: Trajectory, path: Path) -> None:
     if not path.parent.exists():
         raise InputError(f"--track: folder '{path.parent}' does not exist")
     if suffix == ".csv":
-        data = np.column_stack([ser[c] for c in cols])
-        np.savetxt(path, data, delimiter=",", header=",".join(cols), comments="", fmt="%.6f")
+        buf = io.StringIO()
+        np.savetxt(buf, np.column_stack([ser[c] for c in cols]), delimiter=",", header=",".join(cols), comments="",
+                   fmt="%.6f")
+        write_atomic(path, buf.getvalue(), "--track")  # whole or not at all; a one-line error if it cannot
         return
     try:
         import duckdb
@@ -32,5 +36,9 @@ def write_track(tr: Trajectory, path: Path) -> None:
         raise InputError("--track: writing Parquet needs duckdb (pip install duckdb)") from None
     con = duckdb.connect()
     con.register("track", {c: ser[c] for c in cols})
-    con.execute("COPY track TO '" + path.as_posix().replace("'", "''") + "' (FORMAT parquet)")
-    con.close()
+    try:
+        con.execute("COPY track TO '" + path.as_posix().replace("'", "''") + "' (FORMAT parquet)")
+    except duckdb.Error as exc:
+        raise InputError(f"--track: cannot write {path}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()

@@ -359,6 +359,9 @@ def _resolve(spec: InputSpec, d: Distribution, current: Any, where: str) -> Unce
         return band_input(spec, current, listed=True)
     if spec.kind == "choice":
         raise InputError(f"{where}: a choice is drawn with dist = \"band\" (its weights), not '{d.dist}'")
+    for name in ("low", "mode", "high", "mean"):  # the support lies in the input's physical range
+        if getattr(d, name) is not None:
+            spec.check(getattr(d, name), f"{where}.{name}")
     current = float(current)
     if d.dist == "normal":
         return UncertainInput(spec, "normal", d.mean - 1.96 * d.sd, d.mean + 1.96 * d.sd,  # type: ignore[operator]

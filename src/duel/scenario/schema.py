@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # TOML's nan and inf: refused
 
 
 class ScenarioInfo(_Strict):
@@ -226,9 +226,21 @@ class Claim(_Strict):
 
 
 class Outputs(_Strict):
-    """Where results go (relative paths are relative to the working directory)."""
+    """Where results go: a relative path inside the working directory. Scenario files are shared documents, so
+    one may not send results elsewhere; only ``--out`` on the command line may."""
 
     dir: str = "out"
+
+    @field_validator("dir")
+    @classmethod
+    def _inside(cls, v: str) -> str:
+        from pathlib import PurePath
+
+        p = PurePath(v)
+        if not v.strip() or p.is_absolute() or v.startswith("~") or ".." in p.parts:
+            raise ValueError(f"'{v}' must be a relative path inside the working directory (no /, ~ or ..); "
+                             "use --out to write elsewhere")
+        return v
 
 
 class Scenario(_Strict):

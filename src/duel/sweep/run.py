@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from duel.errors import InputError
+from duel.files import write_atomic
 from duel.sweep.rows import chunk_rows, columns
 from duel.sweep.spec import GEOMETRY_AXES, Sweep
 from duel.trials.store import ChunkStore
@@ -82,7 +83,7 @@ def _store(sweep: Sweep, out: Path) -> ChunkStore:
                              f"this one {sweep.hash[:12]}); use another directory")
     elif out.exists() and any(out.iterdir()):
         raise InputError(f"--out: {out} is not empty and holds no sweep; use a new directory")
-    return ChunkStore(out / "rows", fingerprint, index="point")
+    return ChunkStore(out / "rows", fingerprint, index="point", lock="--out")
 
 
 def _client(workers: int | None, scheduler: str | None) -> Any:
@@ -115,6 +116,14 @@ def run_sweep(sweep: Sweep, out: Path, workers: int | None = None, scheduler: st
               progress: ProgressFn | None = None) -> SweepRun:
     """Run the chunks of ``sweep`` not yet stored under ``out`` (module docstring) and write the summary."""
     store = _store(sweep, out)
+    try:
+        return _run(sweep, out, store, workers, scheduler, progress)
+    finally:
+        store.close()  # and the folder's lock
+
+
+def _run(sweep: Sweep, out: Path, store: ChunkStore, workers: int | None, scheduler: str | None,
+         progress: ProgressFn | None) -> SweepRun:
     chunks = sweep.chunks()
     done = {(a, b) for a, b in store.done_ranges()}
     todo = [c for c in chunks if not any(a <= c[0] and c[1] <= b for a, b in done)]
@@ -147,13 +156,12 @@ def run_sweep(sweep: Sweep, out: Path, workers: int | None = None, scheduler: st
                 cluster.close()
     this["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta["runs"].append(this)
-    meta_path.write_text(json.dumps(meta, indent=1))
+    write_atomic(meta_path, json.dumps(meta, indent=1))
     summary = summarize(sweep, store)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1))
     from duel.sweep.outputs import write_outputs
 
     write_outputs(sweep, read_rows(sweep, store), out, summary)
-    store.close()
     return SweepRun(out, len(sweep.points), len(todo), finished, summary)
 
 

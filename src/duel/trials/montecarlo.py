@@ -220,7 +220,7 @@ def run_monte_carlo(
         return MonteCarloResult(trials, seed, summarize(cols, proportions), columns=cols,
                                 chunks_run=len(parts), seconds=time.perf_counter() - t_start)
 
-    store = ChunkStore(out, fingerprint_of(fn, seed), overwrite=overwrite)
+    store = ChunkStore(out, fingerprint_of(fn, seed), overwrite=overwrite, lock="--out")
     todo = _chunks(store.missing(trials), size)
     reused = sum(1 for c in store.chunks if c["start"] < trials)
     for a, b, cols in _computed(fn, seed, todo, int(workers)):

@@ -11,7 +11,13 @@ Every row carries its ``trial`` index. Writing a chunk is crash-safe in this ord
 file under a temporary name, the file is renamed into place (atomic on POSIX), and only then is the manifest
 rewritten (temporary file + ``fsync`` + atomic rename). A process killed at any point leaves a manifest that
 lists only complete files; on reopening, files the manifest does not list (a half-written temporary, or a
-complete file whose manifest update never happened) are deleted and their trials run again. Because trial
+complete file whose manifest update never happened) are deleted and their trials run again.
+
+Each manifest entry carries its trial range and the SHA-256 of its file, checked when the store is opened: a
+chunk file that is missing, truncated, damaged or replaced by another chunk's file is dropped from the manifest
+(and deleted), so its trials run again, and named in :attr:`ChunkStore.repaired`. A writer can hold the folder
+(``lock``: :class:`duel.files.FolderLock`), so two runs into one folder do not both do the work. A full disk
+is a one-line error, not a traceback. Because trial
 i's random numbers depend only on (seed, i) (:mod:`duel.trials.montecarlo`), the resumed run ends with exactly the
 rows of an uninterrupted one.
 
@@ -24,6 +30,7 @@ be in memory at once; :meth:`ChunkStore.finalize` writes one Parquet file sorted
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -33,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from duel.errors import InputError
+from duel.files import FolderLock, write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT = "duel-chunks/1"
@@ -43,26 +51,16 @@ def _sql_str(path: Path | str) -> str:
 
 
 def _write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        json.dump(obj, fh, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    write_atomic(path, json.dumps(obj, indent=1, sort_keys=True))
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -101,16 +99,31 @@ class ChunkStore:
             Reopening a directory with a different fingerprint raises :class:`~duel.errors.InputError`.
         overwrite: delete an existing run in ``path`` (its manifest and chunk files) and start afresh.
         compression: Parquet compression codec (DuckDB names: zstd, snappy, uncompressed, ...).
+        lock: hold the folder while the store is open (a writer; the option that chose the folder, named in
+            the error when another run holds it). Readers leave it None.
     """
 
     def __init__(self, path: str | os.PathLike[str], fingerprint: dict[str, Any], *, overwrite: bool = False,
-                 compression: str = "zstd", index: str = "trial"):
+                 compression: str = "zstd", index: str = "trial", lock: str | None = None):
         self.path = Path(path)
         self.index = index  # the row-number column, and the chunk files' prefix (``trials-...``)
         self._chunk_re = re.compile(rf"^{index}s-(\d{{12}})-(\d{{12}})\.parquet$")
         self.compression = compression
         self.fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True))  # normalised (tuples -> lists)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.repaired: list[str] = []  # chunk files found damaged or missing on opening (their trials run again)
+        self._con: Any = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{lock or 'DIR'}: cannot create {self.path}: {exc.strerror}") from None
+        self._lock = FolderLock(self.path, lock).acquire() if lock else None
+        try:
+            self._open(overwrite)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, overwrite: bool) -> None:
         mpath = self.path / MANIFEST
         if overwrite:
             self._delete_run()
@@ -130,8 +143,7 @@ class ChunkStore:
         else:
             self.manifest = {"format": FORMAT, "fingerprint": self.fingerprint, "chunks": []}
             _write_json_atomic(mpath, self.manifest)
-        self._clean_strays()
-        self._con: Any = None
+        self._check_chunks()
 
     # ---------------------------------------------------------------------------------------- state
     @property
@@ -157,15 +169,33 @@ class ChunkStore:
             if p.name in (MANIFEST, MANIFEST + ".tmp") or self._chunk_re.match(p.name) or p.name.endswith(".parquet.tmp"):
                 p.unlink()
 
-    def _clean_strays(self) -> None:
+    def _check_chunks(self) -> None:
+        """Check every listed chunk's file against its range and SHA-256. A writer (holding the lock) drops the
+        bad ones (their trials run again; named in ``repaired``) and deletes files the manifest does not list;
+        a reader, which changes nothing, refuses a damaged store in one line."""
+        good = []
+        for c in self.chunks:
+            f = self.path / c["file"]
+            expected = self._chunk_re.match(c["file"])
+            ok = (expected is not None and (int(expected[1]), int(expected[2])) == (c["start"], c["stop"])
+                  and f.is_file() and file_sha256(f) == c.get("sha256"))
+            if ok:
+                good.append(c)
+            else:
+                self.repaired.append(c["file"])
+        if self._lock is None:
+            if self.repaired:
+                raise InputError(f"{self.path}: chunk file {self.repaired[0]} is missing or damaged (not the bytes "
+                                 "the manifest records); run the same command again to recompute it")
+            return
+        if self.repaired:
+            self.manifest["chunks"] = good
+            _write_json_atomic(self.path / MANIFEST, self.manifest)
         listed = {c["file"] for c in self.chunks}
         for p in self.path.iterdir():
             stray_chunk = self._chunk_re.match(p.name) and p.name not in listed
-            if stray_chunk or p.name.endswith(".parquet.tmp") or p.name == MANIFEST + ".tmp":
+            if stray_chunk or p.name.endswith(".parquet.tmp") or p.name.endswith(".tmp"):
                 p.unlink()
-        for c in self.chunks:
-            if not (self.path / c["file"]).exists():
-                raise InputError(f"{self.path}: chunk file {c['file']} listed in the manifest is missing")
 
     # --------------------------------------------------------------------------------------- writing
     @property
@@ -202,18 +232,26 @@ class ChunkStore:
         name = f"{self.index}s-{start:012d}-{stop:012d}.parquet"
         final = self.path / name
         tmp = self.path / (name + ".tmp")
+        import duckdb
+
         con = self.con
         con.register("duel_chunk", cols)
         try:
             sel = ", ".join(f'CAST("{k}" AS {types[k]}) AS "{k}"' if types and k in types else f'"{k}"' for k in cols)
             con.execute(f"COPY (SELECT {sel} FROM duel_chunk) TO {_sql_str(tmp)} "
                         f"(FORMAT parquet, COMPRESSION {self.compression})")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except (duckdb.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            full = "No space left" in str(exc) or getattr(exc, "errno", None) == 28
+            raise InputError(f"{self.path}: disk full while writing {name}" if full else
+                             f"{self.path}: cannot write {name}: {str(exc).splitlines()[0]}") from None
         finally:
             con.unregister("duel_chunk")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        self.manifest["chunks"].append({"start": int(start), "stop": int(stop), "rows": int(m), "file": name})
+        self.manifest["chunks"].append({"start": int(start), "stop": int(stop), "rows": int(m), "file": name,
+                                        "sha256": file_sha256(final)})
         _write_json_atomic(self.path / MANIFEST, self.manifest)
         return final
 
@@ -257,7 +295,9 @@ class ChunkStore:
         return out
 
     def close(self) -> None:
-        """Close the DuckDB connection."""
+        """Close the DuckDB connection and give the folder's lock back."""
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._lock is not None:
+            self._lock.release()

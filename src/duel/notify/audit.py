@@ -1,0 +1,90 @@
+"""A party's whole store checked against what its peers signed (`duel notify log verify`).
+
+The local checks (:meth:`duel.notify.store.Store.verify_log`) find an edited, deleted, inserted or reordered
+log entry and any derived-table row that differs from the log. They cannot find a rewrite that recomputes
+every hash: whoever can write the database can recompute a chain. What they cannot recompute is a peer's
+signature. Every message carries the sender's tree head and the head of the recipient's log as the sender last
+received it (``seen``), so each party holds, in the signed messages of its inbox, heads of its own log that the
+peer countersigned. :func:`audit` checks that this log's first ``size`` entries still hash to the latest such
+head of each peer (the message's signature checked against the pinned keyring), and, with ``peer_url``, to the
+head the peer holds now (``GET /v1/heads``), which survives even a deletion of the local copies. As in
+Certificate Transparency (RFC 9162), entries after the last countersigned head are protected from the next
+exchange on.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+from duel.notify import message as msg
+from duel.notify.keys import TrustError
+from duel.notify.merkle import EMPTY_ROOT
+from duel.notify.message import SchemaError
+from duel.notify.party import Party
+from duel.notify.store import verify_chain, verify_tables
+
+
+def countersigned(party: Party) -> list[dict[str, Any]]:
+    """The latest head of ``party``'s log that each peer signed (``seen`` in a message of its inbox):
+    ``[{"by", "id", "size", "root", "problem"}]``, ``problem`` set where the signed message does not back the
+    stored head (edited, forged or missing)."""
+    db = party.store.db
+    out = []
+    for sender, mid, size, root in db.execute(
+            "SELECT sender, id, size, root FROM heads h WHERE kind='seen' AND size=(SELECT MAX(size) FROM heads "
+            "WHERE kind='seen' AND sender=h.sender) GROUP BY sender ORDER BY sender").fetchall():
+        row = db.execute("SELECT body FROM inbox WHERE sender=? AND id=?", (sender, mid)).fetchone()
+        problem = None
+        try:
+            if row is None:
+                raise SchemaError("inbox", "the message is missing")
+            m = msg.parse(bytes(row[0]))
+            party.keyring.verify(m, party.policy.skew_s)
+            if m.get("seen") != {"size": size, "root": root} or m["sender"] != sender or m["id"] != mid:
+                raise SchemaError("seen", "the stored head is not the one the message carries")
+        except (SchemaError, TrustError) as exc:
+            problem = f"the head {sender} countersigned in message {mid} is not backed by its signed message ({exc})"
+        out.append({"by": sender, "id": mid, "size": size, "root": root, "problem": problem})
+    return out
+
+
+def peer_head(peer_url: str, party: str, timeout_s: float = 10.0) -> dict[str, Any] | None:
+    """The latest head of ``party``'s log that the peer at ``peer_url`` holds (``{"size", "root", "id"}``), or
+    None if it holds none."""
+    with urllib.request.urlopen(f"{peer_url}/v1/heads", timeout=timeout_s) as resp:
+        return json.loads(resp.read()).get("heads", {}).get(party)
+
+
+def audit(party: Party, peer_url: str | None = None) -> dict[str, Any]:
+    """Check ``party``'s whole store (module docstring): ``{ok, entries, head, root, problem, countersigned,
+    peer}``. An unreachable ``peer_url`` is a problem, not a pass."""
+    heads = countersigned(party)
+    peer: dict[str, Any] | None = None
+    if peer_url is not None:
+        try:
+            held = peer_head(peer_url, party.name)
+        except (OSError, ValueError) as exc:
+            return {"ok": False, "problem": f"--peer: cannot read the heads the peer holds ({exc})",
+                    "countersigned": heads, "peer": None}
+        peer = {"url": peer_url, "head": held}
+    sizes = [h["size"] for h in heads] + ([peer["head"]["size"]] if peer and peer["head"] else [])
+    res = verify_chain(party.store.db, sizes=sizes)
+    res.pop("checkpoint", None)
+    roots = res.pop("roots", {})
+    problem = res["problem"] or verify_tables(party.store.db)
+    checks = [(f"countersigned by {h['by']} in message {h['id']}", h["size"], h["root"], h["problem"]) for h in heads]
+    if peer and peer["head"]:
+        checks.append((f"held by the peer at {peer_url}", peer["head"]["size"], peer["head"]["root"], None))
+    for what, size, root, bad in checks:
+        if problem:
+            break
+        if bad:
+            problem = bad
+        elif size > res["entries"]:
+            problem = f"the log has {res['entries']} entries, fewer than the {size} of the head {what} (truncated)"
+        elif (roots.get(size) if size else EMPTY_ROOT.hex()) != root:
+            problem = (f"the log's first {size} entries do not hash to the head {what}: the log was rewritten "
+                       "after that head was signed")
+    return {**res, "ok": problem is None, "problem": problem, "countersigned": heads, "peer": peer}
