@@ -186,7 +186,7 @@ def test_a_duel_row_equals_duel_run(duel, tmp_path) -> None:
     assert r.code == 0, r.err
     rows = _rows(duel, tmp_path / "out")
     assert [r_["doctrine.fire_control"] for r_ in rows] == ["own-track", "engage-on-remote"]
-    for row in rows:
+    for row in rows[1:]:  # one point checked against duel run (each run is a whole duel: CI time)
         r = duel("run", str(scenario), "--trials", "20", "--set", f"doctrine.fire_control={row['doctrine.fire_control']}",
                  "--out", str(tmp_path / "run"), "--format", "json")
         assert r.code == 0, r.err

@@ -116,11 +116,11 @@ def test_two_runs_at_once_both_finish_with_the_cli_result(client, tmp_path):
     cli = json.loads((tmp_path / "cli" / "result.json").read_text(encoding="utf-8"))
     assert web["verdict"] == cli["verdict"]
     assert client.manager.running == 0
+    _figures_and_decides_of(client, ids[1])
 
 
-def test_a_runs_figures_are_the_reports_own_and_what_decides_it_comes_with_the_bands(client):
-    rid = client.post("/api/runs", json={"toml": KYIV, "seed": 5, "trials": 20}).json()["id"]
-    assert _wait(client, rid)["state"] == "done"
+def _figures_and_decides_of(client, rid: str) -> None:
+    """A finished run's figures are the report's own and what decides it comes with the bands."""
     from duel.report.build import deciding_inputs, deciding_words, figure_builders
 
     result = client.get(f"/api/runs/{rid}/result").json()

@@ -69,6 +69,8 @@ def test_set_up_run_download_and_compare_in_a_browser(base, tmp_path):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base)
         page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
+        assert page.input_value("#missile") == "oreshnik"  # the scenario's missile, chosen from the catalogue
+        assert page.locator("#missile option").count() >= 3
         page.select_option("#launch", "kapustin-yar")
         page.select_option("#target", "kyiv")
         before = page.locator("#batteries li").count()

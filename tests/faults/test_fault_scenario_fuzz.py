@@ -1,6 +1,6 @@
 """Issue 14, must show: the scenario fuzzer as a hypothesis test. Mutations of the Kyiv duel's file (nesting
 depth, extreme and non-finite numbers, unicode, huge arrays) go through what `duel scenario check` runs; each
-either passes or is refused with a one-line InputError, in bounded time. A few accepted mutations also run a
+either passes or is refused with a one-line InputError, in bounded time. The far ends of the accepted ranges also run a
 short `duel run` in process: no traceback, bounded time."""
 
 from __future__ import annotations
@@ -82,16 +82,14 @@ def test_scenario_check_refuses_in_one_line_or_accepts_in_bounded_time(mutation,
     assert time.perf_counter() - t < 20.0, kind
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(lead=st.floats(0.0, 10_080.0), shots=st.integers(1, 16), separation=st.floats(0.0, 2000.0))
-def test_an_accepted_extreme_scenario_runs_without_a_traceback_in_bounded_time(lead, shots, separation, tmp_path):
-    text = _set_key(_set_key(_set_key(KYIV, "lead_min", repr(lead)), "shots", str(shots)),
-                    "separation_altitude_km", repr(separation))
+def test_an_accepted_extreme_scenario_runs_without_a_traceback_in_bounded_time(tmp_path):
+    """The far ends of what the checks accept (a week of notice, 16 shots, separation at 2,000 km): a short run,
+    no traceback, bounded time."""
+    text = _set_key(_set_key(_set_key(KYIV, "lead_min", "10080.0"), "shots", "16"), "separation_altitude_km", "2000.0")
     path = tmp_path / "edge.toml"
     path.write_text(text, encoding="utf-8")
     sc = _check(path)
-    assert sc is not None  # every value drawn here lies in its documented range
+    assert sc is not None  # every value here lies in its documented range
     t = time.perf_counter()
     try:
         run_scenario(sc, trials=8, seed=1, workers=1)

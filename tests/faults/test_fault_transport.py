@@ -122,7 +122,7 @@ def test_verification_takes_no_lock_is_limited_and_junk_is_sampled(tmp_path):
     keygen(tmp_path, ["RU", "US"])
     us_store = Store(tmp_path / "US.db")  # a long log first (the adversarial pass used 200k entries)
     with us_store.tx():
-        for i in range(120_000):
+        for i in range(60_000):
             us_store.log(1.7e9 + i, {"ev": "filler", "i": i})
     us_store.close()
     srv = Server(tmp_path, "US", max_seconds=120)
@@ -149,7 +149,7 @@ def test_verification_takes_no_lock_is_limited_and_junk_is_sampled(tmp_path):
         th.join(60)
         assert all(e < result["ended"] for e in ends), (posts, result)  # all answered while the check ran
         code, first = result["first"]
-        assert code == 200 and first["ok"] and first["entries"] >= 120_000 and first["checked_from"] == 0
+        assert code == 200 and first["ok"] and first["entries"] >= 60_000 and first["checked_from"] == 0
         assert max(posts) < 1.0, (posts, result["seconds"])  # before: every POST waited for the whole check
         time.sleep(1.1)
         code, again = request(srv.port, "GET", "/v1/log/verify")  # incremental from the last passed check

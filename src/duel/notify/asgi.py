@@ -211,6 +211,7 @@ def listen(port: int) -> socket.socket:
     """A listening TCP socket on 127.0.0.1:``port`` (0: an ephemeral port) with a backlog of ``BACKLOG``."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted connections
     try:
         sock.bind((LOOPBACK, port))
         sock.listen(BACKLOG)

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { sc: null, places: {}, types: {}, run: null, result: null, pinned: null, adding: false, deciders: {} };
+const state = { sc: null, places: {}, types: {}, missiles: {}, run: null, result: null, pinned: null, adding: false, deciders: {} };
 // the report's figures the page shows (the same SVGs as report.html: hover a part for its values and units)
 const PAGE_FIGURES = ["timeline", "altitude", "leakers", "sobol", "tornado"];
 // inputs the form above sets: not repeated as sliders
@@ -50,7 +50,7 @@ async function api(path, body) {
 // ------------------------------------------------------------------ the form <-> the scenario
 function fill() {
   const sc = state.sc;
-  $("launch").value = sc.threat.launch; $("target").value = sc.threat.target;
+  $("missile").value = sc.threat.missile; $("launch").value = sc.threat.launch; $("target").value = sc.threat.target;
   $("trajectory").value = sc.threat.trajectory || "min-energy";
   const n = sc.notice || {};
   $("lead").value = n.lead_min ?? ""; $("content").value = n.content || ""; $("recipient").value = n.recipient || "defender";
@@ -60,6 +60,7 @@ function fill() {
 }
 function read() {
   const sc = state.sc;
+  sc.threat.missile = $("missile").value;
   sc.threat.launch = $("launch").value; sc.threat.target = $("target").value; sc.threat.trajectory = $("trajectory").value;
   sc.notice = sc.notice || {};
   sc.notice.lead_min = $("lead").value === "" ? null : +$("lead").value;
@@ -263,11 +264,13 @@ async function main() {
   batteryLayer = L.layerGroup().addTo(map);
   for (const p of await api("/api/catalog/places")) state.places[p.id] = p;
   for (const t of await api("/api/catalog/interceptors")) state.types[t.id] = t;
+  for (const m of await api("/api/catalog/missiles")) state.missiles[m.id] = m;
   const opts = (ids, label) => ids.map((id) => { const o = document.createElement("option"); o.value = id; o.textContent = label(id); return o; });
   const placeIds = Object.keys(state.places).sort();
   $("launch").append(...opts(placeIds, (id) => state.places[id].name));
   $("target").append(...opts(placeIds, (id) => state.places[id].name));
   $("newtype").append(...opts(Object.keys(state.types).sort(), (id) => state.types[id].name));
+  $("missile").append(...opts(Object.keys(state.missiles).sort(), (id) => state.missiles[id].name));
   const scenarios = await api("/api/scenarios");
   $("scenario").append(...opts(scenarios.map((s) => s.name), (id) => scenarios.find((s) => s.name === id).title));
   $("scenario").value = "kyiv-duel";
@@ -276,7 +279,7 @@ async function main() {
   // only the places move the map; the other fields change the scenario, not the layout (a click that blurs a
   // field must land where it was aimed)
   for (const id of ["launch", "target"]) $(id).addEventListener("change", () => { read(); draw(); });
-  for (const id of ["trajectory", "lead", "content", "recipient", "fire_control", "shots", "mode", "seed"])
+  for (const id of ["missile", "trajectory", "lead", "content", "recipient", "fire_control", "shots", "mode", "seed"])
     $(id).addEventListener("change", read);
   $("scenario").addEventListener("change", () => loadScenario($("scenario").value));
   $("add").onclick = () => { state.adding = !state.adding; $("add").setAttribute("aria-pressed", String(state.adding)); };
