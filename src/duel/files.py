@@ -4,13 +4,14 @@
 (atomic on POSIX), so a crash or a full disk never leaves a half-written result where a reader looks; on any
 failure the temporary file is removed and the error is one line naming the option that chose the place
 ("disk full" for ENOSPC). :class:`FolderLock` keeps a second process out of a folder that one is writing
-(a lock file holding the owner's host and pid; a lock whose process is gone is taken over).
+(an advisory lock that the kernel drops when its process ends).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import socket
 from pathlib import Path
@@ -41,14 +42,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path | str, data: str | bytes, what: str = "--out") -> Path:
-    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all (module docstring); returns the path."""
+def write_atomic(path: Path | str, data: str | bytes, what: str = "--out", mode: int = 0o644) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all (module docstring), with ``mode`` whatever
+    the umask; the temporary file is new (``O_EXCL|O_NOFOLLOW``: nothing is written through a link) and the
+    rename replaces whatever was at ``path``, a link included. Returns the path."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         try:
+            os.fchmod(fd, mode)
             view = memoryview(raw)
             while view:
                 view = view[os.write(fd, view):]
@@ -64,62 +68,59 @@ def write_atomic(path: Path | str, data: str | bytes, what: str = "--out") -> Pa
     return path
 
 
+_HELD: dict[str, FolderLock] = {}  # the locks this process holds, by the lock file's real path
+
+
 class FolderLock:
-    """An exclusive claim on ``folder`` (a context manager): ``<folder>/.lock`` holds ``host pid``. A second
-    claim while the owner runs is an InputError naming ``what`` and the owner; a lock left by a process that
-    no longer runs on this host is taken over."""
+    """An exclusive claim on ``folder`` (a context manager): an advisory lock (``flock``) on ``<folder>/.lock``,
+    which also records ``host pid`` for the error message. A second claim while the owner runs is an InputError
+    naming ``what`` and the owner; the kernel drops the lock when its process ends, however it ends, so a
+    killed run leaves nothing to clean up (the file stays; it is only a place to lock)."""
 
     def __init__(self, folder: Path | str, what: str = "--out"):
         self.path = Path(folder) / ".lock"
         self.what = what
-        self.held = False
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
 
     def acquire(self) -> FolderLock:
-        """Take the lock (see the class docstring); returns self."""
-        me = f"{socket.gethostname()} {os.getpid()}\n"
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-            except FileExistsError:
-                if self._owner_alive():
-                    owner = self.path.read_text(errors="replace").strip()
-                    raise InputError(f"{self.what}: {self.path.parent} is in use by another run ({owner}); "
-                                     "wait for it to finish or choose another folder") from None
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()  # stale: its process is gone
-                continue
-            except OSError as exc:
-                raise os_error(exc, self.what, self.path) from None
-            with os.fdopen(fd, "w") as fh:
-                fh.write(me)
-            self.held = True
-            return self
-        raise InputError(f"{self.what}: could not lock {self.path.parent} (another run keeps taking it)")
-
-    def _owner_alive(self) -> bool:
+        """Take the lock (see the class docstring); returns self. A claim on a folder that this process already
+        holds takes it over (the earlier holder, e.g. a store left open, no longer holds it)."""
+        key = os.path.realpath(self.path)
+        earlier = _HELD.pop(key, None)
+        if earlier is not None:
+            earlier.release()
         try:
-            host, pid = self.path.read_text().split()
-            pid_n = int(pid)
-        except (OSError, ValueError):
-            return False  # unreadable or half-written: treated as stale
-        if host != socket.gethostname():
-            return True  # another machine's run (a shared folder): never taken over
-        if pid_n == os.getpid():
-            return False
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise os_error(exc, self.what, self.path) from None
         try:
-            os.kill(pid_n, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.pread(fd, 200, 0).decode(errors="replace").strip() or "starting"
+            os.close(fd)
+            raise InputError(f"{self.what}: {self.path.parent} is in use by another run ({owner}); "
+                             "wait for it to finish or choose another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{socket.gethostname()} {os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        _HELD[key] = self
+        return self
 
     def release(self) -> None:
         """Give the lock back (idempotent)."""
-        if self.held:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-            self.held = False
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+            key = os.path.realpath(self.path)
+            if _HELD.get(key) is self:
+                del _HELD[key]
 
     def __enter__(self) -> FolderLock:
         return self.acquire()

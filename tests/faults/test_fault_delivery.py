@@ -124,6 +124,58 @@ def test_a_peer_that_never_answers_well_raises_the_alarm_at_the_deadline():
     assert len(sender.store.events("alarm")) == 1 and sender.store.events("delivery_failed")
 
 
+def test_a_trickling_answer_cannot_hold_the_worker_and_a_refusal_is_logged():
+    """A process on the peer's port that answers one byte a second (or refuses without a reply): each attempt
+    ends within its deadline and is logged; the worker goes on (and would raise the alarm at the deadline)."""
+    sender, _ = _parties()
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    stop = threading.Event()
+
+    def squat() -> None:
+        while not stop.is_set():
+            try:
+                srv.settimeout(0.2)
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            _read_request(conn)
+            for b in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n":
+                if stop.wait(0.3):
+                    break
+                try:
+                    conn.sendall(bytes([b]))
+                except OSError:
+                    break
+            conn.close()
+
+    threading.Thread(target=squat, daemon=True).start()
+    try:
+        sender.submit(notice_fields("recipient", time.time() + 1800.0), time.time())
+        t = time.perf_counter()
+        deliver(sender, threading.Lock(), {"recipient": f"http://127.0.0.1:{srv.getsockname()[1]}"}, timeout_s=0.5)
+        assert time.perf_counter() - t < 2.0  # abandoned at 2 x 0.5 s, not held for the 30 s of the trickle
+    finally:
+        stop.set()
+        srv.close()
+    (failed,) = sender.store.events("delivery_failed")
+    assert "TimeoutError" in failed["error"]
+
+    refusing, receiver = _parties()
+    peer = FakePeer([b"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: 34\r\n\r\n"
+                     b'{"status":"rejected","error":"x"} '], receiver)
+    threading.Thread(target=peer.serve_forever, daemon=True).start()
+    try:
+        refusing.submit(notice_fields("recipient", time.time() + 1800.0), time.time())
+        deliver(refusing, threading.Lock(), {"recipient": peer.url}, timeout_s=2.0)
+    finally:
+        peer.shutdown()
+        peer.server_close()
+    (failed,) = refusing.store.events("delivery_failed")
+    assert failed["error"].startswith("ValueError: HTTP 409 without a reply")
+
+
 def test_the_supervisor_restarts_a_worker_whose_loop_raises():
     sender, _ = _parties()
     calls = []

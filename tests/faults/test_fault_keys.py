@@ -87,3 +87,21 @@ def test_keygen_on_a_file_or_an_unwritable_place_is_one_line(tmp_path):
     for home in (a_file, a_file / "sub", Path("/proc/duel-no-such-home")):
         line = _one_line_error(notify_cmd("keygen", "--home", str(home), "--party", "RU"))
         assert line.startswith("error: --home: ") or "--home: " in line, line
+
+
+def test_a_keyring_others_can_change_or_a_linked_one_is_refused(tmp_path):
+    home = tmp_path / "home"
+    for party in ("RU", "US"):
+        assert notify_cmd("keygen", "--home", str(home), "--party", party).returncode == 0
+    ring = home / "keyring.json"
+    assert _mode(ring) == 0o644
+    send = ("send", "--home", str(home), "--party", "RU", "--to", "US", "--url", "http://127.0.0.1:9")
+    os.chmod(ring, 0o666)
+    line = _one_line_error(notify_cmd(*send))
+    assert "--keyring:" in line and "(mode 0666)" in line and f"chmod 644 {ring}" in line, line
+    os.chmod(ring, 0o644)
+    (home / "real.json").write_bytes(ring.read_bytes())
+    ring.unlink()
+    ring.symlink_to(home / "real.json")
+    assert "is a symbolic link: refused" in _one_line_error(notify_cmd(*send))
+    assert notify_cmd("keygen", "--home", str(home), "--party", "RU").returncode == 2  # rotation refuses it too

@@ -144,13 +144,12 @@ def test_two_writers_cannot_share_a_folder_and_a_stale_lock_is_taken_over(tmp_pa
     finally:
         holder.kill()
         holder.wait()
-    assert (folder / ".lock").exists()  # left by the killed holder: stale
+    # the holder was killed: the kernel dropped its lock, nothing to clean up
     with FolderLock(folder) as lock:
         assert lock.held and (folder / ".lock").read_text().split()[1] == str(os.getpid())
-    assert not (folder / ".lock").exists()
+    assert not lock.held
     res = run_monte_carlo(RAID, 10, 1, chunk_trials=5, out=folder)
     res.store.close()
-    assert not (folder / ".lock").exists()
 
 
 @pytest.mark.parametrize("where", ["../../../../tmp/x", "/tmp/elsewhere", "out/../../x", "~/x"])

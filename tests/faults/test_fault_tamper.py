@@ -5,6 +5,7 @@ and a full rewrite of the log with every hash recomputed is detected, the last b
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from duel.notify import message as msg
 from duel.notify.audit import audit
-from duel.notify.merkle import Frontier, consistency_proof, leaf_hash, root, verify_consistency
+from duel.notify.merkle import EMPTY_ROOT, Frontier, leaf_hash, node_hash
 from duel.notify.party import Policy
 from duel.notify.sim import SIM_EPOCH, notice_fields, sim_keys, sim_party
 from duel.notify.store import GENESIS, entry_hash, entry_text
@@ -176,18 +177,25 @@ def test_a_forged_countersignature_is_caught(parties):
     assert not res["ok"]
 
 
-def test_merkle_consistency_proofs_follow_rfc_9162():
-    leaves = [leaf_hash(bytes([k])) for k in range(40)]
+def _mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162's recursive Merkle Tree Hash (the oracle for the frontier)."""
+    if not leaves:
+        return EMPTY_ROOT
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
+
+
+def test_the_frontier_gives_rfc_9162_tree_hashes_at_every_size():
+    leaves = [leaf_hash(bytes([k])) for k in range(70)]
     tree = Frontier()
-    for n in range(1, 41):
+    assert tree.root() == EMPTY_ROOT == hashlib.sha256(b"").digest()
+    for n in range(1, 71):
         tree.append(leaves[n - 1])
-        assert tree.root() == root(leaves[:n])
-        for m in range(1, n + 1):
-            proof = consistency_proof(leaves[:n], m)
-            assert verify_consistency(m, n, root(leaves[:m]), root(leaves[:n]), proof)
-            if m < n:
-                forked = leaves[: m - 1] + [leaf_hash(b"forged")] + leaves[m:n]
-                assert not verify_consistency(m, n, root(leaves[:m]), root(forked), proof)
+        assert tree.root() == _mth(leaves[:n]) and Frontier.from_text(tree.to_text()).root() == tree.root()
+    assert _mth(leaves[:2]) == hashlib.sha256(b"\x01" + leaves[0] + leaves[1]).digest()
+    assert leaves[0] == hashlib.sha256(b"\x00\x00").digest()  # leaf prefix 0x00, node prefix 0x01
 
 
 def test_a_rewrite_that_also_removes_the_local_countersignatures_is_caught_by_the_peer(parties):
@@ -221,3 +229,29 @@ def test_a_rewrite_that_also_removes_the_local_countersignatures_is_caught_by_th
         th.join(10)
         sock.close()
     assert not res["ok"] and "held by the peer" in res["problem"] and res["peer"]["head"]["size"] > 0, res
+
+
+def test_a_state_change_appended_to_the_log_by_hand_is_caught_by_the_signed_messages(parties):
+    """Whoever can write the database can also append entries through the store's own API (a row hash for
+    the edit). The replay of the signed messages behind the notices and the inbox still tells."""
+    _, b = parties
+    db = b.store.db
+    key = db.execute("SELECT root_sender, root_id FROM notices WHERE state='active'").fetchone()
+    with b.store.tx():
+        db.execute("UPDATE notices SET state='cancelled' WHERE root_sender=? AND root_id=?", key)
+        b.store.cover("notices", key, T0 + 99)
+    res = audit(b)
+    assert not res["ok"] and "but the signed messages make it active" in res["problem"], res
+    with b.store.tx():
+        db.execute("UPDATE notices SET state='active' WHERE root_sender=? AND root_id=?", key)
+        b.store.cover("notices", key, T0 + 99)
+    assert audit(b)["ok"]
+    row = list(db.execute("SELECT * FROM inbox WHERE type='NOTIFY'").fetchone())
+    row[1] = "00000000-0000-4000-8000-000000000000"  # a message nobody sent, logged as if processed
+    with b.store.tx():
+        db.execute("INSERT INTO inbox VALUES(?,?,?,?,?,?,?,?,?,?)", row)
+        b.store.cover("inbox", (row[0], row[1]), T0 + 99)
+        b.store.log(T0 + 99, {"ev": "processed", "sender": row[0], "id": row[1], "type": "NOTIFY", "seq": row[2],
+                              "hash": row[5]})
+    res = audit(b)
+    assert not res["ok"] and "differs from the one the log processed" in res["problem"], res

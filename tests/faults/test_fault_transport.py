@@ -155,13 +155,16 @@ def test_verification_takes_no_lock_is_limited_and_junk_is_sampled(tmp_path):
         code, again = request(srv.port, "GET", "/v1/log/verify")  # incremental from the last passed check
         assert code == 200 and again["ok"] and again["checked_from"] == first["entries"]
         assert again["entries"] > first["entries"]  # the notices since then
-        for _ in range(300):  # junk from anyone who reaches the port
+        for _ in range(150):  # junk from anyone who reaches the port
             assert request(srv.port, "POST", "/v1/messages", b"{not json")[0] == 400
+        for k in range(150):  # field names the client invents do not make new categories
+            junk = json.dumps({"type": "NOTIFY", f"invented{k}": 1}).encode()
+            assert request(srv.port, "POST", "/v1/messages", junk)[0] in (400, 422)
     finally:
         srv.kill()
     db = Store(tmp_path / "US.db")
     rejected = db.events("rejected_in")
-    assert len(rejected) == 1 and rejected[0]["count"] == 1  # sampled: one entry a minute per field, not 300
+    assert len(rejected) == 1 and rejected[0]["count"] == 1  # sampled: one entry a minute per kind, not 300
     assert db.verify_log()["ok"]
 
 
@@ -169,7 +172,7 @@ def test_a_connection_that_sends_no_request_head_is_closed(tmp_path):
     keygen(tmp_path, ["US"])
     party = open_party(tmp_path, "US")
     sock = listen(0)
-    srv = server(NotifyApp(party, threading.Lock()), head_timeout_s=0.5)
+    srv = server(NotifyApp(party, threading.Lock(), body_timeout_s=1.0), head_timeout_s=0.5)
     th = threading.Thread(target=lambda: asyncio.run(srv.serve(sockets=[sock])), daemon=True)
     th.start()
     port = sock.getsockname()[1]
@@ -186,6 +189,19 @@ def test_a_connection_that_sends_no_request_head_is_closed(tmp_path):
         assert time.perf_counter() - t < 3.0
         silent.close()
         trickle.close()
+        body = socket.create_connection(("127.0.0.1", port), timeout=5)  # a body trickled a byte at a time
+        body.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 5000\r\n\r\n")
+        t, answer = time.perf_counter(), b""
+        while not answer and time.perf_counter() - t < 5.0:
+            body.sendall(b"x")
+            try:
+                body.settimeout(0.2)
+                answer = body.recv(100)
+            except socket.timeout:
+                pass
+        assert answer.startswith(b"HTTP/1.1 408") and time.perf_counter() - t < 2.0, answer  # one deadline
+        body.close()
         assert request(port, "GET", "/v1/health")[0] == 200  # an answer re-arms the deadline, then it works again
     finally:
         srv.should_exit = True

@@ -15,7 +15,7 @@ API (JSON; every answer is JSON, never 5xx for a client's mistake):
 
 Limits (uvicorn plus :class:`HeadDeadline`): at most ``MAX_CONNECTIONS`` connections (beyond: 503 at once), a
 listen backlog of ``BACKLOG``, ``HEAD_TIMEOUT_S`` for a request's line and headers from the moment the
-connection opens or its last answer went out, ``BODY_TIMEOUT_S`` between body chunks, headers up to
+connection opens or its last answer went out, ``BODY_TIMEOUT_S`` for the whole body, headers up to
 ``MAX_HEADER_BYTES``, ``KEEP_ALIVE_S`` idle keep-alive. The party's own work (SQLite, fsync) runs on worker
 threads under the party lock, so the event loop keeps accepting and answering health meanwhile.
 """
@@ -135,9 +135,11 @@ class NotifyApp:
                 return await _json(send, 413, {"status": "rejected",
                                                "error": f"message: longer than {self.max_body} bytes"})
         body = bytearray()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout_s  # for the whole body: a trickle cannot hold the connection
         while True:
             try:
-                event = await asyncio.wait_for(receive(), self.body_timeout_s)
+                event = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
             except asyncio.TimeoutError:
                 return await _json(send, 408, {"status": "rejected", "error": "body: not received in time"})
             if event["type"] == "http.disconnect":

@@ -8,6 +8,7 @@ backoff and alarms follow the party's :class:`~duel.notify.party.Policy`, under 
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import sys
@@ -32,18 +33,54 @@ def check_url(url: str, option: str) -> str:
     return url
 
 
+MAX_ANSWER_BYTES = 65_536  # an answer holds one signed reply (under 16 KB): more is not read
+
+
 def post(url: str, raw: bytes, timeout_s: float = 5.0) -> tuple[int, dict[str, Any]]:
-    """POST wire bytes to ``url``/v1/messages; (HTTP status, JSON body). Raises OSError on network failure."""
+    """POST wire bytes to ``url``/v1/messages; (HTTP status, JSON body), reading at most ``MAX_ANSWER_BYTES``.
+    Raises OSError on network failure (``timeout_s`` bounds each socket operation; :func:`post_within` the
+    whole exchange)."""
     req = urllib.request.Request(f"{url}/v1/messages", data=raw, method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-            return resp.status, json.loads(resp.read())
+            return resp.status, json.loads(_answer(resp))
     except urllib.error.HTTPError as exc:
         try:
-            return exc.code, json.loads(exc.read())
+            return exc.code, json.loads(_answer(exc))
         except ValueError:
             return exc.code, {}
+
+
+def _answer(resp: Any) -> bytes:
+    """At most ``MAX_ANSWER_BYTES`` of an answer's body; IncompleteRead if fewer than it announced came."""
+    data = resp.read(MAX_ANSWER_BYTES)
+    announced = resp.headers.get("Content-Length")
+    if announced and announced.isdigit() and len(data) < min(int(announced), MAX_ANSWER_BYTES):
+        raise http.client.IncompleteRead(data, int(announced) - len(data))
+    return data
+
+
+def post_within(url: str, raw: bytes, timeout_s: float = 5.0) -> tuple[int, dict[str, Any]]:
+    """:func:`post` with one deadline for the whole exchange (connect, answer head and body): a peer, or a
+    process squatting its port, that trickles its answer cannot hold the delivery worker. The attempt runs on
+    a daemon thread; past ``2 * timeout_s`` it is abandoned (TimeoutError) and the thread ends with its socket."""
+    out: list[tuple[int, dict[str, Any]] | BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(post(url, raw, timeout_s))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            out.append(exc)
+
+    worker = threading.Thread(target=run, name="duel-notify-post", daemon=True)
+    worker.start()
+    worker.join(2.0 * timeout_s)
+    if not out:
+        raise TimeoutError(f"no complete answer within {2.0 * timeout_s:g} s")
+    if isinstance(out[0], BaseException):
+        raise out[0]
+    return out[0]
 
 
 def deliver(party: Party, lock: threading.Lock, peers: dict[str, str], timeout_s: float = 5.0) -> int:
@@ -59,12 +96,13 @@ def deliver(party: Party, lock: threading.Lock, peers: dict[str, str], timeout_s
         if url is None:
             continue
         try:
-            _, body = post(url, tx.raw, timeout_s)
+            status, body = post_within(url, tx.raw, timeout_s)
             reply = body.get("reply") if isinstance(body, dict) else None
-            if isinstance(reply, str):
-                raw = reply.encode()  # a lone surrogate cannot be encoded: a failed attempt like any other
-                with lock:
-                    party.receive(raw, time.time())
+            if not isinstance(reply, str):
+                raise ValueError(f"HTTP {status} without a reply: {body.get('error') if isinstance(body, dict) else ''}")
+            raw = reply.encode()  # a lone surrogate cannot be encoded: a failed attempt like any other
+            with lock:
+                party.receive(raw, time.time())
         except Exception as exc:  # noqa: BLE001 - every failure of one attempt is logged and retried
             with lock:
                 party.delivery_failed(tx, f"{type(exc).__name__}: {exc}", time.time())

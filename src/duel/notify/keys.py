@@ -11,7 +11,6 @@ Times are POSIX seconds (UTC).
 from __future__ import annotations
 
 import base64
-import contextlib
 import errno
 import hashlib
 import json
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from duel.errors import InputError
+from duel.files import write_atomic
 from duel.notify.canonical import parse_time
 from duel.notify.message import signed_bytes
 
@@ -91,20 +91,7 @@ class Signer:
         raw = self._private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                           serialization.NoEncryption())
         text = json.dumps({"party": self.party, "key_id": self.key_id, "private_key": b64(raw)}, indent=1) + "\n"
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            try:
-                os.fchmod(fd, 0o600)  # whatever the umask
-                os.write(fd, text.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise InputError(f"--home: cannot write the private key {path}: {exc.strerror or exc}") from None
+        write_atomic(path, text, "--home", mode=0o600)
 
     @classmethod
     def load(cls, path: Path) -> Signer:
@@ -179,10 +166,12 @@ class Keyring:
                     return party, e
         return None
 
-    def verify(self, m: dict[str, Any], skew_s: float) -> None:
+    def verify(self, m: dict[str, Any], skew_s: float, when_received: bool = True) -> None:
         """Raise :class:`TrustError` unless ``m`` is signed by a valid key pinned for its sender.
 
-        ``skew_s`` (s) widens each key's validity interval to absorb clock differences.
+        ``skew_s`` (s) widens each key's validity interval to absorb clock differences. ``when_received=False``
+        checks only that a key pinned for the sender made the signature, whatever has happened to the key since
+        (an audit of messages accepted earlier: a key rotated or revoked later does not unsign them).
         """
         sender, sig = m["sender"], m["signature"]
         if sender not in self.parties:
@@ -194,10 +183,11 @@ class Keyring:
         party, entry = found
         if party != sender:
             raise TrustError("signature.key_id", f"key of party '{party}', not of the sender '{sender}'")
-        if entry.revoked:
+        if when_received and entry.revoked:
             raise TrustError("signature.key_id", "key revoked")
         sent = parse_time(m["sent"])
-        if sent < entry.valid_from - skew_s or (entry.valid_until is not None and sent >= entry.valid_until + skew_s):
+        if when_received and (sent < entry.valid_from - skew_s or
+                              (entry.valid_until is not None and sent >= entry.valid_until + skew_s)):
             raise TrustError("signature.key_id", "key not valid at the message's sent time (rotated)")
         pub = self._cache.get(entry.key_id)
         if pub is None:
@@ -213,26 +203,31 @@ class Keyring:
                 "parties": {p: [asdict(e) for e in es] for p, es in sorted(self.parties.items())}}
 
     def save(self, path: Path) -> None:
-        """Write atomically (temporary file, then rename); InputError naming ``--keyring`` if it cannot."""
-        tmp = Path(f"{path}.tmp")
-        try:
-            tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n")
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise InputError(f"--keyring: cannot write {path}: {exc.strerror or exc}") from None
+        """Write whole or not at all (a new file, never through a link, renamed into place; mode 0644: public
+        keys, but writable by the owner only); InputError naming ``--keyring`` if it cannot."""
+        write_atomic(path, json.dumps(self.to_json(), indent=1) + "\n", "--keyring")
 
     @classmethod
     def load(cls, path: Path) -> Keyring:
         """Read a keyring; InputError naming ``--keyring`` if the file is missing or malformed."""
         try:
-            d = json.loads(Path(path).read_text())
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise InputError(f"--keyring: no keyring {path} (run duel notify keygen)") from None
+        except OSError as exc:
+            why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+            raise InputError(f"--keyring: {path} {why}: refused") from None
+        with os.fdopen(fd, "rb") as f:  # the trust anchor: nobody but its owner may have changed it
+            st = os.fstat(f.fileno())
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                raise InputError(f"--keyring: {path} can be changed by another user (mode "
+                                 f"{stat.S_IMODE(st.st_mode):04o}): refused; run chmod 644 {path}")
+            data = f.read()
+        try:
+            d = json.loads(data)
             if d.get("format") != KEYRING_FORMAT:
                 raise ValueError
             return cls({p: [KeyEntry(**e) for e in es] for p, es in d["parties"].items()})
-        except FileNotFoundError:
-            raise InputError(f"--keyring: no keyring {path} (run duel notify keygen)") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InputError(f"--keyring: {path} is not a {KEYRING_FORMAT} file") from None
 

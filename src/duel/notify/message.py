@@ -69,6 +69,8 @@ REQUIRED = {
     "ACK": set(),
     "ERROR": {"note"},
 }
+FIELDS = frozenset().union(*ALLOWED.values()) | {"signature", "sent", "expires"}
+"""Every top-level field a message may have (the categories of refusals, :meth:`duel.notify.party.Party._reject`)."""
 _ALWAYS = {"format", "id", "sender", "recipients", "sent", "seq", "status", "type", "references", "expires",
            "signature"}
 

@@ -35,7 +35,7 @@ from duel.notify.store import Store
 
 CONTENT_TYPES = ("NOTIFY", "UPDATE", "POST_LAUNCH")
 REJECT_SAMPLE_S = 60.0
-"""Refusals before authentication: at most one log entry per field and this many seconds (s)."""
+"""Refusals before authentication: at most one log entry per kind and this many seconds (s)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Party:
         self.name, self.store, self.keyring, self.signer = name, store, keyring, signer
         self.policy = policy or Policy()
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
-        self.rejected: dict[str, int] = {}  # refusals before authentication, per field, since this object began
+        self.rejected: dict[str, int] = {}  # refusals before authentication, per kind, since this object began
         self._rejected_logged: dict[str, tuple[float, int]] = {}  # field -> (time, count) of the last logged one
 
     # ---------------------------------------------------------------- sender
@@ -200,11 +200,12 @@ class Party:
         return msg.wire(self._sign_new(fields, now))
 
     def _reject(self, now: float, code: int, exc: SchemaError | TrustError, raw: bytes) -> Outcome:
-        """Refuse a message that failed before it was authenticated and fresh. Refusals are counted per field;
-        the log gets a sample, not every one (anyone who reaches the port can send junk, and each log entry is
-        a synced write): the first refusal of a field, then at most one per ``REJECT_SAMPLE_S`` with the count
-        since the last one written."""
-        key = getattr(exc, "field", "message")
+        """Refuse a message that failed before it was authenticated and fresh. Refusals are counted per kind (the
+        message's top-level field if the schema has it, else ``message``); the log gets a sample, not every one
+        (anyone who reaches the port can send junk, and each log entry is a synced write): the first refusal of a
+        kind, then at most one per ``REJECT_SAMPLE_S`` with the count since the last one written."""
+        top = str(getattr(exc, "field", "message")).split(".")[0].split("[")[0]
+        key = top if top in msg.FIELDS else "message"  # field names a client invents make no new kinds
         self.rejected[key] = self.rejected.get(key, 0) + 1
         last = self._rejected_logged.get(key)
         if last is None or now - last[0] >= REJECT_SAMPLE_S:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS notices (
 CREATE TABLE IF NOT EXISTS heads (
   sender TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, root TEXT NOT NULL,
   PRIMARY KEY (sender, id, kind));
+CREATE INDEX IF NOT EXISTS heads_latest ON heads (sender, kind, size);
 CREATE TABLE IF NOT EXISTS log (i INTEGER PRIMARY KEY, t REAL NOT NULL, event TEXT NOT NULL,
   prev TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TRIGGER IF NOT EXISTS log_no_update BEFORE UPDATE ON log BEGIN SELECT RAISE(ABORT, 'log is append-only'); END;
@@ -169,8 +171,8 @@ class Store:
         takes no write lock: WAL readers never block the writer); the store's own connection in memory."""
         if self.path == ":memory:":
             return self.db
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False,
-                               timeout=30.0)
+        return sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False, timeout=30.0)
 
 
 def verify_chain(db: sqlite3.Connection, since: Checkpoint | None = None,

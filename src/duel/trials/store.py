@@ -194,7 +194,8 @@ class ChunkStore:
         listed = {c["file"] for c in self.chunks}
         for p in self.path.iterdir():
             stray_chunk = self._chunk_re.match(p.name) and p.name not in listed
-            if stray_chunk or p.name.endswith(".parquet.tmp") or p.name.endswith(".tmp"):
+            own_tmp = p.name.endswith(".parquet.tmp") or re.match(rf"^\.{re.escape(MANIFEST)}\.\d+\.tmp$", p.name)
+            if stray_chunk or own_tmp or p.name == MANIFEST + ".tmp":  # only what this module writes
                 p.unlink()
 
     # --------------------------------------------------------------------------------------- writing

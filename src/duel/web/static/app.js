@@ -221,8 +221,8 @@ async function run() {
     for (;;) {
       const st = await api("/api/runs/" + started.id);
       if (st.progress.total) $("progress").value = st.progress.done / st.progress.total;
+      if (st.state === "done") { $("status").textContent = "loading the result and its figures"; break; }
       $("status").textContent = st.state + (st.progress.total ? " " + st.progress.done + "/" + st.progress.total : "");
-      if (st.state === "done") break;
       if (st.state !== "queued" && st.state !== "running") throw new Error(st.error || st.state);
       await new Promise((r) => setTimeout(r, 300));
     }
