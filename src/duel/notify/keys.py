@@ -53,6 +53,28 @@ def unb64(text: str) -> bytes:
     return data
 
 
+def read_owned(path: Path, option: str, what: str, forbidden: int, why_forbidden: str, fix_mode: int) -> bytes:
+    """The bytes of ``path``, a regular file of this user that is not a symbolic link and has none of the mode
+    bits ``forbidden``; otherwise a one-line InputError naming ``option`` and the fix, as ssh does."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise InputError(f"{option}: no {what} {path} (run duel notify keygen)") from None
+    except OSError as exc:
+        why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        raise InputError(f"{option}: {what} {path} {why}: refused") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{option}: {what} {path} is not a regular file: refused")
+        if st.st_uid != os.geteuid():
+            raise InputError(f"{option}: {what} {path} belongs to another user (uid {st.st_uid}): refused")
+        if st.st_mode & forbidden:
+            raise InputError(f"{option}: {what} {path} is {why_forbidden} (mode {stat.S_IMODE(st.st_mode):04o}): "
+                             f"refused; run chmod {fix_mode:o} {path}")
+        return f.read()
+
+
 def key_id(public_raw: bytes) -> str:
     """The 16-hex-digit id of a raw 32-byte Ed25519 public key."""
     return hashlib.sha256(public_raw).hexdigest()[:16]
@@ -98,23 +120,7 @@ class Signer:
         """Read a private key written by :meth:`save`. Refused, with a one-line InputError naming ``--home``
         and the fix, as ssh does: a missing file, a symbolic link, a file of another user, a file that the
         group or others may read or write, or one that is not a duel key."""
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            raise InputError(f"--home: no private key {path} (run duel notify keygen)") from None
-        except OSError as exc:
-            why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
-            raise InputError(f"--home: private key {path} {why}: refused") from None
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise InputError(f"--home: private key {path} is not a regular file: refused")
-            if st.st_uid != os.geteuid():
-                raise InputError(f"--home: private key {path} belongs to another user (uid {st.st_uid}): refused")
-            if st.st_mode & 0o077:
-                raise InputError(f"--home: private key {path} is accessible by group or others (mode "
-                                 f"{stat.S_IMODE(st.st_mode):04o}): refused; run chmod 600 {path}")
-            data = f.read()
+        data = read_owned(path, "--home", "private key", 0o077, "accessible by group or others", 0o600)
         try:
             d = json.loads(data)
             return cls(d["party"], Ed25519PrivateKey.from_private_bytes(unb64(d["private_key"])))
@@ -210,19 +216,8 @@ class Keyring:
     @classmethod
     def load(cls, path: Path) -> Keyring:
         """Read a keyring; InputError naming ``--keyring`` if the file is missing or malformed."""
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            raise InputError(f"--keyring: no keyring {path} (run duel notify keygen)") from None
-        except OSError as exc:
-            why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
-            raise InputError(f"--keyring: {path} {why}: refused") from None
-        with os.fdopen(fd, "rb") as f:  # the trust anchor: nobody but its owner may have changed it
-            st = os.fstat(f.fileno())
-            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
-                raise InputError(f"--keyring: {path} can be changed by another user (mode "
-                                 f"{stat.S_IMODE(st.st_mode):04o}): refused; run chmod 644 {path}")
-            data = f.read()
+        # the trust anchor: nobody but its owner may have changed it
+        data = read_owned(path, "--keyring", "keyring", 0o022, "writable by group or others", 0o644)
         try:
             d = json.loads(data)
             if d.get("format") != KEYRING_FORMAT:
