@@ -19,17 +19,17 @@ from types import TracebackType
 
 from duel.errors import InputError
 
-__all__ = ["FolderLock", "fsync_dir", "os_error", "write_atomic"]
+__all__ = ["FolderLock", "write_atomic"]
 
 
-def os_error(exc: OSError, what: str, path: Path | str) -> InputError:
+def _os_error(exc: OSError, what: str, path: Path | str) -> InputError:
     """A one-line InputError for ``exc`` met while writing ``path`` (``what``: the option that chose it)."""
     if exc.errno == errno.ENOSPC:
         return InputError(f"{what}: disk full while writing {path}")
     return InputError(f"{what}: cannot write {path}: {exc.strerror or exc}")
 
 
-def fsync_dir(path: Path) -> None:
+def _fsync_dir(path: Path) -> None:
     """Make a rename in folder ``path`` durable (where the platform allows a folder to be synced)."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -63,8 +63,8 @@ def write_atomic(path: Path | str, data: str | bytes, what: str = "--out", mode:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise os_error(exc, what, path) from None
-    fsync_dir(path.parent)
+        raise _os_error(exc, what, path) from None
+    _fsync_dir(path.parent)
     return path
 
 
@@ -97,7 +97,7 @@ class FolderLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
-            raise os_error(exc, self.what, self.path) from None
+            raise _os_error(exc, self.what, self.path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -353,7 +353,10 @@ def chain(
 
       duel notify chain --lead-time-s 0 --apogee-s 300 --reentry-s 500 --impact-s 556 --sensor-cue-s 60 --format json
     """
-    _at_least("--lead-time-s", lead_time_s, 0.0, 604_800.0)  # at most a week, as a scenario's notice.lead_min
+    from duel.scenario.registry import Registry
+
+    longest_min = Registry.default().spec("notice.lead_min").bounds()[1]  # the scenario's own limit
+    _at_least("--lead-time-s", lead_time_s, 0.0, 60.0 * longest_min)
     if not 0 <= apogee_s <= reentry_s <= impact_s <= 86_400.0:
         raise _err("--apogee-s/--reentry-s/--impact-s: need 0 <= apogee <= reentry <= impact <= 86400 s")
     if sensor_cue_s is not None:

@@ -37,7 +37,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from duel.notify.message import MAX_MESSAGE_BYTES
 from duel.notify.party import Party
-from duel.notify.store import Checkpoint, verify_chain
+from duel.notify.store import Checkpoint, latest_heads, verify_chain
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -177,23 +177,13 @@ class NotifyApp:
 
     def _heads(self) -> dict[str, dict[str, Any]]:
         """The latest head of each peer's log that this party holds, from a read snapshot (no party lock)."""
-        db = self.party.store.snapshot()
-        try:
-            rows = db.execute("SELECT sender, id, size, root FROM heads h WHERE kind='head' AND size=(SELECT "
-                              "MAX(size) FROM heads WHERE kind='head' AND sender=h.sender) GROUP BY sender").fetchall()
-        finally:
-            if db is not self.party.store.db:
-                db.close()
-        return {s: {"size": n, "root": r, "id": i} for s, i, n, r in rows}
+        with self.party.store.snapshot() as db:
+            return {s: {"size": n, "root": r, "id": i} for s, (i, n, r) in latest_heads(db, "head").items()}
 
     def _check(self) -> dict[str, Any]:
-        db = self.party.store.snapshot()
-        try:
-            since = self._checkpoint
+        since = self._checkpoint
+        with self.party.store.snapshot() as db:
             res = verify_chain(db, since)
-        finally:
-            if db is not self.party.store.db:
-                db.close()
         checkpoint = res.pop("checkpoint", None)
         res.pop("roots", None)
         if res["ok"]:

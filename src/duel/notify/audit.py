@@ -23,7 +23,7 @@ from duel.notify.keys import TrustError
 from duel.notify.merkle import EMPTY_ROOT
 from duel.notify.message import SchemaError
 from duel.notify.party import Party
-from duel.notify.store import Store, verify_chain, verify_tables
+from duel.notify.store import Store, latest_heads, verify_chain, verify_tables
 
 
 def countersigned(party: Party) -> list[dict[str, Any]]:
@@ -32,9 +32,7 @@ def countersigned(party: Party) -> list[dict[str, Any]]:
     stored head (edited, forged or missing)."""
     db = party.store.db
     out = []
-    for sender, mid, size, root in db.execute(
-            "SELECT sender, id, size, root FROM heads h WHERE kind='seen' AND size=(SELECT MAX(size) FROM heads "
-            "WHERE kind='seen' AND sender=h.sender) GROUP BY sender ORDER BY sender").fetchall():
+    for sender, (mid, size, root) in latest_heads(db, "seen").items():
         row = db.execute("SELECT body FROM inbox WHERE sender=? AND id=?", (sender, mid)).fetchone()
         problem = None
         try:

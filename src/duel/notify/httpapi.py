@@ -21,7 +21,6 @@ from typing import Any
 from duel.errors import InputError
 from duel.notify.party import Party
 
-LOOPBACK = "127.0.0.1"
 URL_RE = re.compile(r"^http://127\.0\.0\.1:(\d{1,5})$")
 
 

@@ -31,7 +31,7 @@ from duel.notify.canonical import fmt_time, parse_time
 from duel.notify.keys import Keyring, Signer, TrustError
 from duel.notify.message import SchemaError
 from duel.notify.regime import check_cancel, check_launch, check_notice
-from duel.notify.store import Store
+from duel.notify.store import Store, latest_heads
 
 CONTENT_TYPES = ("NOTIFY", "UPDATE", "POST_LAUNCH")
 REJECT_SAMPLE_S = 60.0
@@ -105,10 +105,9 @@ class Party:
         m = {"format": msg.FORMAT, "id": self.new_id(), "sender": self.name, "sent": fmt_time(now),
              "seq": self._next_seq(), "status": "Exercise", "references": [], "head": self.store.head(), **fields}
         if len(m["recipients"]) == 1:
-            seen = self.store.db.execute("SELECT size, root FROM heads WHERE sender=? AND kind='head' "
-                                         "ORDER BY size DESC LIMIT 1", (m["recipients"][0],)).fetchone()
+            seen = latest_heads(self.store.db, "head").get(m["recipients"][0])
             if seen is not None:
-                m["seen"] = {"size": seen[0], "root": seen[1]}
+                m["seen"] = {"size": seen[1], "root": seen[2]}
         if "window" in fields:
             m.setdefault("expires", fields["window"]["end"])
         m.setdefault("expires", fmt_time(now + self.policy.max_age_s))

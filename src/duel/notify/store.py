@@ -166,13 +166,28 @@ class Store:
                 res = {**res, "ok": False, "problem": problem}
         return res
 
-    def snapshot(self) -> sqlite3.Connection:
-        """A new read-only connection to this store's file (in a read transaction it sees one snapshot, and
-        takes no write lock: WAL readers never block the writer); the store's own connection in memory."""
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection to this store's file for the ``with`` block, closed after it (in a read
+        transaction it sees one snapshot, and takes no write lock: WAL readers never block the writer); the
+        store's own connection for a store in memory."""
         if self.path == ":memory:":
-            return self.db
-        return sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False, timeout=30.0)
+            yield self.db
+            return
+        db = sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=ro", uri=True, isolation_level=None,
+                             check_same_thread=False, timeout=30.0)
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+def latest_heads(db: sqlite3.Connection, kind: str) -> dict[str, tuple[str, int, str]]:
+    """Per peer, the largest tree head of ``kind`` held (``head``: the peer's own log as it signed it; ``seen``:
+    this party's log as the peer countersigned it): sender -> (message id, size, root)."""
+    rows = db.execute("SELECT sender, id, size, root FROM heads h WHERE kind=? AND size=(SELECT MAX(size) FROM "
+                      "heads WHERE kind=? AND sender=h.sender) GROUP BY sender ORDER BY sender", (kind, kind))
+    return {sender: (mid, size, root) for sender, mid, size, root in rows}
 
 
 def verify_chain(db: sqlite3.Connection, since: Checkpoint | None = None,

@@ -162,6 +162,11 @@ def _no_condition(claim: dict[str, Any], draws: int) -> str:
             "together, or more draws are needed to name one)")
 
 
+def figure_file(fid: str) -> str:
+    """Where ``write_outputs`` puts figure ``fid`` in the output folder (``figures/<name>.svg``)."""
+    return f"figures/{fid.removeprefix('fig-')}.svg"
+
+
 def deciding_inputs(sens: dict[str, Any]) -> list[dict[str, Any]]:
     """The result's ``sensitivity.inputs`` rows (highest Sobol' total index first) whose total index exceeds its
     95 % half-width: the inputs that, as far as the draws can tell, decide the answer."""
@@ -320,7 +325,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, report: bool = Tr
         drawn.update(part)
     svgs = {fid: drawn[fid] for fid in ids}
     for fid, svg in svgs.items():
-        p = out / "figures" / f"{fid.removeprefix('fig-')}.svg"
+        p = out / figure_file(fid)
         p.write_text(svg, encoding="utf-8")
         paths[fid] = p
     paths["report"] = write_report(context(result, svgs), out / "report.html")

@@ -98,11 +98,10 @@ def tooltip(artist: Any, gid: str, text: str) -> Any:
     return artist
 
 
-def _hover_points(ax: Any, x: Any, y: Any, texts: Sequence[str], prefix: str, **kw: Any) -> None:
-    """Invisible hover targets at (x[i], y[i]) with ``texts[i]`` (gids ``<prefix>-<i>``): values along a line.
-    ``kw`` goes to ``ax.plot`` (e.g. ``transform``)."""
+def _hover_points(ax: Any, x: Any, y: Any, texts: Sequence[str], prefix: str) -> None:
+    """Invisible hover targets at (x[i], y[i]) with ``texts[i]`` (gids ``<prefix>-<i>``): values along a line."""
     for i, (xi, yi, text) in enumerate(zip(x, y, texts)):
-        (pt,) = ax.plot([xi], [yi], marker="o", ms=10, ls="none", color=INK, alpha=0.0, zorder=6, **kw)
+        (pt,) = ax.plot([xi], [yi], marker="o", ms=10, ls="none", color=INK, alpha=0.0, zorder=6)
         tooltip(pt, f"{prefix}-{i}", text)
 
 

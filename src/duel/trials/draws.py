@@ -17,13 +17,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from duel.backend import Backend, get_backend
+from duel.backend import Backend, can_fork, get_backend, split
 from duel.defence.raid_rows import leaker_counts
 from duel.defence.setup import DefenceSetup
 from duel.defence.track import ThreatTrack
 from duel.defence.warning import SpaceIR
 from duel.flight.solved import Flight
-from duel.backend import can_fork, split
 from duel.flight.summary import flight_quantities
 from duel.flight.trajectory import fly_staged
 from duel.scenario.inputs import Inputs, fork_map_recorded

@@ -247,11 +247,11 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
         run = _done(rid)
         if isinstance(run, JSONResponse):
             return run
-        from duel.report.build import figure_builders
+        from duel.report.build import figure_builders, figure_file
 
         result = json.loads((run.folder / "result.json").read_text(encoding="utf-8"))
-        order = [fid.removeprefix("fig-") for fid in figure_builders(result)]
-        return [name for name in order if (run.folder / "figures" / f"{name}.svg").is_file()]
+        return [fid.removeprefix("fig-") for fid in figure_builders(result)
+                if (run.folder / figure_file(fid)).is_file()]
 
     @app.get("/api/runs/{rid}/decides")
     def decides(rid: str, most: int = 4) -> Any:
@@ -282,6 +282,8 @@ def create_app(manager: RunManager | None = None, max_body_bytes: int = MAX_BODY
             return names
         if name not in names:  # only the run's own figures: no name reaches the file system unchecked
             return _error(404, f"figure {name!r}: one of {', '.join(names)}")
-        return _file(rid, f"figures/{name}.svg", "image/svg+xml")
+        from duel.report.build import figure_file
+
+        return _file(rid, figure_file(f"fig-{name}"), "image/svg+xml")
 
     return app
