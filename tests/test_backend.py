@@ -269,6 +269,58 @@ print("ok")
 """
 
 
+FORKED_JOBS = """
+import os
+import numpy as np
+from duel import backend as bk
+from duel.scenario.inputs import Inputs, RecordedJobs, recording
+from duel.scenario.registry import Registry
+big = np.arange(1_000_000)  # inherited by the children, never pickled
+here = os.getpid()
+def job(i):
+    # a job may itself share work out (its own pool inside the child), and read inputs
+    inner = bk.fork_map(lambda k: int(big[k]) + i, range(3), 2)
+    return i, inner, os.getpid()
+def fails():
+    raise ValueError("job 3 fails")
+jobs = [lambda i=i: job(i) for i in range(3)] + [fails]
+with bk.ForkedJobs(jobs, 2) as forked:
+    mine = job(9)  # the caller works meanwhile
+    got = [forked.result(i) for i in (2, 0, 1)]  # any order
+    assert forked.result(0) is got[1]  # computed once
+    try:
+        forked.result(3)
+        raise AssertionError("no error")
+    except ValueError as exc:
+        assert "job 3 fails" in str(exc)
+assert [g[:2] for g in got] == [(2, [2, 3, 4]), (0, [0, 1, 2]), (1, [1, 2, 3])], got
+assert here not in {g[2] for g in got} and mine[2] == here  # forked, the caller's own work here
+with bk.ForkedJobs(jobs[:3], 0) as lazy:  # no process: each job here, when asked for
+    assert [lazy.result(i)[:2] for i in range(3)] == [(0, [0, 1, 2]), (1, [1, 2, 3]), (2, [2, 3, 4])]
+    assert lazy.result(1)[2] == here
+nominal = Inputs(Registry.default())
+def reads():
+    return float(nominal["doctrine.p_track"])
+with recording() as read:
+    with RecordedJobs([reads], 1) as rec:
+        assert rec.result(0) == float(nominal["doctrine.p_track"])
+assert "doctrine.p_track" in read, read  # read in the child, recorded here
+import jax  # noqa: F401  (once JAX is loaded, nothing forks)
+with bk.ForkedJobs(jobs[:3], 2) as under_jax:
+    assert {under_jax.result(i)[2] for i in range(3)} == {here}
+print("ok")
+"""
+
+
+@unless_in_ci(not HAS_JAX, "JAX not installed: the check that nothing forks under JAX needs it")
+def test_forked_jobs_run_beside_the_caller_and_give_each_result_when_asked() -> None:
+    """:class:`ForkedJobs`: jobs start at once in forked processes while the caller works; results in any
+    order, once each; an error reaches the caller; a job may fork again (its own pool); with no process (or
+    under JAX) the jobs run here; :class:`RecordedJobs` records the inputs a child read. (In a fresh process.)"""
+    out = subprocess.run([sys.executable, "-c", FORKED_JOBS], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 @unless_in_ci(not HAS_JAX, "JAX not installed: the check that nothing forks under JAX needs it")
 def test_fork_map_returns_every_result_in_order_from_forked_processes() -> None:
     """(In a fresh process: this one may have loaded JAX.)"""

@@ -278,6 +278,22 @@ def test_rows_are_independent_of_the_other_rows(small) -> None:
     assert not np.array_equal(a["mc_leakers"][0], a["mc_leakers"][1])  # rows differ
 
 
+def test_no_number_depends_on_the_engine_blocks(kyiv, monkeypatch) -> None:
+    """The windows and the raid run in blocks of rows sized by WINDOW_BLOCK and RAID_BLOCK (a performance
+    setting): blocks of a few rows, with the last one shifted back, give exactly the numbers of one block."""
+    from duel.trials import engine
+    from duel.trials.sampling import sample
+
+    draws = sample(kyiv.setup.uncertain, 23, 5)
+    one = _evaluate(kyiv, draws, 23, 5, inner=40)
+    monkeypatch.setattr(engine, "WINDOW_BLOCK", 3 * 7 * 1500)  # about 3 rows of ~1,100 samples x 7 batteries
+    monkeypatch.setattr(engine, "RAID_BLOCK", 4e5)  # a few rows of 40 realisations
+    many = _evaluate(kyiv, draws, 23, 5, inner=40)
+    for f in one.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(many, f), getattr(one, f), err_msg=f)
+    assert one.limits_bind.any() and np.ptp(one.p_all_stopped) > 0  # the realisations ran, the rows differ
+
+
 # ------------------------------------------------------------------------------------------ the compiled path
 @needs_jax
 def test_engine_on_the_compiled_path_agrees_with_numpy(kyiv) -> None:
@@ -344,39 +360,41 @@ def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None
 
 
 
-FORKED_DRAWS = """
-import sys
-import numpy as np
-sys.path.insert(0, "tests")
-from setups import resolved
-from duel.backend import can_fork
-from duel.trials.draws import evaluate_draws
-from duel.trials.sampling import sample
-from duel.scenario.inputs import recording
-assert can_fork()
-r = resolved("scenarios/kyiv-duel-belarus.toml")
-draws = sample(r.setup.uncertain, 70, 11)
-with recording() as read1:
-    one = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60)
-with recording() as read2:
-    two = evaluate_draws(r.flight, r.setup.defence, r.setup.inputs, draws, 70, 11, "numpy", 60, workers=2)
-for f in one.__dataclass_fields__:
-    np.testing.assert_array_equal(getattr(two, f), getattr(one, f), err_msg=f)
-assert read1 == read2 and len(read1) > 20, (len(read1), read1 ^ read2)  # the inputs read, also in the child
-print("same", one.p_all_stopped.mean())
+FORKED_RUN = """
+import json
+from duel import backend as bk
+from duel.pipeline import run_scenario
+from duel.scenario import load_scenario
+sc = load_scenario("scenarios/kyiv-duel.toml")  # draws, tornado, Sobol' design, dispersion and exchange
+sc = sc.model_copy(update={"dispersion": sc.dispersion.model_copy(update={"trials": 24}),
+                           "notice": sc.notice.model_copy(update={"exchange_trials": 9})})
+sets = ("montecarlo.inner_trials=20", "montecarlo.tornado_inner_trials=20", "montecarlo.sobol_base=8",
+        "montecarlo.sobol_inner_trials=10")
+pools = []
+forked_pool = bk._forked_pool
+bk._forked_pool = lambda *a: pools.append(len(a[1]) - a[2]) or forked_pool(*a)
+one = run_scenario(sc, trials=32, sets=sets, workers=1)
+assert not pools, pools
+two = run_scenario(sc, trials=32, sets=sets, workers=2)
+# forked: the aim (1 job), the tornado + dispersion + exchange beside the draws (3), the Sobol' design's 2nd part
+assert pools == [1, 3, 1], pools
+assert json.dumps(one.document, sort_keys=True) == json.dumps(two.document, sort_keys=True)
+assert one.inputs_read == two.inputs_read and len(one.inputs_read) > 50, len(one.inputs_read)
+assert one.document["notice_exchange"]["trials"] == 9 and one.document["dispersion"]["trials"] == 24
+print("same")
 """
 
 
-def test_draws_shared_out_over_forked_processes_equal_one_process() -> None:
-    """A batch cut into parts computed in forked workers (what duel run does on every core) gives the same
-    numbers, and records the same inputs read, as one process: a row's raid realisations and flights do not
-    depend on its batch. (In a fresh
-    process: this test process may have loaded JAX, where nothing forks.)"""
+def test_a_run_shared_out_over_forked_processes_equals_one_process() -> None:
+    """run_scenario on two workers (the aim beside this process's imports; the tornado, the dispersion and the
+    exchange beside the draws; the Sobol' design cut in two) gives the same document, and records the same
+    inputs read, as one process: every row and trial has its own streams. (In a fresh process: this test
+    process may have loaded JAX, where nothing forks.)"""
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", FORKED_DRAWS], cwd=root, capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", FORKED_RUN], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.startswith("same ")
+    assert out.stdout.strip() == "same"

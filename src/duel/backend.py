@@ -24,7 +24,10 @@ code as NumPy. See ``docs/performance.md``.
 Processes: :func:`fork_map` shares independent pieces of one run (the parts of a batch of draws, the report's
 figures) out over the cores in forked processes (POSIX ``fork``: a child inherits the parent's memory, so the
 work needs no pickling; only each result travels back), the parent computing the first piece; the results come
-back in order, equal to a sequential run's. :func:`can_fork` says where it runs sequentially instead.
+back in order, equal to a sequential run's. :class:`ForkedJobs` starts different jobs in forked processes at once
+while the caller does its own work, and hands each result over when asked for (``duel run`` aims the threat
+beside its imports, and runs the tornado, the impact dispersion and the notice exchange beside the draws).
+:func:`can_fork` says where everything runs in this process instead.
 
 Importing this module imports neither JAX nor NumPy (``duel --help`` stays fast); it imports nothing else
 from duel but :mod:`duel.errors`.
@@ -34,9 +37,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from duel.errors import InputError
 
@@ -179,13 +182,13 @@ def _jax_backend(key: str, jax: Any, dev: Any) -> Backend:
 T = TypeVar("T")
 R = TypeVar("R")
 
-_TASK: tuple[Callable[[Any], Any], list[Any]] | None = None  # what forked children run, and on what (set only
-# while a pool runs: the children inherit it, so neither the function nor the items are pickled)
+_TASKS: dict[int, tuple[Callable[[Any], Any], list[Any]]] = {}  # what forked children run, and on what, by
+# pool (set only while a pool forks its children: they inherit it, so neither the function nor the items are
+# pickled; a child that forks again keeps its parent's entries)
 
 
-def _run(i: int) -> Any:
-    assert _TASK is not None
-    fn, items = _TASK
+def _run(token: int, i: int) -> Any:
+    fn, items = _TASKS[token]
     return fn(items[i])
 
 
@@ -207,25 +210,69 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _forked_pool(fn: Callable[[T], R], items: list[T], first: int, processes: int) -> tuple[Any, list[Any]]:
+    """A fork pool of ``processes`` children started on ``items[first:]`` (futures in order); the children
+    are forked before this returns, so the task table entry is dropped again at once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    token = id(items)
+    _TASKS[token] = (fn, items)
+    try:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+        futures = [pool.submit(_run, token, i) for i in range(first, len(items))]  # the first submit forks
+    finally:
+        del _TASKS[token]
+    return pool, futures
+
+
 def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     """``[fn(x) for x in items]``, the first item computed here and the others in at most ``workers - 1``
     forked processes; sequential with fewer than 2 workers or items, or where :func:`can_fork` says no."""
     todo = list(items)
     if workers < 2 or len(todo) < 2 or not can_fork():
         return [fn(x) for x in todo]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    pool, rest = _forked_pool(fn, todo, 1, min(workers - 1, len(todo) - 1))
+    with pool:
+        first = fn(todo[0])
+        return [first, *(f.result() for f in rest)]
 
-    global _TASK
-    _TASK = (fn, todo)
-    try:
-        with ProcessPoolExecutor(min(workers - 1, len(todo) - 1),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            rest = [pool.submit(_run, i) for i in range(1, len(todo))]
-            first = fn(todo[0])
-            return [first, *(f.result() for f in rest)]
-    finally:
-        _TASK = None
+
+class ForkedJobs(Generic[R]):
+    """Jobs (functions of no argument) started at once in ``processes`` forked processes, in order, while the
+    caller goes on with its own work; :meth:`result` waits for job i's result. With no process (``processes``
+    < 1, or where :func:`can_fork` says no) job i runs here when its result is first asked for. A context
+    manager: leaving it waits for the jobs not yet asked for and ends the processes."""
+
+    def __init__(self, jobs: Sequence[Callable[[], R]], processes: int) -> None:
+        self._jobs = list(jobs)
+        self._done: dict[int, R] = {}
+        self._pool: Any = None
+        self._futures: list[Any] = []
+        if processes >= 1 and self._jobs and can_fork():
+            self._pool, self._futures = _forked_pool(_call, self._jobs, 0, min(processes, len(self._jobs)))
+
+    @property
+    def forked(self) -> bool:
+        """Whether the jobs run in forked processes (else each runs here when asked for)."""
+        return self._pool is not None
+
+    def result(self, i: int) -> R:
+        """Job i's result (computed once)."""
+        if i not in self._done:
+            self._done[i] = self._futures[i].result() if self._pool is not None else self._jobs[i]()
+        return self._done[i]
+
+    def __enter__(self) -> ForkedJobs[R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+
+def _call(job: Callable[[], R]) -> R:
+    return job()
 
 
 def split(n: int, parts: int) -> list[tuple[int, int]]:

@@ -46,13 +46,15 @@ def run(
     from duel.errors import InputError
     from duel.pipeline import run_scenario
     from duel.report.build import prepare_out, write_outputs
+    from duel.report.plots import preload as preload_report
     from duel.scenario import in_file, load_scenario
 
     get_backend(backend)  # an unusable backend fails first, naming --backend
     sc = load_scenario(file)
     out_dir = prepare_out(out if out is not None else Path(sc.outputs.dir))  # fail before the work, not after
     try:
-        result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend, set_ or ()).document)
+        result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend, set_ or (),
+                                                             prepare=preload_report).document)
     except InputError as exc:
         raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)

@@ -12,6 +12,7 @@ Warning time = ``impact_s`` minus the time the defender is informed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from duel.errors import InputError
@@ -30,42 +31,73 @@ def _pct(xs: list[float]) -> dict[str, float] | None:
     return {"median": float(np.median(a)), "p05": float(np.percentile(a, 5)), "p95": float(np.percentile(a, 95))}
 
 
-def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, *, apogee_s: float, reentry_s: float,
-                          impact_s: float, link: Dist, watch: Dist, relay: Dist, dissemination: Dist,
-                          relay_probability: float, drop: float, retries: int, sensor_cue_s: float | None = None,
-                          duplicate: float = 0.0, partition: tuple[float, float] | None = None,
-                          regime: str = "goodwill", missile_class: str = "IRBM") -> dict[str, Any]:
-    """Monte Carlo of notice → defender (times in s from launch); trial i from the stream (seed, i).
+@dataclass(frozen=True)
+class Chain:
+    """What every trial of the notice chain shares (times in s from launch; the keywords of
+    :func:`simulate_notice_chain`)."""
 
-    ``partition`` = (start, end) s from launch while the link is down. Returns delivered/acked shares,
-    alarms, the share of trials in which the defender is informed by the notice before launch, apogee and
-    reentry, warning-time percentiles (notice, sensors alone, the earlier of both), and trial 0's timeline.
-    """
+    apogee_s: float
+    reentry_s: float
+    impact_s: float
+    link: Dist
+    watch: Dist
+    relay: Dist
+    dissemination: Dist
+    relay_probability: float
+    drop: float
+    retries: int
+    sensor_cue_s: float | None = None
+    duplicate: float = 0.0
+    partition: tuple[float, float] | None = None
+    regime: str = "goodwill"
+    missile_class: str = "IRBM"
+
+    def check(self, lead_time_s: float) -> None:
+        """One-line errors naming the bad value."""
+        if lead_time_s < 0:
+            raise InputError("lead_time_s: must be >= 0")
+        if not 0 <= self.apogee_s <= self.reentry_s <= self.impact_s:
+            raise InputError("apogee_s, reentry_s, impact_s: must satisfy 0 <= apogee <= reentry <= impact")
+        if not 0.0 <= self.relay_probability <= 1.0:
+            raise InputError("relay_probability: must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class ChainTrials:
+    """Outcomes of consecutive trials of the chain: when the defender was informed by the notice (s from launch;
+    None: never), how many notices were delivered and acked, how many trials alarmed, and the events of trial 0
+    (empty if trial 0 is not among them). ``a + b`` joins trials [i, j) and [j, k)."""
+
+    informed: tuple[float | None, ...]
+    delivered: int
+    acked: int
+    alarms: int
+    events_0: tuple[tuple[str, float], ...]
+
+    def __add__(self, other: ChainTrials) -> ChainTrials:
+        return ChainTrials(self.informed + other.informed, self.delivered + other.delivered,
+                           self.acked + other.acked, self.alarms + other.alarms, self.events_0 or other.events_0)
+
+
+def chain_trials(chain: Chain, lead_time_s: float, start: int, stop: int, seed: int) -> ChainTrials:
+    """Trials [start, stop) of the chain; trial i from the stream (seed, i), whatever the range it is run in."""
     import numpy as np
 
-    if trials < 1:
-        raise InputError("trials: must be at least 1")
-    if lead_time_s < 0:
-        raise InputError("lead_time_s: must be >= 0")
-    if not 0 <= apogee_s <= reentry_s <= impact_s:
-        raise InputError("apogee_s, reentry_s, impact_s: must satisfy 0 <= apogee <= reentry <= impact")
-    if not 0.0 <= relay_probability <= 1.0:
-        raise InputError("relay_probability: must be in [0, 1]")
-    policy = Policy(retries=retries)
+    policy = Policy(retries=chain.retries)
     ring, signers = sim_keys(["notifier", "recipient"], seed, SIM_EPOCH - lead_time_s)
-    parts = () if partition is None else ((SIM_EPOCH + partition[0], SIM_EPOCH + partition[1]),)
-    faults = Faults(drop=drop, duplicate=duplicate, delay=link, partitions=parts)
+    parts = () if chain.partition is None else ((SIM_EPOCH + chain.partition[0], SIM_EPOCH + chain.partition[1]),)
+    faults = Faults(drop=chain.drop, duplicate=chain.duplicate, delay=chain.link, partitions=parts)
     informed: list[float | None] = []
     delivered = acked = alarms = 0
-    timeline: list[dict[str, Any]] = []
-    for i in range(trials):
+    events_0: list[tuple[str, float]] = []
+    for i in range(start, stop):
         rng = np.random.default_rng([seed, i])
         a = sim_party("notifier", ring, signers["notifier"], policy, rng)
         b = sim_party("recipient", ring, signers["recipient"], policy, rng)
         t_sent = SIM_EPOCH - lead_time_s
         net = SimNet({"notifier": a, "recipient": b}, faults, rng, t_sent)
-        n = a.submit(notice_fields("recipient", SIM_EPOCH, regime, missile_class), t_sent)
-        net.run(SIM_EPOCH + impact_s)
+        n = a.submit(notice_fields("recipient", SIM_EPOCH, chain.regime, chain.missile_class), t_sent)
+        net.run(SIM_EPOCH + chain.impact_s)
         row = b.store.db.execute("SELECT received_at FROM inbox WHERE sender='notifier' AND id=?", (n["id"],)).fetchone()
         state = a.outbox_states()[n["id"]]
         acked += state == "acked"
@@ -77,39 +109,67 @@ def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, *, apogee_
             delivered += 1
             t = row[0] - SIM_EPOCH
             events.append(("notice_delivered", t))
-            t += watch.sample(rng)
+            t += chain.watch.sample(rng)
             events.append(("watch_officer_done", t))
-            if rng.random() < relay_probability:
-                t += relay.sample(rng)
+            if rng.random() < chain.relay_probability:
+                t += chain.relay.sample(rng)
                 events.append(("relayed", t))
-                t += dissemination.sample(rng)
+                t += chain.dissemination.sample(rng)
                 events.append(("defender_informed", t))
                 t_def = t
         informed.append(t_def)
         if i == 0:
-            events += [("launch", 0.0), ("apogee", apogee_s), ("reentry", reentry_s), ("impact", impact_s)]
-            if sensor_cue_s is not None:
-                events.append(("sensor_cue", sensor_cue_s))  # the IR launch report (a cue, not a track)
-            timeline = [{"event": e, "t_s": t} for e, t in sorted(events, key=lambda x: x[1])]
+            events += [("launch", 0.0), ("apogee", chain.apogee_s), ("reentry", chain.reentry_s),
+                       ("impact", chain.impact_s)]
+            if chain.sensor_cue_s is not None:
+                events.append(("sensor_cue", chain.sensor_cue_s))  # the IR launch report (a cue, not a track)
+            events_0 = sorted(events, key=lambda x: x[1])
         a.store.close()
         b.store.close()
+    return ChainTrials(tuple(informed), delivered, acked, alarms, tuple(events_0))
+
+
+def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, **chain: Any) -> dict[str, Any]:
+    """Monte Carlo of notice → defender (times in s from launch); trial i from the stream (seed, i).
+
+    ``chain``: the keywords of :class:`Chain` (``apogee_s``, ``reentry_s``, ``impact_s``, the delay
+    distributions ``link``, ``watch``, ``relay``, ``dissemination``, ``relay_probability``, ``drop``,
+    ``retries``; optional ``sensor_cue_s``, ``duplicate``, ``partition`` = (start, end) s from launch while the
+    link is down, ``regime``, ``missile_class``). Returns :func:`chain_summary`.
+    """
+    if trials < 1:
+        raise InputError("trials: must be at least 1")
+    c = Chain(**chain)
+    c.check(lead_time_s)
+    return chain_summary(c, lead_time_s, seed, chain_trials(c, lead_time_s, 0, trials, seed))
+
+
+def chain_summary(c: Chain, lead_time_s: float, seed: int, run: ChainTrials) -> dict[str, Any]:
+    """The summary of trials [0, n) of the chain: delivered/acked shares, alarms, the share of trials in which the
+    defender is informed by the notice before launch, apogee and reentry, warning-time percentiles (notice,
+    sensors alone, the earlier of both), and trial 0's timeline."""
+    import numpy as np
+
+    trials = len(run.informed)
+    informed = run.informed
     got = [t for t in informed if t is not None]
     share = {name: sum(t < lim for t in got) / trials
-             for name, lim in (("before_launch", 0.0), ("before_apogee", apogee_s), ("before_reentry", reentry_s))}
-    sensor_w = None if sensor_cue_s is None else impact_s - sensor_cue_s
-    combined = [impact_s - min(t if t is not None else np.inf, np.inf if sensor_cue_s is None else sensor_cue_s)
+             for name, lim in (("before_launch", 0.0), ("before_apogee", c.apogee_s), ("before_reentry", c.reentry_s))}
+    sensor_w = None if c.sensor_cue_s is None else c.impact_s - c.sensor_cue_s
+    combined = [c.impact_s - min(t if t is not None else np.inf, np.inf if c.sensor_cue_s is None else c.sensor_cue_s)
                 for t in informed]
     return {
-        "trials": trials, "seed": seed, "lead_time_s": lead_time_s, "regime": regime, "missile_class": missile_class,
-        "delivered_share": delivered / trials, "acked_share": acked / trials, "alarms": alarms,
+        "trials": trials, "seed": seed, "lead_time_s": lead_time_s, "regime": c.regime,
+        "missile_class": c.missile_class,
+        "delivered_share": run.delivered / trials, "acked_share": run.acked / trials, "alarms": run.alarms,
         "defender_informed_share": len(got) / trials,
         "share_informed_before_launch": share["before_launch"],
         "share_informed_before_apogee": share["before_apogee"],
         "share_informed_before_reentry": share["before_reentry"],
-        "warning_time_s": {"notice": _pct([impact_s - t for t in got]), "sensors_alone": sensor_w,
+        "warning_time_s": {"notice": _pct([c.impact_s - t for t in got]), "sensors_alone": sensor_w,
                            "earlier_of_both": _pct([w for w in combined if np.isfinite(w)])},
-        "latency_chain": {"link": link.describe(), "watch_officer": watch.describe(), "relay": relay.describe(),
-                          "relay_probability": {"value": relay_probability, "status": "notional"},
-                          "dissemination": dissemination.describe()},
-        "timeline_trial_0": timeline,
+        "latency_chain": {"link": c.link.describe(), "watch_officer": c.watch.describe(), "relay": c.relay.describe(),
+                          "relay_probability": {"value": c.relay_probability, "status": "notional"},
+                          "dissemination": c.dissemination.describe()},
+        "timeline_trial_0": [{"event": e, "t_s": t} for e, t in run.events_0],
     }

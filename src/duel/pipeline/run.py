@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from duel.backend import default_workers, get_backend
@@ -23,11 +24,12 @@ from duel.defence.track import ThreatTrack
 from duel.flight.api import fly_with_comparisons, solve_flight
 from duel.flight.solved import Comparison, Flight
 from duel.pipeline.resolve import Setup, keyed, resolve, run_counts
-from duel.scenario.inputs import recording
+from duel.scenario.inputs import RecordedJobs, recording
 from duel.scenario.schema import Scenario
 from duel.trials.dispersion import DuelTrials, dispersion_of
 from duel.trials.results import TrialsResult
 from duel.trials.runner import run_trials, timeline_with_flight
+from duel.trials.sensitivity import preload as preload_sensitivity
 from duel.verdict.document import assemble
 
 ProgressFn = Callable[[int, int], None]
@@ -48,28 +50,39 @@ class RunResult:
 
 def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
                  progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = (),
-                 workers: int | None = None) -> RunResult:
+                 workers: int | None = None, prepare: Callable[[], object] | None = None) -> RunResult:
     """Run a scenario end to end (module docstring).
 
     ``trials``/``seed`` default to the scenario's (``trials`` "auto": as many draws as the precision wants);
     ``sets`` are ``PATH=VALUE`` overrides of model inputs;
     ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial;
-    ``workers`` forked processes (default: this process's cores) share each batch of draws, with the same numbers.
+    ``workers`` forked processes (default: this process's cores) share the work, with the same numbers: the
+    threat is aimed in one while this process imports what the later stages need and runs ``prepare`` (the
+    caller's, e.g. the report's imports; not run without a forked process), then the trials' work is shared
+    out (:func:`run_trials`).
     """
     trials, seed = run_counts(sc, trials, seed)
     be = get_backend(backend)
+    workers = default_workers() if workers is None else workers
     with recording() as read:
         setup = resolve(sc, sets)
         inputs = setup.inputs
         request = setup.flight_request(be.name)
-        flight, comparisons = keyed("threat", fly_with_comparisons, request, tuple(sc.threat.compare), inputs)
+        with RecordedJobs([partial(keyed, "threat", fly_with_comparisons, request, tuple(sc.threat.compare), inputs)],
+                          1 if workers > 1 else 0) as aiming:
+            if aiming.forked:  # otherwise each import comes when its stage needs it
+                if setup.uncertain:
+                    preload_sensitivity()
+                if prepare is not None:
+                    prepare()
+            flight, comparisons = aiming.result(0)
         track = ThreatTrack.from_trajectory(flight.trajectory)
         assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
         timeline = timeline_with_flight(assessment, flight)
         result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
                             dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
                             exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
-                            progress=progress, workers=default_workers() if workers is None else workers)
+                            progress=progress, workers=workers)
         doc = assemble(sc, inputs, setup.uncertain, read, flight, comparisons, setup.launch, setup.target, timeline,
                        assessment, result, backend)
     return RunResult(setup, flight, comparisons, assessment, result, frozenset(read), doc)

@@ -90,6 +90,18 @@ def _figure(width_in: float = 8.0, height_in: float = 4.0) -> Any:
     return fig
 
 
+def preload() -> None:
+    """Import matplotlib, load its font and mathtext parser and the vendored atlas (about 1 s in all) by drawing
+    a throwaway figure, e.g. while another process aims the threat; the report's figures then start warm."""
+    from duel.report import worldmap
+
+    worldmap.atlas()
+    with _style():
+        fig = _figure(2.0, 1.0)
+        fig.add_subplot().set_title("x $^\\circ$")
+        figure_to_svg(fig)
+
+
 def tooltip(artist: Any, gid: str, text: str) -> Any:
     """Give ``artist`` (already on a figure) the SVG id ``gid`` and a hover ``text`` (values with units); returns
     the artist. The texts are kept in the figure's ``tooltips`` dict (gid -> text) for :func:`figure_to_svg`."""

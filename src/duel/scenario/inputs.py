@@ -18,12 +18,13 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from duel.backend import fork_map
+from duel.backend import ForkedJobs, fork_map
 from duel.catalog.schema import Place
 from duel.errors import InputError
 from duel.scenario.registry import InputSpec, Registry
@@ -94,16 +95,39 @@ def fork_map_recorded(fn: Callable[[T], R], items: Iterable[T], workers: int) ->
     """:func:`duel.backend.fork_map`, with the inputs read in the forked processes added to the active
     recordings here (a child's recordings live in its own memory), so a run records the same inputs on any
     number of workers."""
-
-    def recorded(x: T) -> tuple[R, set[str]]:
-        with recording() as read:
-            return fn(x), read
-
-    done = fork_map(recorded, items, workers)
-    for reads in _READS.get():
-        for _, read in done:
-            reads.update(read)
+    done = fork_map(partial(_recorded, fn), items, workers)
+    for _, read in done:
+        _add_reads(read)
     return [out for out, _ in done]
+
+
+class RecordedJobs(ForkedJobs[R]):
+    """:class:`duel.backend.ForkedJobs` whose jobs' input reads are added to the active recordings here when
+    their results are taken (as :func:`fork_map_recorded` does)."""
+
+    def __init__(self, jobs: Sequence[Callable[[], R]], processes: int) -> None:
+        super().__init__([partial(_recorded, _call, job) for job in jobs], processes)  # type: ignore[misc]
+
+    def result(self, i: int) -> R:
+        fresh = i not in self._done
+        out, read = super().result(i)  # type: ignore[misc]
+        if fresh:
+            _add_reads(read)
+        return out  # type: ignore[no-any-return]
+
+
+def _recorded(fn: Callable[[T], R], x: T) -> tuple[R, set[str]]:
+    with recording() as read:
+        return fn(x), read
+
+
+def _call(job: Callable[[], R]) -> R:
+    return job()
+
+
+def _add_reads(read: set[str]) -> None:
+    for reads in _READS.get():
+        reads.update(read)
 
 
 class Inputs:

@@ -10,7 +10,9 @@
 * the nominal flight's time and highest Mach after apogee (:func:`duel.trials.draws.flight_quantities`), on
   which the flight claims are judged where nothing is drawn.
 
-Everything is seeded from the scenario's seed; the same seed gives the same numbers.
+Everything is seeded from the scenario's seed; the same seed gives the same numbers, on any number of workers
+(with two or more, the tornado, the dispersion and the exchange run in forked processes beside the draws:
+:func:`run_trials`).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from duel.backend import Backend
 from duel.defence.engagement import Assessment
 from duel.defence.setup import DefenceSetup
 from duel.flight.solved import Flight
-from duel.notify.chain import simulate_notice_chain
+from duel.notify.chain import Chain, chain_summary, chain_trials
 from duel.notify.dist import Dist
-from duel.scenario.inputs import Inputs, UncertainInput, fork_map_recorded
+from duel.scenario.inputs import Inputs, RecordedJobs, UncertainInput
 from duel.trials.dispersion import ImpactDispersion, Nominal, dispersion_of, impact_dispersion
 from duel.flight.summary import flight_quantities
 from duel.trials.draws import evaluate_draws, threat_tracks
@@ -45,10 +47,10 @@ def chain_latencies(inputs: Inputs) -> dict[str, Dist]:
             for name in ("link", "watch", "relay", "dissemination")}
 
 
-def notice_exchange(inputs: Inputs, trials: int, seed: int, timeline: dict[str, Any]) -> dict[str, Any] | None:
-    """The notice run through the simulated signed exchange (timeline times in s from launch), or None without
-    a notice: warning time at the defender against sensors alone, and the share of trials in which the notice
-    reaches the defender before launch, apogee and reentry (every latency notional)."""
+def exchange_chain(inputs: Inputs, timeline: dict[str, Any]) -> tuple[float, Chain] | None:
+    """The notice's lead time (s) and the chain it runs through (timeline times in s from launch), or None
+    without a notice: warning time at the defender against sensors alone, and the share of trials in which
+    the notice reaches the defender before launch, apogee and reentry (every latency notional)."""
     lead = inputs["notice.lead_min"]
     if lead is None:
         return None
@@ -59,11 +61,12 @@ def notice_exchange(inputs: Inputs, trials: int, seed: int, timeline: dict[str, 
         lat["relay"] = Dist("fixed", float(inputs["assumption.relay_third_party_min"]) * 60.0)
     impact = timeline["impact_s"]
     cue = timeline["cue_s"] if timeline["cue_s"] is not None else timeline["first_fire_control_track_s"]
-    return simulate_notice_chain(
-        float(lead) * 60.0, trials, seed, apogee_s=timeline["apogee_s"] or impact,
-        reentry_s=timeline["reentry_100km_s"] or impact, impact_s=impact, sensor_cue_s=cue,
-        relay_probability=float(inputs["notice.exchange.relay_probability"]),
-        drop=float(inputs["notice.exchange.drop"]), retries=int(inputs["notice.exchange.retries"]), **lat)
+    chain = Chain(apogee_s=timeline["apogee_s"] or impact, reentry_s=timeline["reentry_100km_s"] or impact,
+                  impact_s=impact, sensor_cue_s=cue,
+                  relay_probability=float(inputs["notice.exchange.relay_probability"]),
+                  drop=float(inputs["notice.exchange.drop"]), retries=int(inputs["notice.exchange.retries"]), **lat)
+    chain.check(float(lead) * 60.0)
+    return float(lead) * 60.0, chain
 
 
 def tornado_cases(uncertain: Sequence[UncertainInput]
@@ -124,47 +127,56 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
                progress: ProgressFn | None = None, workers: int = 1) -> TrialsResult:
     """Every Monte Carlo of a duel (module docstring). ``trials``: the number of draws, or None for as many as
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
-    the impact dispersion / the notice exchange. ``workers``: forked processes that share each batch of the
-    engine (the numbers do not change)."""
+    the impact dispersion / the notice exchange. ``workers``: processes that share the work (the numbers do not
+    change): up to three forked ones run the tornado, the dispersion and the exchange while this one draws, and
+    the Sobol' design is cut over all of them."""
     inner = int(inputs["montecarlo.inner_trials"])
+
+    def tornado() -> Tornado | None:
+        if not uncertain:
+            return None
+        cases, ends, rows = tornado_cases(uncertain)
+        return Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, cases, 1 + sum(map(len, ends)), seed,
+                                                        backend, int(inputs["montecarlo.tornado_inner_trials"])),
+                       ends, rows)
+
+    def dispersion() -> ImpactDispersion | None:
+        if dispersion_trials is None:
+            return None
+        target = defence.defended
+        nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
+        return impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
+
+    notice = None if exchange_trials is None else exchange_chain(inputs, timeline_with_flight(assessment, flight))
+    def exchange() -> dict[str, Any] | None:
+        if notice is None:
+            return None
+        lead_s, chain = notice
+        return chain_summary(chain, lead_s, seed, chain_trials(chain, lead_s, 0, exchange_trials or 0, seed))
+
+    # the tornado, the impact dispersion and the notice exchange in forked processes, in that order, while this
+    # one draws; the screening waits for the tornado, then the Sobol' design is shared out over every worker
+    # (the same numbers: every row and trial has its own stream)
+    jobs: list[Callable[[], Any]] = [tornado, dispersion, exchange]
+    beside = min(workers - 1, len(jobs))
+    here = max(1, workers - beside)
     outcomes = None
     draws: dict[str, np.ndarray] = {}
     capped = False
     n = 0
-    if uncertain:
-        draws, outcomes, capped = draw_until_precise(flight, defence, inputs, uncertain, trials, seed, backend, inner,
-                                                     progress, workers)
-        n = len(outcomes.p_all_stopped)
-
-    def sensitivity() -> tuple[Tornado | None, Sensitivity | None]:
-        if not uncertain:
-            return None, None
-        cases, ends, rows = tornado_cases(uncertain)
-        tornado = Tornado(tuple(uncertain), evaluate_draws(flight, defence, inputs, cases, 1 + sum(map(len, ends)),
-                                                           seed, backend, int(inputs["montecarlo.tornado_inner_trials"]),
-                                                           workers=workers),
-                          ends, rows)
-        return tornado, what_decides(flight, defence, inputs, uncertain, draws, outcomes, tornado, seed, backend,  # type: ignore[arg-type]
-                                     workers)
-
-    def beside() -> tuple[ImpactDispersion | None, dict[str, Any] | None]:
-        """The impact dispersion and the notice exchange."""
-        disp: ImpactDispersion | None = None
-        exchange: dict[str, Any] | None = None
-        if dispersion_trials is not None:
-            target = defence.defended
-            nom = Nominal.from_flight(flight, target.lat_deg, target.lon_deg, defence.objects)  # type: ignore[union-attr]
-            disp = impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
-        if exchange_trials is not None:
-            exchange = notice_exchange(inputs, exchange_trials, seed, timeline_with_flight(assessment, flight))
-        return disp, exchange
-
-    # the sensitivity here, the dispersion and the exchange in a forked process meanwhile (same numbers)
-    (tornado, sens), (disp, exchange) = fork_map_recorded(lambda job: job(), [sensitivity, beside], workers)  # type: ignore[operator]
+    with RecordedJobs(jobs, beside) as lanes:
+        if uncertain:
+            draws, outcomes, capped = draw_until_precise(flight, defence, inputs, uncertain, trials, seed, backend,
+                                                         inner, progress, here)
+            n = len(outcomes.p_all_stopped)
+        torn = lanes.result(0)
+        sens = None if torn is None else what_decides(flight, defence, inputs, uncertain, draws, outcomes,  # type: ignore[arg-type]
+                                                      torn, seed, backend, workers)
+        disp, exch = lanes.result(1), lanes.result(2)
     nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
     flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,
                                                                               nominal.speed_mps)))
-    return TrialsResult(n, seed, inner, draws, outcomes, tornado, disp, exchange, capped, sens, flown)
+    return TrialsResult(n, seed, inner, draws, outcomes, torn, disp, exch, capped, sens, flown)
 
 
 def what_decides(flight: Flight, defence: DefenceSetup, inputs: Inputs, uncertain: Sequence[UncertainInput],

@@ -74,6 +74,13 @@ def as_numbers(values: np.ndarray) -> np.ndarray:
     return np.unique(v, return_inverse=True)[1].astype(float) if v.dtype.kind in "UOS" else v.astype(float)
 
 
+def preload() -> None:
+    """Import SALib's RBD-FAST and Sobol' modules (about 1 s, most of it SciPy's signal package), e.g. while
+    another process aims the threat."""
+    from SALib.analyze import rbd_fast, sobol  # noqa: F401
+    from SALib.sample import sobol as sampler  # noqa: F401
+
+
 def screen(uncertain: Sequence[UncertainInput], draws: dict[str, np.ndarray], y: np.ndarray, swing: np.ndarray,
            seed: int) -> Screening:
     """The screening numbers (:class:`Screening`) of the inputs, from the draws and their outputs ``y``."""
