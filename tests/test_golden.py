@@ -31,6 +31,10 @@ few millimetres differs by nanometres between BLAS builds); batteries gain their
 highest Mach counts the descent's 86 km crossing; city points come from GeoNames (the fixtures' coordinates are
 pinned, so every number is the same; the sources are renamed) and two interceptor figures taken from one test
 are *estimated*, not *reported* (``SOURCES_NOW``, ``STATUS_NOW``).
+
+The engine-speed issue (12): the aim's corrector takes azimuth steps of up to 45 deg (was 5), so a comparison arc
+that started far off its azimuth (a lofted arc from Krichev or at Dnipro) converges along another path to another
+point inside the same 5 m miss tolerance; the comparisons' numbers agree to 1e-6 relative (observed 2e-8).
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ def _tolerance(path: str, tornado_seeded_as_before: bool) -> tuple[float, float]
             return 0.050, 0.0
         if leaf.endswith("_mps"):
             return 10.0, 0.0
+    if path.startswith("comparisons"):  # aimed anew with longer azimuth steps: within the corrector's 5 m miss
+        return 0.0, 1e-6
     leaf = path.rsplit(".", 1)[-1].split("[")[0]
     if leaf.endswith(("_km", "_m")):  # lengths near zero (a miss distance, an impact altitude): to a millimetre
         return (1e-6 if leaf.endswith("_km") else 1e-3), 1e-9

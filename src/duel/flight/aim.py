@@ -43,6 +43,10 @@ from duel.physics.earth import (
 
 SHAPES = ("min-energy", "lofted", "depressed", "max-range", "apogee:KM", "flight-time:SECONDS")
 MISS_TOL_M = 5.0
+# longest azimuth step of the corrector (deg): the cross-range error is smooth in the azimuth, and a lofted arc
+# lands tens of degrees off its great-circle azimuth (Earth's rotation during a long flight); 5 deg steps took
+# Krichev -> Kyiv lofted 11 flights, 45 deg take 4 (docs/performance.md)
+AZIMUTH_STEP_DEG = 45.0
 KICK_GRID_DEG = np.concatenate([np.linspace(0.5, 5.0, 10), np.linspace(6.0, 40.0, 35), np.linspace(42.0, 76.0, 18)])
 
 
@@ -169,7 +173,7 @@ def _newton(
     st = np.append(steps, 1e-3)
     lo = np.column_stack([np.broadcast_to(np.asarray(lower, float), (b, k)), np.full(b, -np.inf)])
     hi = np.column_stack([np.broadcast_to(np.asarray(upper, float), (b, k)), np.full(b, np.inf)])
-    span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, 5.0)  # longest Newton step (damping)
+    span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, AZIMUTH_STEP_DEG)  # longest Newton step (damping)
     goal = np.broadcast_to(np.asarray(extra_goal, float), (b,))
     distance = np.array([t.distance_m for t in targets])
     iters = np.zeros(b, int)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -78,6 +80,10 @@ def row_hash(row: Sequence[Any]) -> str:
     return hashlib.sha256(json.dumps(values, separators=(",", ":")).encode()).hexdigest()
 
 
+_EMPTY: dict[int, sqlite3.Connection] = {}  # per process: an in-memory store with the schema and nothing else
+_EMPTY_LOCK = threading.Lock()
+
+
 class Store:
     """One party's database. ``path`` may be ``":memory:"`` (simulations); files use WAL and, with
     ``fsync``, ``synchronous=FULL`` (each commit reaches the disk)."""
@@ -88,7 +94,14 @@ class Store:
         if str(path) != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'OFF'}")
-        self.db.executescript(SCHEMA)
+            self.db.executescript(SCHEMA)
+        else:  # a copy of an empty store (a simulation makes two per trial: 20x faster than the script)
+            with _EMPTY_LOCK:
+                empty = _EMPTY.get(os.getpid())  # never a connection inherited through fork
+                if empty is None:
+                    empty = _EMPTY[os.getpid()] = sqlite3.connect(":memory:", check_same_thread=False)
+                    empty.executescript(SCHEMA)
+                empty.backup(self.db)
         self._in_tx = False
 
     def close(self) -> None:
