@@ -35,6 +35,7 @@ from duel but :mod:`duel.errors`.
 
 from __future__ import annotations
 
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -250,7 +251,7 @@ class ForkedJobs(Generic[R]):
         self._pool: Any = None
         self._futures: list[Any] = []
         if processes >= 1 and self._jobs and can_fork():
-            self._pool, self._futures = _forked_pool(_call, self._jobs, 0, min(processes, len(self._jobs)))
+            self._pool, self._futures = _forked_pool(operator.call, self._jobs, 0, min(processes, len(self._jobs)))
 
     @property
     def forked(self) -> bool:
@@ -269,10 +270,6 @@ class ForkedJobs(Generic[R]):
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-
-
-def _call(job: Callable[[], R]) -> R:
-    return job()
 
 
 def split(n: int, parts: int) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ class RecordedJobs(ForkedJobs[R]):
     their results are taken (as :func:`fork_map_recorded` does)."""
 
     def __init__(self, jobs: Sequence[Callable[[], R]], processes: int) -> None:
-        super().__init__([partial(_recorded, _call, job) for job in jobs], processes)  # type: ignore[misc]
+        super().__init__([partial(_recorded, operator.call, job) for job in jobs], processes)  # type: ignore[misc]
 
     def result(self, i: int) -> R:
         fresh = i not in self._done
@@ -119,10 +120,6 @@ class RecordedJobs(ForkedJobs[R]):
 def _recorded(fn: Callable[[T], R], x: T) -> tuple[R, set[str]]:
     with recording() as read:
         return fn(x), read
-
-
-def _call(job: Callable[[], R]) -> R:
-    return job()
 
 
 def _add_reads(read: set[str]) -> None:

@@ -148,6 +148,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
         return impact_dispersion(nom, dispersion_trials, seed, dispersion_of(inputs))
 
     notice = None if exchange_trials is None else exchange_chain(inputs, timeline_with_flight(assessment, flight))
+
     def exchange() -> dict[str, Any] | None:
         if notice is None:
             return None
