@@ -28,11 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_run(scenario: str, out: Path, src: str | None) -> dict[str, float]:
-    """Run ``duel run`` once in a fresh process; wall, user and system seconds (the children's included)."""
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = src
+def one_run(scenario: str, out: Path, src: str) -> dict[str, float]:
+    """Run ``duel run`` of the code in ``src`` once in a fresh process; wall, user and system seconds (the
+    children's included)."""
+    env = {**os.environ, "PYTHONPATH": src}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "duel", "run", scenario, "--out", str(out)], check=True, cwd=ROOT,
@@ -61,7 +60,7 @@ def main() -> None:
             for i in range(args.repeat):
                 if args.baseline:
                     runs["baseline"].append(one_run(scenario, Path(tmp) / "base", args.baseline))
-                runs["this"].append(one_run(scenario, Path(tmp) / "this", None))
+                runs["this"].append(one_run(scenario, Path(tmp) / "this", str(ROOT / "src")))
                 print(f"{scenario} run {i + 1}: " + "  ".join(
                     f"{k} {v[-1]['wall_s']:.2f} s" for k, v in runs.items() if v), file=sys.stderr, flush=True)
                 if args.baseline and not args.allow_different:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import subprocess
+import time
 import sys
 
 import numpy as np
@@ -270,7 +271,7 @@ print("ok")
 
 
 FORKED_JOBS = """
-import os
+import os, time
 import numpy as np
 from duel import backend as bk
 from duel.scenario.inputs import Inputs, RecordedJobs, recording
@@ -279,8 +280,8 @@ big = np.arange(1_000_000)  # inherited by the children, never pickled
 here = os.getpid()
 def job(i):
     # a job may itself share work out (its own pool inside the child), and read inputs
-    inner = bk.fork_map(lambda k: int(big[k]) + i, range(3), 2)
-    return i, inner, os.getpid()
+    inner = bk.fork_map(lambda k: (int(big[k]) + i, os.getpid()), range(3), 2)
+    return i, [v for v, _ in inner], os.getpid(), {p for _, p in inner}
 def fails():
     raise ValueError("job 3 fails")
 jobs = [lambda i=i: job(i) for i in range(3)] + [fails]
@@ -295,21 +296,64 @@ with bk.ForkedJobs(jobs, 2) as forked:
         assert "job 3 fails" in str(exc)
 assert [g[:2] for g in got] == [(2, [2, 3, 4]), (0, [0, 1, 2]), (1, [1, 2, 3])], got
 assert here not in {g[2] for g in got} and mine[2] == here  # forked, the caller's own work here
+assert all(len(g[3]) == 2 and g[2] in g[3] for g in got), got  # the job's own pool forked again
 with bk.ForkedJobs(jobs[:3], 0) as lazy:  # no process: each job here, when asked for
+    assert not lazy.forked and not lazy.done(0)
     assert [lazy.result(i)[:2] for i in range(3)] == [(0, [0, 1, 2]), (1, [1, 2, 3]), (2, [2, 3, 4])]
     assert lazy.result(1)[2] == here
+# leaving on an error (or Ctrl-C) ends the processes at once, also the jobs already handed to them
+t0 = time.perf_counter()
+try:
+    with bk.ForkedJobs([lambda: time.sleep(20)] * 3, 1) as slow:
+        time.sleep(0.3)
+        raise KeyboardInterrupt
+except KeyboardInterrupt:
+    pass
+assert time.perf_counter() - t0 < 5, time.perf_counter() - t0
 nominal = Inputs(Registry.default())
+want = float(Inputs(Registry.default())["doctrine.p_track"])  # read outside the recording
 def reads():
     return float(nominal["doctrine.p_track"])
 with recording() as read:
     with RecordedJobs([reads], 1) as rec:
-        assert rec.result(0) == float(nominal["doctrine.p_track"])
-assert "doctrine.p_track" in read, read  # read in the child, recorded here
+        assert rec.forked and rec.result(0) == want
+assert read == {"doctrine.p_track"}, read  # read in the child only, recorded here
 import jax  # noqa: F401  (once JAX is loaded, nothing forks)
 with bk.ForkedJobs(jobs[:3], 2) as under_jax:
     assert {under_jax.result(i)[2] for i in range(3)} == {here}
 print("ok")
 """
+
+ORPHAN = """
+import os, sys, time
+from duel import backend as bk
+jobs = bk.ForkedJobs([lambda: time.sleep(60)] * 2, 1)
+time.sleep(0.5)
+print(*[p.pid for p in jobs._pool._processes.values()], flush=True)
+os.kill(os.getpid(), 9)  # killed: no shutdown, no cleanup
+"""
+
+
+def test_forked_jobs_end_with_a_killed_parent() -> None:
+    """A forked child does not live on as an orphan finishing its queued jobs when its parent is killed."""
+    try:  # the children hold the output pipe: it closes when they end
+        out = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"forked children outlived their killed parent: {exc.stdout!r}") from None
+    pids = [int(p) for p in out.stdout.split()]
+    assert out.returncode == -9 and pids, (out.returncode, out.stdout, out.stderr[-1000:])
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids), pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
 
 
 @unless_in_ci(not HAS_JAX, "JAX not installed: the check that nothing forks under JAX needs it")

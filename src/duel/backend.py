@@ -213,18 +213,42 @@ def default_workers() -> int:
 
 def _forked_pool(fn: Callable[[T], R], items: list[T], first: int, processes: int) -> tuple[Any, list[Any]]:
     """A fork pool of ``processes`` children started on ``items[first:]`` (futures in order); the children
-    are forked before this returns, so the task table entry is dropped again at once."""
+    are forked before this returns, so the task table entry is dropped again at once. Each child ends when
+    this process ends, however it ends (:func:`_end_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     token = id(items)
     _TASKS[token] = (fn, items)
     try:
-        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_end_with_parent)
         futures = [pool.submit(_run, token, i) for i in range(first, len(items))]  # the first submit forks
     finally:
         del _TASKS[token]
     return pool, futures
+
+
+def _end_with_parent() -> None:
+    """In a forked child: exit as soon as the parent is gone (killed, say), instead of living on as an orphan
+    that finishes its queued jobs for nobody."""
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        sentinel = parent.sentinel
+        threading.Thread(target=lambda: (wait([sentinel]), os._exit(1)), daemon=True).start()
+
+
+def _end_pool(pool: Any, failed: bool) -> None:
+    """Shut a fork pool down: wait for its jobs, or (``failed``: the caller is leaving on an exception, e.g.
+    Ctrl-C) end its processes at once rather than let them finish the jobs already handed to them."""
+    if failed:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=failed)
 
 
 def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
@@ -234,16 +258,22 @@ def fork_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     if workers < 2 or len(todo) < 2 or not can_fork():
         return [fn(x) for x in todo]
     pool, rest = _forked_pool(fn, todo, 1, min(workers - 1, len(todo) - 1))
-    with pool:
+    try:
         first = fn(todo[0])
-        return [first, *(f.result() for f in rest)]
+        out = [first, *(f.result() for f in rest)]
+    except BaseException:
+        _end_pool(pool, True)
+        raise
+    _end_pool(pool, False)
+    return out
 
 
 class ForkedJobs(Generic[R]):
     """Jobs (functions of no argument) started at once in ``processes`` forked processes, in order, while the
     caller goes on with its own work; :meth:`result` waits for job i's result. With no process (``processes``
     < 1, or where :func:`can_fork` says no) job i runs here when its result is first asked for. A context
-    manager: leaving it waits for the jobs not yet asked for and ends the processes."""
+    manager: leaving it waits for the jobs not yet asked for and ends the processes; leaving it on an
+    exception (an error, Ctrl-C) ends them at once."""
 
     def __init__(self, jobs: Sequence[Callable[[], R]], processes: int) -> None:
         self._jobs = list(jobs)
@@ -258,8 +288,12 @@ class ForkedJobs(Generic[R]):
         """Whether the jobs run in forked processes (else each runs here when asked for)."""
         return self._pool is not None
 
+    def done(self, i: int) -> bool:
+        """Whether job i has finished (well or not) in its process; False for a job that runs here."""
+        return self._pool is not None and self._futures[i].done()
+
     def result(self, i: int) -> R:
-        """Job i's result (computed once)."""
+        """Job i's result (computed once); its error, if it failed."""
         if i not in self._done:
             self._done[i] = self._futures[i].result() if self._pool is not None else self._jobs[i]()
         return self._done[i]
@@ -269,7 +303,7 @@ class ForkedJobs(Generic[R]):
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+            _end_pool(self._pool, exc[0] is not None)
 
 
 def split(n: int, parts: int) -> list[tuple[int, int]]:

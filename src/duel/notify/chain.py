@@ -64,9 +64,8 @@ class Chain:
 
 @dataclass(frozen=True)
 class ChainTrials:
-    """Outcomes of consecutive trials of the chain: when the defender was informed by the notice (s from launch;
-    None: never), how many notices were delivered and acked, how many trials alarmed, and the events of trial 0
-    (empty if trial 0 is not among them). ``a + b`` joins trials [i, j) and [j, k)."""
+    """Outcomes of the trials of the chain: when the defender was informed by the notice (s from launch; None:
+    never), how many notices were delivered and acked, how many trials alarmed, and the events of trial 0."""
 
     informed: tuple[float | None, ...]
     delivered: int
@@ -74,13 +73,9 @@ class ChainTrials:
     alarms: int
     events_0: tuple[tuple[str, float], ...]
 
-    def __add__(self, other: ChainTrials) -> ChainTrials:
-        return ChainTrials(self.informed + other.informed, self.delivered + other.delivered,
-                           self.acked + other.acked, self.alarms + other.alarms, self.events_0 or other.events_0)
 
-
-def chain_trials(chain: Chain, lead_time_s: float, start: int, stop: int, seed: int) -> ChainTrials:
-    """Trials [start, stop) of the chain; trial i from the stream (seed, i), whatever the range it is run in."""
+def chain_trials(chain: Chain, lead_time_s: float, trials: int, seed: int) -> ChainTrials:
+    """``trials`` trials of the chain; trial i from the stream (seed, i)."""
     import numpy as np
 
     policy = Policy(retries=chain.retries)
@@ -90,7 +85,7 @@ def chain_trials(chain: Chain, lead_time_s: float, start: int, stop: int, seed: 
     informed: list[float | None] = []
     delivered = acked = alarms = 0
     events_0: list[tuple[str, float]] = []
-    for i in range(start, stop):
+    for i in range(trials):
         rng = np.random.default_rng([seed, i])
         a = sim_party("notifier", ring, signers["notifier"], policy, rng)
         b = sim_party("recipient", ring, signers["recipient"], policy, rng)
@@ -141,16 +136,18 @@ def simulate_notice_chain(lead_time_s: float, trials: int, seed: int, **chain: A
         raise InputError("trials: must be at least 1")
     c = Chain(**chain)
     c.check(lead_time_s)
-    return chain_summary(c, lead_time_s, seed, chain_trials(c, lead_time_s, 0, trials, seed))
+    return chain_summary(c, lead_time_s, seed, chain_trials(c, lead_time_s, trials, seed))
 
 
 def chain_summary(c: Chain, lead_time_s: float, seed: int, run: ChainTrials) -> dict[str, Any]:
-    """The summary of trials [0, n) of the chain: delivered/acked shares, alarms, the share of trials in which the
+    """The summary of the chain's trials: delivered/acked shares, alarms, the share of trials in which the
     defender is informed by the notice before launch, apogee and reentry, warning-time percentiles (notice,
     sensors alone, the earlier of both), and trial 0's timeline."""
     import numpy as np
 
     trials = len(run.informed)
+    if trials < 1:
+        raise InputError("trials: must be at least 1")
     informed = run.informed
     got = [t for t in informed if t is not None]
     share = {name: sum(t < lim for t in got) / trials

@@ -68,13 +68,14 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         setup = resolve(sc, sets)
         inputs = setup.inputs
         request = setup.flight_request(be.name)
+        # beside the aim: the imports the later stages need (SALib's; the caller's, e.g. the report's)
+        warm = [f for f in (preload_sensitivity if setup.uncertain else None, prepare) if f is not None]
         with RecordedJobs([partial(keyed, "threat", fly_with_comparisons, request, tuple(sc.threat.compare), inputs)],
-                          1 if workers > 1 else 0) as aiming:
-            if aiming.forked:  # otherwise each import comes when its stage needs it
-                if setup.uncertain:
-                    preload_sensitivity()
-                if prepare is not None:
-                    prepare()
+                          1 if workers > 1 and warm else 0) as aiming:
+            for f in warm if aiming.forked else ():
+                if aiming.done(0):  # the aim is back (or failed): the rest is imported when needed
+                    break
+                f()
             flight, comparisons = aiming.result(0)
         track = ThreatTrack.from_trajectory(flight.trajectory)
         assessment = assess(track, setup.defence, flight.trajectory.earth, seed)

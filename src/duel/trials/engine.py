@@ -54,11 +54,12 @@ __all__ = ["DefenceRows", "TrackArrays", "defence_rows", "track_windows", "layer
 
 RAID_SALT = 0x5A1D
 # Rows per block of the batch engine: up to this many track samples x batteries for the windows, and uniforms
-# for the raid (times ``backend.block_scale``). Small enough that a block's temporaries (8-16 MB each) are
-# reused from block to block instead of first touched: on the 2-core VM a fresh process paid ~0.5 s of page
-# faults per batch with blocks five to eight times larger (docs/performance.md).
-WINDOW_BLOCK = 1e6
-RAID_BLOCK = 2e6
+# for the raid. On NumPy small enough that a block's temporaries (8-16 MB each) are reused from block to block
+# instead of first touched: on the 2-core VM a fresh process paid ~0.5 s of page faults per batch with blocks five
+# to eight times larger (docs/performance.md). On the JAX backends (one compiled program per block shape; a
+# GPU's memory) the larger blocks, times ``backend.block_scale`` (not yet measured on a GPU).
+WINDOW_BLOCK, RAID_BLOCK = 1e6, 2e6
+JAX_WINDOW_BLOCK, JAX_RAID_BLOCK = 5e6, 1.6e7
 
 
 class DefenceRows(NamedTuple):
@@ -259,7 +260,8 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays 
     flight loop by :class:`duel.defence.stepwise.StepWindows`).
 
     Rows are processed in blocks sized to bound memory (:data:`WINDOW_BLOCK` track samples x batteries for the
-    windows, :data:`RAID_BLOCK` uniforms for the raid; times ``backend.block_scale``); results never depend on the blocks. Global row i
+    windows, :data:`RAID_BLOCK` uniforms for the raid; on JAX the ``JAX_`` sizes times ``backend.block_scale``);
+    results never depend on the blocks. Global row i
     (``row_offset + i``) draws its realisations from raid rows i * inner ... (i + 1) * inner - 1 of the
     streams (module docstring).
     With ``inner_only_where_limits_bind`` the realisations are skipped when no row's magazine or fire
@@ -291,7 +293,8 @@ def evaluate_rows(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays 
     if inner_only_where_limits_bind and not bind.any():
         inner = 0
     n = w * m + d
-    size = max(1, min(T, int(RAID_BLOCK * backend.block_scale // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
+    budget = (JAX_RAID_BLOCK if backend.uses_jax else RAID_BLOCK) * backend.block_scale
+    size = max(1, min(T, int(budget // (max(inner, 1) * n * (1 + 2 * B) * (1 + k_max)))))
     rfn = raid_program(backend, w, d, defence.p_decoy_engaged, sls, defence.common_mode, k_max, inner,
                        limited=bool(bind.any()), submunitions=m)
     parts: list[dict[str, np.ndarray]] = []
@@ -329,7 +332,8 @@ def _windows_pass(defence: DefenceSetup, earth: EarthModel, tracks: TrackArrays,
     S = tracks.alt_m.shape[-1]
     put = backend.put
     wfn = windows_program(backend, earth, defence.params.doctrine == "sls", defence.networked)
-    size = max(1, min(T, int(WINDOW_BLOCK * backend.block_scale // (tracks.alt_m.shape[1] * S * B))))
+    budget = (JAX_WINDOW_BLOCK if backend.uses_jax else WINDOW_BLOCK) * backend.block_scale
+    size = max(1, min(T, int(budget // (tracks.alt_m.shape[1] * S * B))))
     for a in range(0, T, size):
         sl, off = _padded(a, size, T)
         tr, rw = tracks.take(sl), rows.take(sl)

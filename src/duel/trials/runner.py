@@ -48,9 +48,8 @@ def chain_latencies(inputs: Inputs) -> dict[str, Dist]:
 
 
 def exchange_chain(inputs: Inputs, timeline: dict[str, Any]) -> tuple[float, Chain] | None:
-    """The notice's lead time (s) and the chain it runs through (timeline times in s from launch), or None
-    without a notice: warning time at the defender against sensors alone, and the share of trials in which
-    the notice reaches the defender before launch, apogee and reentry (every latency notional)."""
+    """The notice's lead time (s) and the chain it runs through to the defender (timeline times in s from
+    launch; every latency notional), or None without a notice."""
     lead = inputs["notice.lead_min"]
     if lead is None:
         return None
@@ -128,8 +127,8 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     """Every Monte Carlo of a duel (module docstring). ``trials``: the number of draws, or None for as many as
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange. ``workers``: processes that share the work (the numbers do not
-    change): up to three forked ones run the tornado, the dispersion and the exchange while this one draws, and
-    the Sobol' design is cut over all of them."""
+    change): a forked one runs the tornado, the dispersion and the exchange while the others draw, and the
+    Sobol' design is cut over all of them."""
     inner = int(inputs["montecarlo.inner_trials"])
 
     def tornado() -> Tornado | None:
@@ -153,13 +152,13 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
         if notice is None:
             return None
         lead_s, chain = notice
-        return chain_summary(chain, lead_s, seed, chain_trials(chain, lead_s, 0, exchange_trials or 0, seed))
+        return chain_summary(chain, lead_s, seed, chain_trials(chain, lead_s, exchange_trials or 0, seed))
 
-    # the tornado, the impact dispersion and the notice exchange in forked processes, in that order, while this
-    # one draws; the screening waits for the tornado, then the Sobol' design is shared out over every worker
-    # (the same numbers: every row and trial has its own stream)
+    # the tornado, the impact dispersion and the notice exchange in a forked process, in that order, while the
+    # draws take the other workers; the screening waits for the tornado, then the Sobol' design is shared out
+    # over every worker (the same numbers: every row and trial has its own stream)
     jobs: list[Callable[[], Any]] = [tornado, dispersion, exchange]
-    beside = min(workers - 1, len(jobs))
+    beside = 1 if workers > 1 else 0
     here = max(1, workers - beside)
     outcomes = None
     draws: dict[str, np.ndarray] = {}
@@ -171,8 +170,8 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
                                                          inner, progress, here)
             n = len(outcomes.p_all_stopped)
         torn = lanes.result(0)
-        sens = None if torn is None else what_decides(flight, defence, inputs, uncertain, draws, outcomes,  # type: ignore[arg-type]
-                                                      torn, seed, backend, workers)
+        sens = None if torn is None else what_decides(  # type: ignore[arg-type]
+            flight, defence, inputs, uncertain, draws, outcomes, torn, seed, backend, workers)
         disp, exch = lanes.result(1), lanes.result(2)
     nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
     flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,

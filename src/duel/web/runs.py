@@ -58,10 +58,9 @@ def _work(scenario: Any, trials: int | None, seed: int | None, sets: Sequence[st
     try:
         from duel.pipeline import run_scenario
         from duel.report.build import write_outputs
-        from duel.report.plots import preload
 
         doc = run_scenario(scenario, trials, seed, lambda done, total: channel.send(("progress", done, total)),
-                           "numpy", sets, prepare=preload).document
+                           "numpy", sets).document
         write_outputs(doc, Path(folder))
         channel.send(("done",))
     except Exception as exc:  # noqa: BLE001  (any failure of the run is reported to the client as one line)
