@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
+from record import append, stamp
 
 COMMANDS = {
     "duel --help": ["--help"],
@@ -43,11 +40,8 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "duel", *cmd], check=True, capture_output=True)
             times.append(time.perf_counter() - t0)
         rows[name] = {"median_s": statistics.median(times), "best_s": min(times)}
-    out = {"benchmark": "cli_latency", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", "repeat": args.repeat,
-           "commands": rows}
-    with (Path(__file__).parent / "results.jsonl").open("a") as fh:
-        fh.write(json.dumps(out) + "\n")
+    out = {"benchmark": "cli_latency", **stamp(), "repeat": args.repeat, "commands": rows}
+    append(out)
     if args.json:
         print(json.dumps(out))
         return

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from record import append
 
 
 def main() -> None:
@@ -96,9 +97,7 @@ def main() -> None:
                      "workers": args.workers, "chunk": chunk,
                      "p_all_stopped": s["all_stopped"].mean, "p_all_stopped_ci95": list(s["all_stopped"].ci95),
                      "leakers_mean": s["leakers"].mean, "miss_m_mean": s["miss_m"].mean, **common})
-    with (Path(__file__).parent / "results.jsonl").open("a") as fh:
-        for r in rows:
-            fh.write(json.dumps(r) + "\n")
+    append(*rows)
     if args.json:
         for r in rows:
             print(json.dumps(r))

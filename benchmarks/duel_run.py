@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
+from record import append, stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,11 +73,8 @@ def main() -> None:
                 ratios = [a["wall_s"] / b["wall_s"] for a, b in zip(runs["this"], runs["baseline"])]
                 row["wall_ratio"] = spread(ratios)
             rows[scenario] = row
-    out = {"benchmark": "duel_run", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-           "repeat": args.repeat, "baseline": args.baseline, "scenarios": rows}
-    with (Path(__file__).parent / "results.jsonl").open("a") as fh:
-        fh.write(json.dumps(out) + "\n")
+    out = {"benchmark": "duel_run", **stamp(), "repeat": args.repeat, "baseline": args.baseline, "scenarios": rows}
+    append(out)
     if args.json:
         print(json.dumps(out))
         return

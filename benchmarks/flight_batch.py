@@ -24,7 +24,6 @@ import os
 import platform
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +36,7 @@ from duel.flight.vehicles import staged_missile
 from duel.physics.earth import earth_model, enu_basis, geodetic_to_ecef
 from duel.scenario.inputs import Inputs
 from duel.scenario.registry import Registry
+from record import append
 
 
 def lanes_for(missile, n: int, seed: int, lat: float, lon: float, earth) -> tuple[np.ndarray, LaneParams]:
@@ -121,8 +121,7 @@ def main() -> None:
         "landed": int((log.status == 1).sum()),
         "policy": {k: getattr(policy, k) for k in ("boost_s", "high_s", "mid_s", "low_s", "high_m", "low_m")},
     }
-    with (Path(__file__).parent / "results.jsonl").open("a") as fh:
-        fh.write(json.dumps(out) + "\n")
+    append(out)
     if args.json:
         print(json.dumps(out))
         return

@@ -32,10 +32,10 @@ import os
 import platform
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from record import append
 
 GM = 3.986004418e14
 R_M = 6_371_000.0
@@ -245,8 +245,7 @@ def main() -> None:
                        max_impact_diff_m=float(np.nanmax(d)),
                        max_impact_time_diff_s=float(np.nanmax(np.abs(ker["t_imp"] - eng["t_imp"]))))
         rows.append(out)
-        with (Path(__file__).parent / "results.jsonl").open("a") as fh:
-            fh.write(json.dumps(out) + "\n")
+        append(out)
         if args.json:
             print(json.dumps(out))
     if args.json:

@@ -26,6 +26,7 @@ from duel.notify import message as msg
 from duel.notify.home import open_party
 from duel.notify.keys import Keyring, Signer
 from duel.notify.sim import notice_fields
+from record import append
 
 LAUNCH = ("from duel import cli\nfrom duel.commands import notify\n"
           "if not any(g.name == 'notify' for g in cli.app.registered_groups):\n"
@@ -92,9 +93,7 @@ def main(per_level: int = 400) -> list[dict]:
         finally:
             proc.kill()
             proc.wait()
-    with open(Path(__file__).with_name("results.jsonl"), "a") as fh:
-        for row in rows:
-            fh.write(json.dumps(row) + "\n")
+    append(*rows)
     return rows
 
 

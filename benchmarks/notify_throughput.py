@@ -23,6 +23,7 @@ from duel.notify.home import open_party
 from duel.notify.httpapi import deliver
 from duel.notify.keys import Keyring, Signer
 from duel.notify.sim import notice_fields
+from record import append
 
 LAUNCH = ("from duel import cli\nfrom duel.commands import notify\n"
           "if not any(g.name == 'notify' for g in cli.app.registered_groups):\n"
@@ -58,8 +59,7 @@ def main(n: int = 500) -> dict:
            "notices_per_s": round(n / dt, 1), "fsync": "synchronous=FULL both sides", "signatures": "Ed25519",
            "machine": f"{platform.machine()} {os.cpu_count()} cpu, {platform.python_version()}",
            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    with open(Path(__file__).with_name("results.jsonl"), "a") as f:
-        f.write(json.dumps(rec) + "\n")
+    append(rec)
     return rec
 
 

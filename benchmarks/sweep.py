@@ -23,6 +23,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from record import append
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,8 +82,7 @@ def main() -> None:
         cl_s, _ = _loopback(a.spec, a.workers)
         res.update({"loopback_cluster_workers": a.workers, "loopback_cluster_s": round(cl_s, 2),
                     "loopback_cluster_points_per_s": round(points / cl_s, 2)})
-    with open(ROOT / "benchmarks" / "results.jsonl", "a") as fh:
-        fh.write(json.dumps(res) + "\n")
+    append(res)
     if a.json:
         print(json.dumps(res))
         return

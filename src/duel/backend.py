@@ -245,7 +245,7 @@ def _end_with_parent() -> None:
 def _end_pool(pool: Any, failed: bool) -> None:
     """Shut a fork pool down: wait for its jobs, or (``failed``: the caller is leaving on an exception, e.g.
     Ctrl-C) end its processes at once rather than let them finish the jobs already handed to them."""
-    if failed:
+    if failed:  # the executor's own process table (Python 3.14 has ``terminate_workers`` for this)
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.terminate()
     pool.shutdown(wait=True, cancel_futures=failed)

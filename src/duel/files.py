@@ -59,13 +59,19 @@ def write_atomic(path: Path | str, data: str | bytes, what: str = "--out", mode:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        rename_durably(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise _os_error(exc, what, path) from None
-    _fsync_dir(path.parent)
     return path
+
+
+def rename_durably(tmp: Path | str, path: Path | str) -> None:
+    """Rename a finished (fsynced) temporary file onto ``path``, replacing what was there, and sync the folder
+    so that the rename itself survives a crash."""
+    os.replace(tmp, path)
+    _fsync_dir(Path(path).parent)
 
 
 _HELD: dict[str, FolderLock] = {}  # the locks this process holds, by the lock file's real path

@@ -38,6 +38,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from duel.report.html import fmt_duration, fmt_time
+
 #: colours: a restrained, colour-blind-safe palette (Okabe–Ito based)
 INK = "#222222"
 MUTED = "#6b6b6b"
@@ -120,18 +122,6 @@ def _hover_points(ax: Any, x: Any, y: Any, texts: Sequence[str], prefix: str) ->
 def _samples(n: int, most: int = 40) -> Any:
     """Up to ``most`` indices spread evenly over ``range(n)`` (first and last included)."""
     return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int)) if n else np.arange(0)
-
-
-def _mmss(t_s: float) -> str:
-    """Seconds → 'T+m:ss' (or 'T−m:ss' before launch)."""
-    sign = "−" if t_s < 0 else "+"
-    t = int(round(abs(t_s)))
-    return f"T{sign}{t // 60}:{t % 60:02d}"
-
-
-def _dur(t_s: float) -> str:
-    t = int(round(abs(t_s)))
-    return f"{t // 60} min {t % 60:02d} s" if t >= 60 else f"{t} s"
 
 
 # --- timeline ---------------------------------------------------------------------------------------
@@ -218,7 +208,7 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             a, b = sorted((x(warned_from), x(imp)))
             tooltip(ax.axvspan(a, b, color="#fff3c4", zorder=0, lw=0), f"{prefix}warned",
                     f"{'notice reaches the defender' if received is not None else 'notice sent'} → impact: "
-                    f"{_dur(imp - warned_from)}")
+                    f"{fmt_duration(imp - warned_from)}")
         for name, t_s in evs:
             xv = x(t_s)
             color = RED if name == "impact" else INK
@@ -226,7 +216,7 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             (mark,) = ax.plot([xv], [0.0], marker="D" if name != "impact" else "X", ms=7 if name != "impact" else 10,
                               color=color, mec="white", ls="none", zorder=4)
             tooltip(mark, f"{prefix}event-{_EVENT_GIDS.get(name, name)}",
-                    f"{name}: {_mmss(t_s)} ({abs(t_s):,.0f} s {'after' if t_s >= 0 else 'before'} launch"
+                    f"{name}: {fmt_time(t_s)} ({abs(t_s):,.0f} s {'after' if t_s >= 0 else 'before'} launch"
                     + (")" if name == "impact" else f"; {imp - t_s:,.0f} s before impact)"))
         for i, w in enumerate(windows):
             y = i + 1
@@ -240,10 +230,10 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             c = PALETTE[i % len(PALETTE)]
             tooltip(ax.add_patch(Rectangle((xa, y - 0.28), max(xb - xa, 0.004 * xspan), 0.56, color=c, alpha=0.85,
                                            zorder=3)), f"{prefix}window-{i}",
-                    f"{' '.join(str(w['label']).split())}: can intercept from {_mmss(float(a))} to "
-                    f"{_mmss(float(b))} ({_dur(float(b) - float(a))}; ends {imp - float(b):,.0f} s before impact)")
+                    f"{' '.join(str(w['label']).split())}: can intercept from {fmt_time(float(a))} to "
+                    f"{fmt_time(float(b))} ({fmt_duration(float(b) - float(a))}; ends {imp - float(b):,.0f} s before impact)")
             left = xa if not ax.xaxis_inverted() else xb  # the bar's left end on screen
-            ax.annotate(_dur(float(b) - float(a)), (left, y), xytext=(-5, 0), textcoords="offset points",
+            ax.annotate(fmt_duration(float(b) - float(a)), (left, y), xytext=(-5, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8, color=c, fontweight="bold", bbox=boxed, zorder=5)
 
     with _style():
@@ -268,7 +258,7 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
         if warned_from is not None:
             ax.text(0.5 * (warned_from + imp) / 60.0, n + 0.55,
                     f"{'notice reaches the defender' if received is not None else 'notice sent'} → impact: "
-                    f"{_dur(imp - warned_from)}", ha="center", va="center", fontsize=8, color="#7a5c00",
+                    f"{fmt_duration(imp - warned_from)}", ha="center", va="center", fontsize=8, color="#7a5c00",
                     bbox={**boxed, "fc": "#fff3c4"}, zorder=5)
         if axz is not None:
             first = min(a for a, _ in have)
@@ -284,7 +274,7 @@ def timeline_chart(events: Sequence[dict[str, Any]], windows: Sequence[dict[str,
             ax.add_patch(Rectangle(((imp - zl) / 60.0, 0.5), zl / 60.0, n + 0.2, fill=False, ec=MUTED, lw=0.8,
                                    ls="--", zorder=5))
         fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-        _place_labels(ax, [(t_s / 60.0, f"{name}\n{_mmss(t_s)}", RED if name == "impact" else INK,
+        _place_labels(ax, [(t_s / 60.0, f"{name}\n{fmt_time(t_s)}", RED if name == "impact" else INK,
                             name in ("impact", "notice sent")) for name, t_s in evs])
     return fig
 
@@ -358,7 +348,7 @@ def altitude_downrange(downrange_km: Any, altitude_km: Any, bands: Sequence[dict
         ax.plot(x, y, color=INK, lw=2.0, zorder=3, label=nominal_label, gid="trajectory")
         k = _samples(x.size)
         t = None if time_s is None else np.asarray(time_s, dtype=float)
-        _hover_points(ax, x[k], y[k], [(f"{_mmss(t[i])}: " if t is not None else "")
+        _hover_points(ax, x[k], y[k], [(f"{fmt_time(t[i])}: " if t is not None else "")
                                        + f"altitude {y[i]:,.0f} km, {x[i]:,.0f} km from the launch site"
                                        for i in k], "hover-trajectory")
         i_top = int(np.nanargmax(y)) if y.size else 0
@@ -425,7 +415,7 @@ def speed_mach(time_s: Any, speed_mps: Any, mach: Any, title: str = "Speed durin
         (l1,) = ax.plot(t, v, color=BLUE, lw=2.0, label="speed (m/s, left axis)", gid="speed")
         (l2,) = ax2.plot(t, m, color=ORANGE, lw=1.6, ls="--", label="Mach number (right axis)", gid="mach")
         k = _samples(t.size)
-        _hover_points(ax, t[k], v[k], [f"{_mmss(60.0 * t[i])}: {v[i]:,.0f} m/s"
+        _hover_points(ax, t[k], v[k], [f"{fmt_time(60.0 * t[i])}: {v[i]:,.0f} m/s"
                                        + (f", Mach {m[i]:.1f}" if np.isfinite(m[i]) else "") for i in k],
                       "hover-speed")
         ax.set_xlabel("minutes after launch")

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from duel.errors import InputError
-from duel.files import FolderLock, write_atomic
+from duel.files import FolderLock, rename_durably, write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT = "duel-chunks/1"
@@ -243,7 +243,7 @@ class ChunkStore:
                         f"(FORMAT parquet, COMPRESSION {self.compression})")
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.replace(tmp, final)
+            rename_durably(tmp, final)
         except (duckdb.Error, OSError) as exc:
             tmp.unlink(missing_ok=True)
             full = "No space left" in str(exc) or getattr(exc, "errno", None) == 28
