@@ -66,6 +66,8 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+from duel.report.times import fmt_duration, fmt_time
+
 SECTIONS = ("verdict", "claims", "timeline", "trajectory", "map", "leakers", "sensitivity", "numbers", "method")
 SECTION_TITLES = {
     "verdict": "The answer",
@@ -141,24 +143,6 @@ def fmt_pct(p: Any) -> str:
         return ">99.9 %"
     v = 100 * p
     return f"{v:.0f} %" if 10 <= v <= 90 else f"{v:.1f} %"
-
-
-def fmt_time(t_s: Any) -> str:
-    """Seconds from launch as 'T+m:ss'."""
-    if t_s is None:
-        return "—"
-    t = float(t_s)
-    sign = "−" if t < 0 else "+"
-    a = int(round(abs(t)))
-    return f"T{sign}{a // 60}:{a % 60:02d}"
-
-
-def fmt_duration(t_s: Any) -> str:
-    """A duration in seconds as 'm min ss s' (or 's s')."""
-    if t_s is None:
-        return "—"
-    a = int(round(abs(float(t_s))))
-    return f"{a // 60} min {a % 60:02d} s" if a >= 60 else f"{a} s"
 
 
 # --- figures -------------------------------------------------------------------------------------------

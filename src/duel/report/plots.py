@@ -38,7 +38,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from duel.report.html import fmt_duration, fmt_time
+from duel.report.times import fmt_duration, fmt_time
 
 #: colours: a restrained, colour-blind-safe palette (Okabe–Ito based)
 INK = "#222222"
