@@ -160,7 +160,7 @@ def _newton(
     ``targets`` (B): problem b's target. ``fly(params (M, k), azimuth (M,), record)`` flies M trajectories,
     M / B consecutive lanes per problem. Residuals: the range error, the cross-range error and, when k = 2,
     ``extra(tr) - extra_goal`` (flight time or apogee; ``extra_goal`` scalar or (B,)). The Jacobian comes from
-    k + 1 extra lanes per problem offset by ``steps`` (k,) and 0.001 deg in azimuth, all flown in the same
+    k + 1 extra lanes per problem offset by ``steps`` ((k,) or (B, k)) and 0.001 deg in azimuth, all flown in the same
     batch; ``lower``/``upper`` are (k,) or (B, k). A problem that has converged keeps its parameters while the
     others iterate, so its answer is the one it gets alone. Returns, for the last parameters flown:
     parameters (B, k), azimuths (B,), misses (B,) (m), each problem's number of iterations (B,) and the B
@@ -170,7 +170,7 @@ def _newton(
     x = np.column_stack([np.array(p0, float), np.array(az0, float)])  # (B, k + 1), azimuth last
     b, k1 = x.shape
     k = k1 - 1
-    st = np.append(steps, 1e-3)
+    st = np.column_stack([np.broadcast_to(np.asarray(steps, float), (b, k)), np.full(b, 1e-3)])  # (B, k + 1)
     lo = np.column_stack([np.broadcast_to(np.asarray(lower, float), (b, k)), np.full(b, -np.inf)])
     hi = np.column_stack([np.broadcast_to(np.asarray(upper, float), (b, k)), np.full(b, np.inf)])
     span = np.where(np.isfinite(hi - lo), (hi - lo) / 4, AZIMUTH_STEP_DEG)  # longest Newton step (damping)
@@ -178,7 +178,7 @@ def _newton(
     distance = np.array([t.distance_m for t in targets])
     iters = np.zeros(b, int)
     for it in range(1, max_iter + 1):
-        lanes = (x[:, None, :] + np.vstack([np.zeros(k1), np.diag(st)])[None]).reshape(-1, k1)
+        lanes = (x[:, None, :] + st[:, None, :] * np.vstack([np.zeros(k1), np.eye(k1)])[None]).reshape(-1, k1)
         tr = fly(lanes[:, :k], lanes[:, k], record and not defer_record)
         rng_err, daz, m = (a.reshape(b, k1 + 1) for a in _seen(targets, k1 + 1, tr))
         res = [rng_err, -np.radians(daz) * distance[:, None]]
@@ -192,7 +192,7 @@ def _newton(
         iters = np.where((iters == 0) & (done | (it == max_iter)), it, iters)
         if done.all() or it == max_iter:
             break
-        jac = (r[:, 1:, :] - r[:, :1, :]).transpose(0, 2, 1) / st[None, None, :]  # d residual / d parameter
+        jac = (r[:, 1:, :] - r[:, :1, :]).transpose(0, 2, 1) / st[:, None, :]  # d residual / d parameter
         rhs = -np.where(ok[:, None], r[:, 0, :], 0.0)[..., None]
         with np.errstate(invalid="ignore"):
             dx = np.linalg.solve(np.where(ok[:, None, None], jac, np.eye(k1)), rhs)[..., 0]
@@ -532,27 +532,30 @@ def aim_staged_many(
             out[i] = AimResult(tr.take(b), shapes[i], targets[i].azimuth_deg, float(miss[b]),
                                {"kick_deg": float(best[b]), "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)
 
-    groups: dict[tuple[tuple[int, ...], str], list[int]] = {}
+    # one corrector per number of free parameters (and held quantity): e.g. a minimum-energy arc (free cut-off)
+    # and a lofted one (free kick) iterate in the same batches
+    groups: dict[tuple[int, str], list[int]] = {}
     for i, p in plans.items():
         if isinstance(p, _Plan):
-            groups.setdefault((p.free, p.key), []).append(i)
-    for (free, key), idx in groups.items():
+            groups.setdefault((len(p.free), p.key), []).append(i)
+    for (_, key), idx in groups.items():
         ps = [p for i in idx if isinstance(p := plans[i], _Plan)]
         start = np.array([p.start for p in ps])  # (B, 2): kick, cut-off
-        cols = list(free)
+        cols = np.array([p.free for p in ps])  # (B, k): which of them each problem solves for
 
         def fly(q: np.ndarray, az: np.ndarray, record: bool, idx: list[int] = idx, start: np.ndarray = start,
-                cols: list[int] = cols) -> Trajectory:
-            kc = np.repeat(start, len(az) // len(idx), axis=0)
-            kc[:, cols] = q
+                cols: np.ndarray = cols) -> Trajectory:
+            per = len(az) // len(idx)
+            kc = np.repeat(start, per, axis=0)
+            kc[np.arange(len(az))[:, None], np.repeat(cols, per, axis=0)] = q
             return fly_kc(idx, kc, az, record)
 
         def extra(tr: Trajectory, key: str = key) -> np.ndarray:
             return tr.log.apogee_h if key == "apogee" else tr.log.impact_t
 
         p, az, miss, its, tr = _newton(
-            fly, [targets[i] for i in idx], np.array([q.start for q in ps])[:, cols],
-            np.array([targets[i].azimuth_deg for i in idx]), np.array(ps[0].steps), np.array([q.lower for q in ps]),
+            fly, [targets[i] for i in idx], np.take_along_axis(start, cols, axis=1),
+            np.array([targets[i].azimuth_deg for i in idx]), np.array([q.steps for q in ps]), np.array([q.lower for q in ps]),
             np.array([q.upper for q in ps]), extra=extra if key else None, extra_goal=np.array([q.goal for q in ps]),
             record=True, defer_record=_defer(backend))
         for b, i in enumerate(idx):
@@ -562,7 +565,7 @@ def aim_staged_many(
                 out[i] = exc
                 continue
             kc = start[b].copy()
-            kc[cols] = p[b]
+            kc[cols[b]] = p[b]
             cut_stage = int(np.searchsorted(tables.end_s, kc[1] - 1e-6)) + 1
             out[i] = AimResult(tr.take(b), shapes[i], float(az[b]), float(miss[b]),
                                {"kick_deg": float(kc[0]), "cutoff_s": float(kc[1]), "cutoff_stage": cut_stage},
