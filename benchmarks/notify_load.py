@@ -11,6 +11,7 @@ Appends one JSON line per level to benchmarks/results.jsonl and prints them.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -98,4 +99,6 @@ def main(per_level: int = 400) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 400)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notices", nargs="?", type=int, default=400, help="valid notices posted at each level of concurrency (default 400)")
+    main(ap.parse_args().notices)

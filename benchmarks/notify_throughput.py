@@ -9,6 +9,7 @@ Appends one JSON line to benchmarks/results.jsonl and prints it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -64,4 +65,6 @@ def main(n: int = 500) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notices", nargs="?", type=int, default=500, help="notices sent end to end, one at a time (default 500)")
+    print(json.dumps(main(ap.parse_args().notices)))

@@ -490,7 +490,7 @@ def aim_staged_many(
     beta_kg_m2: float | None = None, policy: StepPolicy = StepPolicy(), backend: Any = None,
 ) -> list[AimResult | InputError]:
     """Aim a staged missile at each (target, shape) pair, all in shared batches: one boost grid per distinct
-    target, one corrector per kind of free parameter. Item i is the result of pair i, or the
+    target, one corrector per number of free parameters. Item i is the result of pair i, or the
     :class:`InputError` that says why it cannot be flown. Every pair's result is the one it gets alone (lanes
     are flown independently and a converged problem is frozen while the others iterate)."""
     if len(targets) != len(shapes):
