@@ -184,6 +184,17 @@ def test_shape_preserved(shape: tuple[int, ...]) -> None:
         assert np.asarray(q).dtype == np.float64
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-10_000.0, 1.2e6), min_size=1, max_size=16))
+def test_an_altitude_gets_the_same_numbers_in_any_batch(z: list[float]) -> None:
+    """NumPy computes only the side of 86 km that a batch's altitudes are on: each altitude's four numbers are
+    the ones it gets in a batch that spans both sides, bit for bit."""
+    alone = atmosphere_xp(np.asarray(z))
+    mixed = atmosphere_xp(np.asarray([*z, 50_000.0, 500_000.0]))
+    for a, b in zip(alone, mixed, strict=True):
+        np.testing.assert_array_equal(a, b[: len(z)])
+
+
 def test_scalar_and_int_input() -> None:
     rho, p, t, a = atmosphere_xp(0)
     assert float(rho) == pytest.approx(1.225, rel=1e-5) and float(t) == 288.15

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duel.flight.aim import Target, aim_burnout, parse_shape
-from duel.flight.dynamics import BoostTables, LaneParams, Physics
+from duel.flight.dynamics import COAST, GRAVITY_TURN, BoostTables, LaneParams, Physics, acceleration
 from duel.flight.reference import reference_flight
 from duel.flight.stepping import StepPolicy
 from duel.flight.trajectory import fly_burnout, fly_staged
@@ -165,6 +165,28 @@ def test_batch_rk4_matches_dop853_reference(missile: StagedMissile, kick: float,
     t_ref, s_ref = reference_flight(np.array([x, y, z, 0, 0, 0], float).ravel(), lanes, tables, ph)
     assert np.linalg.norm(tr.log.impact_state[0, :3] - s_ref[:3]) < 20.0
     assert tr.flight_time_s()[0] == pytest.approx(t_ref, abs=0.05)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(-89.0, 89.0), st.floats(-180.0, 180.0), st.floats(0.0, 1.5e6),
+                          st.floats(-7e3, 7e3), st.floats(-7e3, 7e3), st.floats(-7e3, 7e3)), min_size=1, max_size=8))
+def test_a_coasting_object_gets_the_same_acceleration_in_any_batch(objects: list[tuple[float, ...]]) -> None:
+    """NumPy skips the thrust and the powered drag where a whole batch coasts: each coasting object's
+    acceleration is the one it gets beside an object under thrust, bit for bit."""
+    ph = Physics(earth_model("wgs84"), atmosphere=True)
+    tables = BoostTables.from_missile(TWO_STAGE)
+    lat, lon, h, vx, vy, vz = (np.array(c) for c in zip(*objects))
+    state = (*geodetic_to_ecef(lat, lon, h, ph.earth), vx, vy, vz)
+    n = len(objects)
+
+    def batch(k: int) -> np.ndarray:  # the n coasting objects, then k powered ones 30 s after launch
+        s = tuple(np.append(c, np.full(k, c[0])) for c in state)
+        lanes = LaneParams(np.full(n + k, 100.0), np.full(n + k, 8_000.0), np.tile([0.0, 0.0, 1.0], (n + k, 1)))
+        t = np.append(np.full(n, 500.0), np.full(k, 30.0))
+        phase = np.append(np.full(n, COAST), np.full(k, GRAVITY_TURN))
+        return np.stack(acceleration(t, s, phase, np.zeros(n + k, int), lanes, tables, ph))[:, :n]
+
+    np.testing.assert_array_equal(batch(0), batch(1))
 
 
 def _kick_dir(lat: float, lon: float, az: float, kick: float) -> np.ndarray:

@@ -151,7 +151,7 @@ def acceleration(
     coast = phase == COAST
     # ballistic drag after burnout: D/m = rho v^2 / (2 beta), along -v
     k_drag = xp.where(coast, q_over_v / lanes.beta_kg_m2, 0.0)
-    if tables is not None:
+    if tables is not None and (xp is not np or not coast.all()):  # NumPy: nothing to add once all coast
         powered = ~coast
         m = tables.mass_above_kg[stage] + tables.gross_kg[stage] - tables.mdot_kg_s[stage] * (t - tables.start_s[stage])
         thrust = xp.where(powered, tables.thrust_vac_n[stage] - p * tables.pressure_area_m2[stage], 0.0) / m
@@ -161,8 +161,9 @@ def acceleration(
         nx, ny, nz = x / earth.a_m**2, y / earth.a_m**2, z / earth.b_m**2
         nn = xp.sqrt(nx * nx + ny * ny + nz * nz)
         inv_v = 1.0 / xp.maximum(speed, 1e-9)
-        ux = xp.where(phase == VERTICAL, nx / nn, xp.where(phase == KICK, lanes.kick_dir[:, 0], vx * inv_v))
-        uy = xp.where(phase == VERTICAL, ny / nn, xp.where(phase == KICK, lanes.kick_dir[:, 1], vy * inv_v))
-        uz = xp.where(phase == VERTICAL, nz / nn, xp.where(phase == KICK, lanes.kick_dir[:, 2], vz * inv_v))
+        vertical, kick = phase == VERTICAL, phase == KICK
+        ux = xp.where(vertical, nx / nn, xp.where(kick, lanes.kick_dir[:, 0], vx * inv_v))
+        uy = xp.where(vertical, ny / nn, xp.where(kick, lanes.kick_dir[:, 1], vy * inv_v))
+        uz = xp.where(vertical, nz / nn, xp.where(kick, lanes.kick_dir[:, 2], vz * inv_v))
         gx, gy, gz = gx + thrust * ux, gy + thrust * uy, gz + thrust * uz
     return gx - k_drag * vx, gy - k_drag * vy, gz - k_drag * vz

@@ -245,11 +245,12 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
     if rec is not None:
         rec.add(idx, t, s)
     k, started = 0, time.monotonic()
+    start = None  # height, vertical speed and speed at s: the previous step's end
     while idx.size:
         k += 1
         if k > policy.max_steps or (k % 64 == 0 and time.monotonic() - started > policy.max_wall_s):
             raise _over_budget(k, time.monotonic() - started, t, s, physics, policy)
-        st = take_step(t, s, lp, tables, bounds, physics, policy, np, accel=accel)
+        st = take_step(t, s, lp, tables, bounds, physics, policy, np, accel=accel, start=start)
         log.max_speed[idx] = np.maximum(log.max_speed[idx], st.speed1)
         if tables is not None:
             stage_hits, cut = stage_ends(st, tables, lp.cutoff_s)
@@ -279,6 +280,7 @@ def _compacting_loop(state0: np.ndarray, t0: np.ndarray, lanes: LaneParams, tabl
             rec.add(idx[keep], st.t1[keep], tuple(c[keep] for c in st.s1))
         idx, t = idx[keep], st.t1[keep]
         s = tuple(c[keep] for c in st.s1)
+        start = (st.h1[keep], st.hd1[keep], st.speed1[keep])
         if not keep.all():
             lp = lp.take(keep)
     return log, recording, k

@@ -132,14 +132,19 @@ class Step:
 
 def take_step(t: Any, s: tuple[Any, ...], lanes: LaneParams, tables: BoostTables | None, bounds: Any,
               physics: Physics, policy: StepPolicy, xp: Any = np, active: Any = None,
-              accel: Accel = acceleration) -> Step:
+              accel: Accel = acceleration, start: tuple[Any, Any, Any] | None = None) -> Step:
     """Step every lane once: the policy's step (0 where ``active`` is False), clipped so that no powered
     step crosses a phase boundary (``bounds`` from :func:`phase_bounds`, plus each lane's cut-off), then RK4.
+    ``start``: the height, vertical speed and speed at ``s`` when already known (the previous step's ``h1``,
+    ``hd1``, ``speed1``: the same numbers, not computed twice).
     """
     phase, stage = phase_and_stage(t, lanes.cutoff_s, tables, xp)
     coast = phase == COAST
-    h0 = height_xp(s[0], s[1], s[2], physics.earth, xp)
-    dt = xp.where(coast, policy.coast_step(h0, speed(s, xp), lanes.beta_kg_m2, xp), policy.boost_s)
+    if start is None:
+        h0, hd0, speed0 = height_xp(s[0], s[1], s[2], physics.earth, xp), vertical_speed(s, physics, xp), speed(s, xp)
+    else:
+        h0, hd0, speed0 = start
+    dt = xp.where(coast, policy.coast_step(h0, speed0, lanes.beta_kg_m2, xp), policy.boost_s)
     if bounds is not None and (xp is not np or not coast.all()):  # NumPy: skip the clipping once all coast
         ahead = xp.min(xp.where(bounds[None, :] > t[:, None] + 1e-9, bounds[None, :], xp.inf), axis=1)
         ahead = xp.minimum(ahead, xp.where(lanes.cutoff_s > t + 1e-9, lanes.cutoff_s, xp.inf))
@@ -153,8 +158,7 @@ def take_step(t: Any, s: tuple[Any, ...], lanes: LaneParams, tables: BoostTables
     s1 = rk4_step(t, s, dt, rhs)
     t1 = t + dt
     h1 = height_xp(s1[0], s1[1], s1[2], physics.earth, xp)
-    return Step(t, s, dt, t1, s1, coast, h0, h1, vertical_speed(s, physics, xp), vertical_speed(s1, physics, xp),
-                speed(s1, xp))
+    return Step(t, s, dt, t1, s1, coast, h0, h1, hd0, vertical_speed(s1, physics, xp), speed(s1, xp))
 
 
 def crossed(step: Step, crossing: Crossing) -> Any:

@@ -65,10 +65,13 @@ _T_BASE = T0_K + np.concatenate([[0.0], np.cumsum(_LAPSE[:-1] * _DH_LAYER)])
 _LN_P_DROP = _G0M0_OVER_RSTAR * _inverse_temperature_integral(_T_BASE[:-1], _LAPSE[:-1], _LAPSE_SAFE[:-1],
                                                               _DH_LAYER, np)
 _P_BASE = P0_PA * np.exp(-np.concatenate([[0.0], np.cumsum(_LN_P_DROP)]))
+# the layer constants as rows of one table: one gather per call picks all of them
+_LOW_TABLE = np.stack([_LAPSE, _T_BASE, _H_BASE, _LAPSE_SAFE, _P_BASE])
 
 
 class _UpperTable(NamedTuple):
-    """The >86 km table per interval: base altitude (m), value at the base and slope (per m) of each column."""
+    """The >86 km table per interval: base altitude (m), value at the base and slope (per m) of each column;
+    ``rows``: those seven arrays stacked (7, intervals), for one gather per call."""
 
     z_m: np.ndarray
     ln_rho: np.ndarray
@@ -78,6 +81,7 @@ class _UpperTable(NamedTuple):
     t_k: np.ndarray
     t_dz: np.ndarray
     z_top_m: float
+    rows: np.ndarray
 
 
 @cache
@@ -91,8 +95,8 @@ def _upper_table() -> _UpperTable:
     z = z_km * 1e3
     dz = np.diff(z)
     ln_rho, ln_p = np.log(rho), np.log(p)
-    return _UpperTable(z[:-1], ln_rho[:-1], np.diff(ln_rho) / dz, ln_p[:-1], np.diff(ln_p) / dz, t[:-1],
-                       np.diff(t) / dz, float(z[-1]))
+    cols = (z[:-1], ln_rho[:-1], np.diff(ln_rho) / dz, ln_p[:-1], np.diff(ln_p) / dz, t[:-1], np.diff(t) / dz)
+    return _UpperTable(*cols, float(z[-1]), np.stack(cols))
 
 
 def atmosphere_xp(h_m: Any, xp: Any = np) -> tuple[Any, Any, Any, Any]:
@@ -106,30 +110,40 @@ def atmosphere_xp(h_m: Any, xp: Any = np) -> tuple[Any, Any, Any, Any]:
     ``jax.numpy``; JAX needs ``jax_enable_x64`` for float64). The four results have the shape of ``h_m``.
     """
     z = xp.maximum(xp.asarray(h_m, dtype=xp.float64), Z_MIN_M)
-
-    # 0-86 km: seven layers in geopotential height (altitudes above 86 km are clamped, then replaced)
-    z_low = xp.minimum(z, Z_86_M)
-    h = R0_M * z_low / (R0_M + z_low)
-    i = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(_H_BASE), h, side="right") - 1, 0), _H_BASE.size - 1)
-    lapse = xp.take(xp.asarray(_LAPSE), i)
-    t_base = xp.take(xp.asarray(_T_BASE), i)
-    dh = h - xp.take(xp.asarray(_H_BASE), i)
-    integral = _inverse_temperature_integral(t_base, lapse, xp.take(xp.asarray(_LAPSE_SAFE), i), dh, xp)
-    t_low = t_base + lapse * dh
-    p_low = xp.take(xp.asarray(_P_BASE), i) * xp.exp(-_G0M0_OVER_RSTAR * integral)
-
-    # 86-1000 km: the shipped table (altitudes below 86 km or above the top are clamped, then replaced)
     up = _upper_table()
-    z_high = xp.minimum(xp.maximum(z, Z_86_M), up.z_top_m)
-    j = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(up.z_m), z_high, side="right") - 1, 0), up.z_m.size - 1)
-    dz = z_high - xp.take(xp.asarray(up.z_m), j)
-    t_high = xp.take(xp.asarray(up.t_k), j) + xp.take(xp.asarray(up.t_dz), j) * dz
-    p_high = xp.exp(xp.take(xp.asarray(up.ln_p), j) + xp.take(xp.asarray(up.ln_p_dz), j) * dz)
-    rho_high = xp.exp(xp.take(xp.asarray(up.ln_rho), j) + xp.take(xp.asarray(up.ln_rho_dz), j) * dz)
-
     high = z > Z_86_M
     outside = z > up.z_top_m
+    # NumPy: where every altitude is on one side of 86 km, only that side is computed (the same numbers)
+    if xp is np and not high.any():
+        t_low, p_low = _layers(z, xp)
+        return p_low / (R_AIR_J_KG_K * t_low), p_low, t_low, np.sqrt(GAMMA * R_AIR_J_KG_K * t_low)
+    t_high, p_high, rho_high = _upper(z, up, xp)
+    if xp is np and high.all():
+        return (np.where(outside, 0.0, rho_high), np.where(outside, 0.0, p_high), t_high,
+                np.sqrt(GAMMA * R_AIR_J_KG_K * t_high))
+    t_low, p_low = _layers(z, xp)
     t = xp.where(high, t_high, t_low)
     p = xp.where(outside, 0.0, xp.where(high, p_high, p_low))
     rho = xp.where(outside, 0.0, xp.where(high, rho_high, p_low / (R_AIR_J_KG_K * t_low)))
     return rho, p, t, xp.sqrt(GAMMA * R_AIR_J_KG_K * t)
+
+
+def _layers(z: Any, xp: Any) -> tuple[Any, Any]:
+    """Temperature (K) and pressure (Pa) of the seven layers, 0-86 km (altitudes z (m) above 86 km clamped)."""
+    z_low = xp.minimum(z, Z_86_M)
+    h = R0_M * z_low / (R0_M + z_low)
+    i = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(_H_BASE), h, side="right") - 1, 0), _H_BASE.size - 1)
+    lapse, t_base, h_base, lapse_safe, p_base = xp.take(xp.asarray(_LOW_TABLE), i, axis=1)
+    dh = h - h_base
+    integral = _inverse_temperature_integral(t_base, lapse, lapse_safe, dh, xp)
+    return t_base + lapse * dh, p_base * xp.exp(-_G0M0_OVER_RSTAR * integral)
+
+
+def _upper(z: Any, up: _UpperTable, xp: Any) -> tuple[Any, Any, Any]:
+    """Temperature (K), pressure (Pa) and density (kg/m^3) from the 86-1000 km table (altitudes z (m) below 86 km
+    or above the top clamped)."""
+    z_high = xp.minimum(xp.maximum(z, Z_86_M), up.z_top_m)
+    j = xp.minimum(xp.maximum(xp.searchsorted(xp.asarray(up.z_m), z_high, side="right") - 1, 0), up.z_m.size - 1)
+    z_base, ln_rho, ln_rho_dz, ln_p, ln_p_dz, t_k, t_dz = xp.take(xp.asarray(up.rows), j, axis=1)
+    dz = z_high - z_base
+    return t_k + t_dz * dz, xp.exp(ln_p + ln_p_dz * dz), xp.exp(ln_rho + ln_rho_dz * dz)
