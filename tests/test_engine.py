@@ -362,9 +362,11 @@ def test_an_uncertain_reentry_beta_reflies_the_threat_per_draw(tmp_path) -> None
 
 FORKED_RUN = """
 import json
+import time
 from duel import backend as bk
-from duel.pipeline import run_scenario
+from duel.pipeline import run as pipeline_run, run_scenario
 from duel.scenario import load_scenario
+from duel.trials import runner
 sc = load_scenario("scenarios/kyiv-duel.toml")  # draws, tornado, Sobol' design, dispersion and exchange
 sc = sc.model_copy(update={"dispersion": sc.dispersion.model_copy(update={"trials": 24}),
                            "notice": sc.notice.model_copy(update={"exchange_trials": 9})})
@@ -375,9 +377,16 @@ forked_pool = bk._forked_pool
 bk._forked_pool = lambda *a: pools.append(len(a[1]) - a[2]) or forked_pool(*a)
 one = run_scenario(sc, trials=32, sets=sets, workers=1)
 assert not pools, pools
-two = run_scenario(sc, trials=32, sets=sets, workers=2)
+taken, at_trials = [], []
+steps = [lambda i=i: (time.sleep(0.05), taken.append(i)) for i in range(100)]  # 5 s of a caller's warm-up
+trials_run, exchange = pipeline_run.run_trials, runner.chain_trials
+pipeline_run.run_trials = lambda *a, **k: at_trials.append(len(taken)) or trials_run(*a, **k)
+runner.chain_trials = lambda *a: time.sleep(1.5) or exchange(*a)  # the side jobs end >= 1.5 s after the draws
+two = run_scenario(sc, trials=32, sets=sets, workers=2, prepare=steps)
 # forked: the aim (1 job), the tornado + dispersion + exchange beside the draws (3), the Sobol' design's 2nd part
 assert pools == [1, 3, 1], pools
+# the warm-up steps: in order, each once, beside the aim, then while the side jobs finish, not after them
+assert taken == list(range(len(taken))) and 0 < at_trials[0] < len(taken) - 5 and len(taken) < len(steps), taken
 assert json.dumps(one.document, sort_keys=True) == json.dumps(two.document, sort_keys=True)
 assert one.inputs_read == two.inputs_read and len(one.inputs_read) > 50, len(one.inputs_read)
 assert one.document["notice_exchange"]["trials"] == 9 and one.document["dispersion"]["trials"] == 24

@@ -46,7 +46,7 @@ def run(
     from duel.errors import InputError
     from duel.pipeline import run_scenario
     from duel.report.build import prepare_out, write_outputs
-    from duel.report.plots import preload as preload_report
+    from duel.report.plots import WARM_UP
     from duel.scenario import in_file, load_scenario
 
     get_backend(backend)  # an unusable backend fails first, naming --backend
@@ -54,7 +54,7 @@ def run(
     out_dir = prepare_out(out if out is not None else Path(sc.outputs.dir))  # fail before the work, not after
     try:
         result = with_progress(lambda progress: run_scenario(sc, trials, seed, progress, backend, set_ or (),
-                                                             prepare=preload_report).document)
+                                                             prepare=WARM_UP).document)
     except InputError as exc:
         raise in_file(file, exc) if not str(exc).startswith("--") else exc from None
     paths = write_outputs(result, out_dir)

@@ -29,7 +29,7 @@ from duel.scenario.schema import Scenario
 from duel.trials.dispersion import DuelTrials, dispersion_of
 from duel.trials.results import TrialsResult
 from duel.trials.runner import run_trials, timeline_with_flight
-from duel.trials.sensitivity import preload as preload_sensitivity
+from duel.trials.sensitivity import WARM_UP as SENSITIVITY_WARM_UP
 from duel.verdict.document import assemble
 
 ProgressFn = Callable[[int, int], None]
@@ -50,16 +50,17 @@ class RunResult:
 
 def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = None,
                  progress: ProgressFn | None = None, backend: str = "numpy", sets: Sequence[str] = (),
-                 workers: int | None = None, prepare: Callable[[], object] | None = None) -> RunResult:
+                 workers: int | None = None, prepare: Sequence[Callable[[], object]] = ()) -> RunResult:
     """Run a scenario end to end (module docstring).
 
     ``trials``/``seed`` default to the scenario's (``trials`` "auto": as many draws as the precision wants);
     ``sets`` are ``PATH=VALUE`` overrides of model inputs;
     ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial;
     ``workers`` forked processes (default: this process's cores) share the work, with the same numbers: the
-    threat is aimed in one while this process imports what the later stages need and runs ``prepare`` (the
-    caller's, e.g. the report's imports; not run without a forked process), then the trials' work is shared
-    out (:func:`run_trials`).
+    threat is aimed in one while this process takes the steps of the later stages' imports and then of
+    ``prepare`` (the caller's warm-up, e.g. the report's imports), up to the aim's return; the steps left are
+    taken while this process waits for the trials' side jobs (:func:`run_trials`). Without a forked process
+    no step is taken (each import happens when needed).
     """
     trials, seed = run_counts(sc, trials, seed)
     be = get_backend(backend)
@@ -68,22 +69,22 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
         setup = resolve(sc, sets)
         inputs = setup.inputs
         request = setup.flight_request(be.name)
-        # beside the aim: the imports the later stages need (SALib's; the caller's, e.g. the report's)
-        warm = [f for f in (preload_sensitivity if setup.uncertain else None, prepare) if f is not None]
+        # beside the aim: the imports the later stages need (SALib's; the caller's, e.g. the report's), step by
+        # step until the aim is back (or failed); the steps left wait for a pause in the trials
+        warm = [*(SENSITIVITY_WARM_UP if setup.uncertain else ()), *prepare]
         with RecordedJobs([partial(keyed, "threat", fly_with_comparisons, request, tuple(sc.threat.compare), inputs)],
                           1 if workers > 1 and warm else 0) as aiming:
-            for f in warm if aiming.forked else ():
-                if aiming.done(0):  # the aim is back (or failed): the rest is imported when needed
-                    break
-                f()
+            while aiming.forked and warm and not aiming.done(0):
+                warm.pop(0)()
             flight, comparisons = aiming.result(0)
+            pause = warm if aiming.forked else []
         track = ThreatTrack.from_trajectory(flight.trajectory)
         assessment = assess(track, setup.defence, flight.trajectory.earth, seed)
         timeline = timeline_with_flight(assessment, flight)
         result = run_trials(flight, setup.defence, assessment, inputs, setup.uncertain, trials, seed, be,
                             dispersion_trials=sc.dispersion.trials if sc.dispersion.enabled else None,
                             exchange_trials=sc.notice.exchange_trials if sc.notice.exchange else None,
-                            progress=progress, workers=workers)
+                            progress=progress, workers=workers, pause=pause)
         doc = assemble(sc, inputs, setup.uncertain, read, flight, comparisons, setup.launch, setup.target, timeline,
                        assessment, result, backend)
     return RunResult(setup, flight, comparisons, assessment, result, frozenset(read), doc)

@@ -34,6 +34,8 @@ import io
 import re
 import textwrap
 from contextlib import contextmanager
+from functools import partial
+from importlib import import_module
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -92,16 +94,24 @@ def _figure(width_in: float = 8.0, height_in: float = 4.0) -> Any:
     return fig
 
 
-def preload() -> None:
-    """Import matplotlib, load its font and mathtext parser and the vendored atlas (about 1 s in all) by drawing
-    a throwaway figure, e.g. while another process aims the threat; the report's figures then start warm."""
-    from duel.report import worldmap
-
-    worldmap.atlas()
+def _draw_throwaway() -> None:
+    """Draw a small figure with a mathtext title: loads matplotlib's font and mathtext parser."""
     with _style():
         fig = _figure(2.0, 1.0)
         fig.add_subplot().set_title("x $^\\circ$")
         figure_to_svg(fig)
+
+
+def _load_atlas() -> None:
+    from duel.report import worldmap
+
+    worldmap.atlas()
+
+
+WARM_UP = (partial(import_module, "matplotlib.figure"), partial(import_module, "matplotlib.backends.backend_svg"),
+           _load_atlas, _draw_throwaway)
+"""What the report's figures need first (0.6-0.8 s in all: matplotlib's imports, the vendored atlas, its font
+and mathtext parser), as steps, e.g. for this process to take while others work; the figures then start warm."""
 
 
 def tooltip(artist: Any, gid: str, text: str) -> Any:

@@ -123,12 +123,14 @@ def draw_until_precise(flight: Flight, defence: DefenceSetup, inputs: Inputs, un
 def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, inputs: Inputs,
                uncertain: Sequence[UncertainInput], trials: int | None, seed: int, backend: Backend, *,
                dispersion_trials: int | None = None, exchange_trials: int | None = None,
-               progress: ProgressFn | None = None, workers: int = 1) -> TrialsResult:
+               progress: ProgressFn | None = None, workers: int = 1,
+               pause: Sequence[Callable[[], object]] = ()) -> TrialsResult:
     """Every Monte Carlo of a duel (module docstring). ``trials``: the number of draws, or None for as many as
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange. ``workers``: processes that share the work (the numbers do not
     change): a forked one runs the tornado, the dispersion and the exchange while the others draw, and the
-    Sobol' design is cut over all of them."""
+    Sobol' design is cut over all of them. ``pause``: steps of the caller's (e.g. imports it needs later) for
+    this process to take, in order, while it waits for that forked process's last jobs."""
     inner = int(inputs["montecarlo.inner_trials"])
 
     def tornado() -> Tornado | None:
@@ -172,6 +174,10 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
         torn = lanes.result(0)
         sens = None if torn is None else what_decides(  # type: ignore[arg-type]
             flight, defence, inputs, uncertain, draws, outcomes, torn, seed, backend, workers)
+        for step in pause if lanes.forked else ():
+            if lanes.done(1) and lanes.done(2):
+                break
+            step()
         disp, exch = lanes.result(1), lanes.result(2)
     nominal = threat_tracks(flight, None, None, 1, backend)  # the grid the draws' flights are resampled on
     flown = NominalFlight(*(float(np.ravel(x)[0]) for x in flight_quantities(nominal.time_s, nominal.alt_m,

@@ -20,6 +20,8 @@ Philox streams of (seed, salt, block). Same seed, same indices.
 
 from __future__ import annotations
 
+from functools import partial
+from importlib import import_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,11 +76,11 @@ def as_numbers(values: np.ndarray) -> np.ndarray:
     return np.unique(v, return_inverse=True)[1].astype(float) if v.dtype.kind in "UOS" else v.astype(float)
 
 
-def preload() -> None:
-    """Import SALib's RBD-FAST and Sobol' modules (about 1 s, most of it SciPy's signal package), e.g. while
-    another process aims the threat."""
-    from SALib.analyze import rbd_fast, sobol  # noqa: F401
-    from SALib.sample import sobol as sampler  # noqa: F401
+WARM_UP = tuple(partial(import_module, m) for m in (
+    "scipy.stats", "pandas", "SALib.analyze.rbd_fast", "SALib.analyze.sobol", "SALib.sample.sobol"))
+"""The imports of the screening and the Sobol' indices (0.6-0.9 s in all: SciPy's statistics and signal
+packages, pandas, SALib) as steps of a tenth of a second or more, e.g. for a process to take while another
+aims the threat, stopping when the aim is back (:func:`duel.pipeline.run.run_scenario`)."""
 
 
 def screen(uncertain: Sequence[UncertainInput], draws: dict[str, np.ndarray], y: np.ndarray, swing: np.ndarray,
