@@ -108,10 +108,13 @@ def _load_atlas() -> None:
     worldmap.atlas()
 
 
-WARM_UP = (partial(import_module, "matplotlib.figure"), partial(import_module, "matplotlib.backends.backend_svg"),
+WARM_UP = (*(partial(import_module, m) for m in ("matplotlib", "matplotlib.text", "matplotlib.backend_bases",
+                                                  "matplotlib.axes", "matplotlib.figure",
+                                                  "matplotlib.backends.backend_svg")),
            _load_atlas, _draw_throwaway)
 """What the report's figures need first (0.6-0.8 s in all: matplotlib's imports, the vendored atlas, its font
-and mathtext parser), as steps, e.g. for this process to take while others work; the figures then start warm."""
+and mathtext parser), as steps of at most 0.1-0.2 s each (the packages a step needs imported by the steps
+before it), e.g. for this process to take while others work; the figures then start warm."""
 
 
 def tooltip(artist: Any, gid: str, text: str) -> Any:

@@ -75,7 +75,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from duel.backend import Backend, get_backend
 from duel.defence.setup import DefenceSetup
@@ -203,6 +202,9 @@ class Nominal:
 # ------------------------------------------------------------------------------------------ sampling
 def standard_normals(seed: int, start: int, stop: int, per_trial: int, key_salt: int | None = None) -> np.ndarray:
     """Standard normals (stop - start, per_trial) for trials [start, stop); row i depends on (seed, i) only."""
+    from scipy.special import ndtri  # here, not at the top: SciPy's import (0.15-0.2 s) stays out of a run's
+    # start, where the threat is aimed in a forked process (it is one of the steps taken beside the aim)
+
     key = int(seed) if key_salt is None else salted_key(seed, key_salt)
     u = philox_block(key, start, stop, per_trial)[:, :per_trial]
     return ndtri(np.clip(u, 2.0**-53, 1.0 - 2.0**-53))

@@ -77,10 +77,12 @@ def as_numbers(values: np.ndarray) -> np.ndarray:
 
 
 WARM_UP = tuple(partial(import_module, m) for m in (
-    "scipy.stats", "pandas", "SALib.analyze.rbd_fast", "SALib.analyze.sobol", "SALib.sample.sobol"))
-"""The imports of the screening and the Sobol' indices (0.6-0.9 s in all: SciPy's statistics and signal
-packages, pandas, SALib) as steps of a tenth of a second or more, e.g. for a process to take while another
-aims the threat, stopping when the aim is back (:func:`duel.pipeline.run.run_scenario`)."""
+    "scipy.special", "scipy.linalg", "scipy.optimize", "scipy.interpolate", "scipy.ndimage", "scipy.stats", "pandas",
+    "scipy.signal", "SALib.analyze.rbd_fast", "SALib.analyze.sobol", "SALib.sample.sobol"))
+"""The imports of the screening and the Sobol' indices (0.9-1.2 s in all: SciPy's special functions and
+statistics with the packages they build on, pandas, SciPy's signal package, SALib) as steps of 0.05-0.3 s, the
+packages a step needs imported by the steps before it (steps this short end soon after another process is back
+with the aim, :func:`duel.pipeline.run.run_scenario`, which they wait for; the last one cannot be cut)."""
 
 
 def screen(uncertain: Sequence[UncertainInput], draws: dict[str, np.ndarray], y: np.ndarray, swing: np.ndarray,
