@@ -383,12 +383,19 @@ trials_run, exchange = pipeline_run.run_trials, runner.chain_trials
 pipeline_run.run_trials = lambda *a, **k: at_trials.append(len(taken)) or trials_run(*a, **k)
 runner.chain_trials = lambda *a: time.sleep(1.5) or exchange(*a)  # the side jobs end >= 1.5 s after the draws
 two = run_scenario(sc, trials=32, sets=sets, workers=2, prepare=steps)
-# forked: the aim (1 job), the tornado + dispersion + exchange beside the draws (3), the Sobol' design's 2nd part
-assert pools == [1, 3, 1], pools
+# forked: the aim (1 job), the tornado + dispersion + exchange beside the draws (3); the Sobol' design not cut,
+# as the exchange still runs
+assert pools == [1, 3], pools
 # the warm-up steps: in order, each once, beside the aim, then while the side jobs finish, not after them
 assert taken == list(range(len(taken))) and 0 < at_trials[0] < len(taken) - 5 and len(taken) < len(steps), taken
-assert json.dumps(one.document, sort_keys=True) == json.dumps(two.document, sort_keys=True)
-assert one.inputs_read == two.inputs_read and len(one.inputs_read) > 50, len(one.inputs_read)
+runner.chain_trials, draw = exchange, runner.draw_until_precise
+runner.draw_until_precise = lambda *a: time.sleep(3) or draw(*a)  # the side jobs end before the draws
+pools.clear()
+three = run_scenario(sc, trials=32, sets=sets, workers=2)
+assert pools == [1, 3, 1], pools  # the Sobol' design's 2nd part forked, the side process being free
+for other in (two, three):
+    assert json.dumps(one.document, sort_keys=True) == json.dumps(other.document, sort_keys=True)
+    assert one.inputs_read == other.inputs_read and len(one.inputs_read) > 50, len(one.inputs_read)
 assert one.document["notice_exchange"]["trials"] == 9 and one.document["dispersion"]["trials"] == 24
 print("same")
 """
@@ -396,8 +403,8 @@ print("same")
 
 def test_a_run_shared_out_over_forked_processes_equals_one_process() -> None:
     """run_scenario on two workers (the aim beside this process's imports; the tornado, the dispersion and the
-    exchange beside the draws; the Sobol' design cut in two) gives the same document, and records the same
-    inputs read, as one process: every row and trial has its own streams. (In a fresh process: this test
+    exchange beside the draws; the Sobol' design cut in two when they are done before it, else not) gives the
+    same document, and records the same inputs read, as one process: every row and trial has its own streams. (In a fresh process: this test
     process may have loaded JAX, where nothing forks.)"""
     import subprocess
     import sys

@@ -129,7 +129,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange. ``workers``: processes that share the work (the numbers do not
     change): a forked one runs the tornado, the dispersion and the exchange while the others draw, and the
-    Sobol' design is cut over all of them. ``pause``: steps of the caller's (e.g. imports it needs later) for
+    Sobol' design is cut over all of them, or over the others while that forked one still works. ``pause``: steps of the caller's (e.g. imports it needs later) for
     this process to take, in order, while it waits for that forked process's last jobs."""
     inner = int(inputs["montecarlo.inner_trials"])
 
@@ -172,8 +172,11 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
                                                          inner, progress, here)
             n = len(outcomes.p_all_stopped)
         torn = lanes.result(0)
+        # the Sobol' design over the processes free now: while the forked one still runs the dispersion or the
+        # exchange, one more process would take the core it needs (the same numbers on any number of processes)
+        free = workers if not lanes.forked or lanes.done(len(jobs) - 1) else here
         sens = None if torn is None else what_decides(  # type: ignore[arg-type]
-            flight, defence, inputs, uncertain, draws, outcomes, torn, seed, backend, workers)
+            flight, defence, inputs, uncertain, draws, outcomes, torn, seed, backend, free)
         for step in pause if lanes.forked else ():
             if lanes.done(1) and lanes.done(2):
                 break
