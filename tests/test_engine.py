@@ -401,11 +401,26 @@ print("same")
 """
 
 
+def test_every_warm_up_step_runs_in_its_order() -> None:
+    """Each warm-up step (the sensitivity's imports, the report's imports and first drawing) runs, in order: a
+    misspelt module would otherwise fail only where the aim is forked (not on one core, not under JAX)."""
+    import sys
+    from functools import partial
+
+    from duel.report.plots import WARM_UP as REPORT
+    from duel.trials.sensitivity import WARM_UP as SENSITIVITY
+
+    for step in (*SENSITIVITY, *REPORT):
+        step()
+        if isinstance(step, partial):
+            assert step.args[0] in sys.modules, step.args
+
+
 def test_a_run_shared_out_over_forked_processes_equals_one_process() -> None:
     """run_scenario on two workers (the aim beside this process's imports; the tornado, the dispersion and the
     exchange beside the draws; the Sobol' design cut in two when they are done before it, else not) gives the
-    same document, and records the same inputs read, as one process: every row and trial has its own streams. (In a fresh process: this test
-    process may have loaded JAX, where nothing forks.)"""
+    same document, and records the same inputs read, as one process: every row and trial has its own streams.
+    (In a fresh process: this test process may have loaded JAX, where nothing forks.)"""
     import subprocess
     import sys
     from pathlib import Path

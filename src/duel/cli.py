@@ -6,6 +6,7 @@ are imported inside the commands. Any :class:`duel.errors.InputError` becomes on
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 
@@ -118,12 +119,14 @@ def main() -> None:
     """Console-script entry point: runs the app, turning input errors into one line and exit code 2."""
     from duel.errors import InputError, OptionValueError
 
+    # when this process exits, once the command is done: its objects frozen, so the interpreter's last
+    # garbage-collector sweep skips them (0.3-0.4 s after a duel run); registered once, however often main runs
+    # in one process (the tests), and nothing is frozen before the exit. Finalisers of objects in reference
+    # cycles then do not run at exit, which Python never promises; duel closes its files and stores itself.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         app()
     except (InputError, OptionValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # one line: InputError escapes control characters
         sys.exit(2)
-    finally:
-        # the command is done and its files closed: the interpreter's exit then skips a last garbage-collector
-        # sweep over every object a run left (0.3-0.4 s after a duel run; atexit handlers still run)
-        gc.freeze()

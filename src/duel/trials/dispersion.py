@@ -203,7 +203,8 @@ class Nominal:
 def standard_normals(seed: int, start: int, stop: int, per_trial: int, key_salt: int | None = None) -> np.ndarray:
     """Standard normals (stop - start, per_trial) for trials [start, stop); row i depends on (seed, i) only."""
     from scipy.special import ndtri  # here, not at the top: SciPy's import (0.15-0.2 s) stays out of a run's
-    # start, where the threat is aimed in a forked process (it is one of the steps taken beside the aim)
+    # start, before the threat is aimed in a forked process (beside which the warm-up steps import it, where a
+    # run has uncertain inputs: duel.trials.sensitivity.WARM_UP)
 
     key = int(seed) if key_salt is None else salted_key(seed, key_salt)
     u = philox_block(key, start, stop, per_trial)[:, :per_trial]

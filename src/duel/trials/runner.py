@@ -129,8 +129,9 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
     the precision wants (:func:`draw_until_precise`). ``dispersion_trials`` / ``exchange_trials``: None skips
     the impact dispersion / the notice exchange. ``workers``: processes that share the work (the numbers do not
     change): a forked one runs the tornado, the dispersion and the exchange while the others draw, and the
-    Sobol' design is cut over all of them, or over the others while that forked one still works. ``pause``: steps of the caller's (e.g. imports it needs later) for
-    this process to take, in order, while it waits for that forked process's last jobs."""
+    Sobol' design is cut over all of them, or over the others while that forked one still works. ``pause``:
+    steps of the caller's (e.g. imports it needs later) for this process to take, in order, while it waits for
+    that forked process's last jobs."""
     inner = int(inputs["montecarlo.inner_trials"])
 
     def tornado() -> Tornado | None:
@@ -158,7 +159,7 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
 
     # the tornado, the impact dispersion and the notice exchange in a forked process, in that order, while the
     # draws take the other workers; the screening waits for the tornado, then the Sobol' design is shared out
-    # over every worker (the same numbers: every row and trial has its own stream)
+    # over the workers free (below; the same numbers: every row and trial has its own stream)
     jobs: list[Callable[[], Any]] = [tornado, dispersion, exchange]
     beside = 1 if workers > 1 else 0
     here = max(1, workers - beside)
@@ -173,12 +174,13 @@ def run_trials(flight: Flight, defence: DefenceSetup, assessment: Assessment, in
             n = len(outcomes.p_all_stopped)
         torn = lanes.result(0)
         # the Sobol' design over the processes free now: while the forked one still runs the dispersion or the
-        # exchange, one more process would take the core it needs (the same numbers on any number of processes)
-        free = workers if not lanes.forked or lanes.done(len(jobs) - 1) else here
+        # exchange (its jobs run in order, so the last one's end is theirs), one more process would take the core
+        # it needs (the same numbers on any number of processes)
+        free = here if lanes.forked and not lanes.done(len(jobs) - 1) else workers
         sens = None if torn is None else what_decides(  # type: ignore[arg-type]
             flight, defence, inputs, uncertain, draws, outcomes, torn, seed, backend, free)
         for step in pause if lanes.forked else ():
-            if lanes.done(1) and lanes.done(2):
+            if lanes.done(len(jobs) - 1):
                 break
             step()
         disp, exch = lanes.result(1), lanes.result(2)

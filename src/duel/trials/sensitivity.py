@@ -20,10 +20,10 @@ Philox streams of (seed, salt, block). Same seed, same indices.
 
 from __future__ import annotations
 
-from functools import partial
-from importlib import import_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from importlib import import_module
 
 import numpy as np
 
