@@ -401,8 +401,8 @@ print("same")
 """
 
 
-def test_every_warm_up_step_runs_in_its_order() -> None:
-    """Each warm-up step (the sensitivity's imports, the report's imports and first drawing) runs, in order: a
+def test_every_warm_up_step_runs() -> None:
+    """Each warm-up step (the sensitivity's imports, the report's imports and first drawing) runs: a
     misspelt module would otherwise fail only where the aim is forked (not on one core, not under JAX)."""
     import sys
     from functools import partial

@@ -101,7 +101,7 @@ print("before exit: nothing frozen")
 
 def test_the_command_line_leaves_its_objects_out_of_the_exit_sweep() -> None:
     """``duel.cli.main`` has the garbage collector's objects frozen when the process exits, so the interpreter's
-    last sweep skips them (0.3-0.4 s after a duel run), and nothing earlier (it also runs inside the tests); an
+    last sweep skips them (0.35-0.5 s after a duel run), and nothing earlier (it also runs inside the tests); an
     error still exits 2 with one line."""
     import subprocess
     import sys

@@ -120,7 +120,7 @@ def main() -> None:
     from duel.errors import InputError, OptionValueError
 
     # when this process exits, once the command is done: its objects frozen, so the interpreter's last
-    # garbage-collector sweep skips them (0.3-0.4 s after a duel run); registered once, however often main runs
+    # garbage-collector sweep skips them (0.35-0.5 s after a duel run); registered once, however often main runs
     # in one process (the tests), and nothing is frozen before the exit. Finalisers of objects in reference
     # cycles then do not run at exit, which Python never promises; duel closes its files and stores itself.
     atexit.unregister(gc.freeze)
