@@ -74,42 +74,79 @@ def _round(v: float) -> str:
     return f"{float(f'{v:.3g}'):,g}"
 
 
-def _splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str, purity: float = 0.8
-            ) -> list[tuple[Threshold, np.ndarray, float, float]]:
-    """The best threshold on ``x`` of each direction (exhaustive over the splits between sorted draws):
-    (threshold, mask, share, purity), the one with the most ``target`` draws less the others it covers, among
-    those with at least ``purity`` of their draws on target, else the purest (of 5 draws or more). Where one
-    threshold separates the target draws exactly, that is the one chosen."""
-    n = len(x)
-    out = []
-    if x.dtype.kind in "UOS":
-        for c in np.unique(x):
-            for op in ("==", "!="):
-                t = Threshold(path, label, unit, op, str(c))
-                m = t.holds(x)
-                if 0 < m.sum() < n:
-                    out.append((t, m, m.mean(), target[m].mean()))
+Split = tuple[Threshold, np.ndarray, float, float]
+"""A threshold with its mask over the draws, the share of the draws it covers and the share of those on target."""
+
+
+def _best_thresholds(x: np.ndarray, target: np.ndarray, purity: float) -> np.ndarray:
+    """The best threshold on each column of ``x`` (n draws, k numeric inputs) for ``<=`` (row 0) and ``>`` (row
+    1), NaN where a column has none: exhaustive over the splits between its sorted draws, the one with the most
+    ``target`` draws less the others it covers among those with at least ``purity`` of their draws on target,
+    else the purest (of 5 draws or more); halfway between the two draws of the split."""
+    n, k = x.shape
+    out = np.full((2, k), np.nan)
+    if n < 2 or not k:
         return out
-    order = np.argsort(x, kind="stable")
-    xs, ts = x[order], target[order].astype(float)
-    cut = np.flatnonzero(np.diff(xs) > 0)  # split after position k (xs[k] < xs[k + 1])
-    if not cut.size:
-        return out
-    below = np.cumsum(ts)[cut]
-    k = cut + 1  # draws at or below
-    total = ts.sum()
-    for op, count, hits in (("<=", k, below), (">", n - k, total - below)):
+    order = np.argsort(x, axis=0, kind="stable")
+    xs = np.take_along_axis(x, order, axis=0)
+    ts = target[order].astype(float)
+    split = np.diff(xs, axis=0) > 0  # a split after sorted draw j (xs[j] < xs[j + 1])
+    below = np.cumsum(ts, axis=0)[:-1]
+    at_or_below = np.arange(1, n)[:, None]
+    total = ts.sum(axis=0)
+    cols = np.arange(k)
+    for row, (count, hits) in enumerate(((at_or_below, below), (n - at_or_below, total - below))):
         pure = hits / count
-        enough = count >= min(5, n)
+        enough = split & (count >= min(5, n))
         score = np.where(enough & (pure >= purity), 2.0 * hits - count, -np.inf)  # on target minus off target
-        if not np.isfinite(score).any():
-            score = np.where(enough, pure, -np.inf)
-            if not np.isfinite(score).any():
+        score = np.where(np.isfinite(score).any(axis=0), score, np.where(enough, pure, -np.inf))
+        best = np.argmax(score, axis=0)
+        out[row] = np.where(np.isfinite(score).any(axis=0), (xs[best, cols] + xs[best + 1, cols]) / 2.0, np.nan)
+    return out
+
+
+def _choice_splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str) -> list[Split]:
+    """``x == c`` and ``x != c`` for each choice c of a categorical input (those that split the draws)."""
+    out = []
+    for c in np.unique(x):
+        for op in ("==", "!="):
+            t = Threshold(path, label, unit, op, str(c))
+            m = t.holds(x)
+            if 0 < m.sum() < len(x):
+                out.append((t, m, m.mean(), target[m].mean()))
+    return out
+
+
+def _splits(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[str, str]], target: np.ndarray,
+            purity: float, rows: np.ndarray | None = None, skip: str = "") -> list[Split]:
+    """The best threshold of each direction on every input but ``skip`` (in the order of ``draws``; the
+    directions in the order of :data:`OPS`), among the draws ``rows`` (all: None): (threshold, mask, share,
+    purity) over those draws. Where one threshold separates the target draws exactly, that is the one chosen.
+    The numeric inputs are searched together (:func:`_best_thresholds`), the choices one by one."""
+    paths = [p for p in draws if p != skip]
+    xs = {p: np.asarray(draws[p]) if rows is None else np.asarray(draws[p])[rows] for p in paths}
+    tg = target if rows is None else target[rows]
+    numeric = [p for p in paths if xs[p].dtype.kind not in "UOS"]
+    x = np.column_stack([xs[p].astype(float) for p in numeric]) if numeric else np.zeros((len(tg), 0))
+    thresholds = _best_thresholds(x, tg, purity)
+    masks = (x <= thresholds[0], x > thresholds[1])
+    counts = [m.sum(axis=0) for m in masks]
+    shares = [m.mean(axis=0) for m in masks]
+    on_target = [(m & tg[:, None]).sum(axis=0) for m in masks]
+    column = {p: j for j, p in enumerate(numeric)}
+    out: list[Split] = []
+    for p in paths:
+        if p not in column:
+            out += _choice_splits(xs[p], tg, p, *labels[p])
+            continue
+        j = column[p]
+        for row, op in enumerate(("<=", ">")):
+            if np.isnan(thresholds[row, j]):
                 continue
-        best = int(np.argmax(score))
-        t = Threshold(path, label, unit, op, float((xs[cut[best]] + xs[cut[best] + 1]) / 2.0))
-        m = t.holds(x)
-        out.append((t, m, float(m.mean()), float(target[m].mean())))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pur = float(on_target[row][j] / counts[row][j])
+            out.append((Threshold(p, *labels[p], op, float(thresholds[row, j])), masks[row][:, j],
+                        float(shares[row][j]), pur))
     return out
 
 
@@ -119,15 +156,40 @@ target that often with a chance below 0.05 / m if it did nothing (one-sided bino
 without it: the share of all draws, or, for a second threshold, the first one's; Bonferroni)."""
 
 
-def _significant(count: int, purity: float, rate: float, tried: int) -> bool:
-    """True when ``count`` draws of which ``purity`` are on target are unlikely at the ``rate`` (binomial), one of
-    ``tried`` conditions."""
+def _significant(count: np.ndarray, purity: np.ndarray, rate: np.ndarray, tried: int) -> np.ndarray:
+    """Where ``count`` draws of which ``purity`` are on target are unlikely at the ``rate`` (binomial), each one of
+    ``tried`` conditions (arrays, one entry per condition)."""
     from scipy.stats import binom
 
-    if rate >= 1.0:  # always on target without it: a condition adds nothing
-        return False
-    hits = int(round(purity * count))
-    return float(binom.sf(hits - 1, count, rate)) < SIGNIFICANCE / max(tried, 1)
+    count, rate = np.asarray(count, float), np.asarray(rate, float)
+    hits = np.round(np.asarray(purity, float) * count)
+    below = rate < 1.0  # always on target without it: a condition adds nothing
+    tail = np.ones(len(count))
+    if below.any():
+        tail[below] = binom.sf(hits[below] - 1, count[below], rate[below])
+    return below & (tail < SIGNIFICANCE / max(tried, 1))
+
+
+Candidate = tuple[tuple[Threshold, ...], np.ndarray, float, float]
+"""A condition found: its thresholds, its mask over the draws, its share of the draws and its purity."""
+
+
+def best_conditions(good: list[Candidate], target: np.ndarray, most: int) -> list[Condition]:
+    """Up to ``most`` of the ``good`` conditions, ranked by the share of the draws they explain (share x purity;
+    one threshold before two), each kept only while it adds ``target`` draws the ones before did not cover (at
+    least one, and a fifth of its own)."""
+    good = sorted(good, key=lambda c: (-c[2] * c[3], len(c[0])))
+    chosen: list[Condition] = []
+    covered = np.zeros(len(target), bool)
+    for ts, m, share, pur in good:
+        new = (m & target & ~covered).sum()
+        if new < max(1.0, 0.2 * (m & target).sum()):
+            continue
+        chosen.append(Condition(ts, share, pur))
+        covered |= m & target
+        if len(chosen) == most:
+            break
+    return chosen
 
 
 def flip_conditions(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[str, str]], target: np.ndarray,
@@ -140,32 +202,20 @@ def flip_conditions(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[
     if not n or not target.any():
         return []
     floor = max(min_share, 5.0 / n)
-    singles = [s for p, x in draws.items() for s in _splits(np.asarray(x), target, p, *labels[p], purity)]
-    candidates = [((t,), m, share, pur) for t, m, share, pur in singles]
+    singles = _splits(draws, labels, target, purity)
+    candidates: list[Candidate] = [((t,), m, share, pur) for t, m, share, pur in singles]
     singles.sort(key=lambda s: -s[2] * s[3])
     for t1, m1, _, p1 in singles[:first]:  # a second threshold within the best single conditions
         sub = np.flatnonzero(m1)
-        for p, x in draws.items():
-            if p == t1.path:
-                continue
-            for t2, _, _, p2 in _splits(np.asarray(x)[sub], target[sub], p, *labels[p], purity):
-                both = m1 & t2.holds(np.asarray(x))
-                if p2 >= p1 + 0.05:
-                    candidates.append(((t1, t2), both, float(both.mean()), float(target[both].mean())))
+        for t2, _, _, p2 in _splits(draws, labels, target, purity, rows=sub, skip=t1.path):
+            if p2 >= p1 + 0.05:
+                both = m1 & t2.holds(np.asarray(draws[t2.path]))
+                candidates.append(((t1, t2), both, float(both.mean()), float(target[both].mean())))
     base = float(target.mean())
     parent = {(t,): float(target[m].mean()) for t, m, _, _ in singles}
-    good = [c for c in candidates if c[2] >= floor and c[3] >= purity
-            and _significant(int(round(c[2] * n)), c[3], parent.get(c[0][:1], base) if len(c[0]) == 2 else base,
-                             len(candidates))]
-    good.sort(key=lambda c: (-c[2] * c[3], len(c[0])))
-    chosen: list[Condition] = []
-    covered = np.zeros(n, bool)
-    for ts, m, share, pur in good:
-        new = (m & target & ~covered).sum()
-        if new < max(1.0, 0.2 * (m & target).sum()):
-            continue
-        chosen.append(Condition(ts, share, pur))
-        covered |= m & target
-        if len(chosen) == most:
-            break
-    return chosen
+    kept = [c for c in candidates if c[2] >= floor and c[3] >= purity]
+    significant = _significant(np.round(np.array([c[2] for c in kept]) * n), np.array([c[3] for c in kept]),
+                               np.array([parent.get(c[0][:1], base) if len(c[0]) == 2 else base for c in kept]),
+                               len(candidates))
+    good = [c for c, ok in zip(kept, significant) if ok]
+    return best_conditions(good, target, most)
