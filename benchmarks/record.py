@@ -74,8 +74,8 @@ def speed_reference() -> dict[str, float]:
 
 def append(*rows: dict[str, Any]) -> None:
     """Append each row to ``results.jsonl``, one JSON object per line, each with the machine's
-    :func:`speed_reference` (``speed_reference``) measured now."""
-    ref = speed_reference()
+    :func:`speed_reference` (``speed_reference``; measured at the first append of this process, unless every row
+    brings its own)."""
     with RESULTS.open("a", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps({**row, "speed_reference": row.get("speed_reference", ref)}) + "\n")
+            fh.write(json.dumps({**row, "speed_reference": row.get("speed_reference") or speed_reference()}) + "\n")

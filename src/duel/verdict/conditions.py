@@ -78,15 +78,16 @@ Split = tuple[Threshold, np.ndarray, float, float]
 """A threshold with its mask over the draws, the share of the draws it covers and the share of those on target."""
 
 
-def _best_thresholds(x: np.ndarray, target: np.ndarray, purity: float) -> np.ndarray:
-    """The best threshold on each column of ``x`` (n draws, k numeric inputs) for ``<=`` (row 0) and ``>`` (row
-    1), NaN where a column has none: exhaustive over the splits between its sorted draws, the one with the most
-    ``target`` draws less the others it covers among those with at least ``purity`` of their draws on target,
-    else the purest (of 5 draws or more); halfway between the two draws of the split."""
+def _best_thresholds(x: np.ndarray, target: np.ndarray, purity: float) -> tuple[np.ndarray, np.ndarray]:
+    """The best threshold on each column of ``x`` (n draws, k numeric inputs, float64) for ``<=`` (row 0) and
+    ``>`` (row 1), and whether the column has one (``found``): exhaustive over the splits between its sorted
+    draws, the one with the most ``target`` draws less the others it covers among those with at least ``purity``
+    of their draws on target, else the purest (of 5 draws or more); halfway between the two draws of the split
+    (which rounds onto one of them for neighbouring doubles, and is NaN between -inf and +inf)."""
     n, k = x.shape
-    out = np.full((2, k), np.nan)
+    thresholds, found = np.full((2, k), np.nan), np.zeros((2, k), bool)
     if n < 2 or not k:
-        return out
+        return thresholds, found
     order = np.argsort(x, axis=0, kind="stable")
     xs = np.take_along_axis(x, order, axis=0)
     ts = target[order].astype(float)
@@ -97,12 +98,15 @@ def _best_thresholds(x: np.ndarray, target: np.ndarray, purity: float) -> np.nda
     cols = np.arange(k)
     for row, (count, hits) in enumerate(((at_or_below, below), (n - at_or_below, total - below))):
         pure = hits / count
-        enough = split & (count >= min(5, n))
-        score = np.where(enough & (pure >= purity), 2.0 * hits - count, -np.inf)  # on target minus off target
-        score = np.where(np.isfinite(score).any(axis=0), score, np.where(enough, pure, -np.inf))
-        best = np.argmax(score, axis=0)
-        out[row] = np.where(np.isfinite(score).any(axis=0), (xs[best, cols] + xs[best + 1, cols]) / 2.0, np.nan)
-    return out
+        usable = split & (count >= min(5, n))
+        score = np.where(usable & (pure >= purity), 2.0 * hits - count, -np.inf)  # on target minus off target
+        pure_enough = np.isfinite(score).any(axis=0)
+        score = np.where(pure_enough, score, np.where(usable, pure, -np.inf))  # else the purest split
+        found[row] = np.isfinite(score).any(axis=0)
+        best = np.argmax(score, axis=0)  # 0 in a column without a split: its midpoint is not used
+        with np.errstate(invalid="ignore"):  # -inf + inf where a column holds only infinities
+            thresholds[row] = (xs[best, cols] + xs[best + 1, cols]) / 2.0
+    return thresholds, found
 
 
 def _choice_splits(x: np.ndarray, target: np.ndarray, path: str, label: str, unit: str) -> list[Split]:
@@ -122,27 +126,29 @@ def _splits(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[str, str
     """The best threshold of each direction on every input but ``skip`` (in the order of ``draws``; the
     directions in the order of :data:`OPS`), among the draws ``rows`` (all: None): (threshold, mask, share,
     purity) over those draws. Where one threshold separates the target draws exactly, that is the one chosen.
-    The numeric inputs are searched together (:func:`_best_thresholds`), the choices one by one."""
+    The numeric inputs are searched together as float64 (:func:`_best_thresholds`; the draws are float64), the
+    choices one by one."""
     paths = [p for p in draws if p != skip]
-    xs = {p: np.asarray(draws[p]) if rows is None else np.asarray(draws[p])[rows] for p in paths}
-    tg = target if rows is None else target[rows]
-    numeric = [p for p in paths if xs[p].dtype.kind not in "UOS"]
-    x = np.column_stack([xs[p].astype(float) for p in numeric]) if numeric else np.zeros((len(tg), 0))
-    thresholds = _best_thresholds(x, tg, purity)
+    columns = {p: np.asarray(draws[p]) if rows is None else np.asarray(draws[p])[rows] for p in paths}
+    on = target if rows is None else target[rows]
+    numeric = [p for p in paths if columns[p].dtype.kind not in "UOS"]
+    x = np.column_stack([columns[p].astype(float) for p in numeric]) if numeric else np.zeros((len(on), 0))
+    thresholds, found = _best_thresholds(x, on, purity)
     masks = (x <= thresholds[0], x > thresholds[1])
     counts = [m.sum(axis=0) for m in masks]
     shares = [m.mean(axis=0) for m in masks]
-    on_target = [(m & tg[:, None]).sum(axis=0) for m in masks]
+    on_target = [(m & on[:, None]).sum(axis=0) for m in masks]
     column = {p: j for j, p in enumerate(numeric)}
     out: list[Split] = []
     for p in paths:
         if p not in column:
-            out += _choice_splits(xs[p], tg, p, *labels[p])
+            out += _choice_splits(columns[p], on, p, *labels[p])
             continue
         j = column[p]
         for row, op in enumerate(("<=", ">")):
-            if np.isnan(thresholds[row, j]):
+            if not found[row, j]:
                 continue
+            # a threshold that covers no draw (a midpoint rounded onto the upper draw, or NaN): purity NaN
             with np.errstate(invalid="ignore", divide="ignore"):
                 pur = float(on_target[row][j] / counts[row][j])
             out.append((Threshold(p, *labels[p], op, float(thresholds[row, j])), masks[row][:, j],
@@ -157,8 +163,8 @@ without it: the share of all draws, or, for a second threshold, the first one's;
 
 
 def _significant(count: np.ndarray, purity: np.ndarray, rate: np.ndarray, tried: int) -> np.ndarray:
-    """Where ``count`` draws of which ``purity`` are on target are unlikely at the ``rate`` (binomial), each one of
-    ``tried`` conditions (arrays, one entry per condition)."""
+    """Whether ``count`` draws (whole numbers) of which a share ``purity`` are on target are unlikely at the
+    ``rate`` (binomial), each one of ``tried`` conditions: arrays with one entry per condition; a bool array."""
     from scipy.stats import binom
 
     count, rate = np.asarray(count, float), np.asarray(rate, float)
@@ -214,8 +220,9 @@ def flip_conditions(draws: Mapping[str, np.ndarray], labels: Mapping[str, tuple[
     base = float(target.mean())
     parent = {(t,): float(target[m].mean()) for t, m, _, _ in singles}
     kept = [c for c in candidates if c[2] >= floor and c[3] >= purity]
-    significant = _significant(np.round(np.array([c[2] for c in kept]) * n), np.array([c[3] for c in kept]),
-                               np.array([parent.get(c[0][:1], base) if len(c[0]) == 2 else base for c in kept]),
-                               len(candidates))
+    counts = np.round(np.array([c[2] for c in kept]) * n)
+    purities = np.array([c[3] for c in kept])
+    rates = np.array([parent.get(c[0][:1], base) if len(c[0]) == 2 else base for c in kept])  # without it
+    significant = _significant(counts, purities, rates, len(candidates))  # every condition tried counts
     good = [c for c, ok in zip(kept, significant) if ok]
     return best_conditions(good, target, most)
