@@ -378,7 +378,8 @@ bk._forked_pool = lambda *a: pools.append(len(a[1]) - a[2]) or forked_pool(*a)
 one = run_scenario(sc, trials=32, sets=sets, workers=1)
 assert not pools, pools
 taken, at_trials = [], []
-steps = [lambda i=i: (time.sleep(0.05), taken.append(i)) for i in range(100)]  # 5 s of a caller's warm-up
+# 30 s of a caller's warm-up: more than the aim takes on a loaded machine (it took over 5 s beside a full suite)
+steps = [lambda i=i: (time.sleep(0.05), taken.append(i)) for i in range(600)]
 trials_run, exchange = pipeline_run.run_trials, runner.chain_trials
 pipeline_run.run_trials = lambda *a, **k: at_trials.append(len(taken)) or trials_run(*a, **k)
 runner.chain_trials = lambda *a: time.sleep(1.5) or exchange(*a)  # the side jobs end >= 1.5 s after the draws

@@ -1,29 +1,30 @@
 """No figure of the report prints text over text: every figure of the four shipped scenarios and the basing
 chart, laid out by matplotlib and measured (tests/figure_layout.py: text extents after a draw).
 
-The scenarios run with 40 draws and a small Sobol' design (the figures' layout does not depend on the number of
-draws: the same charts, axes and labels, other numbers in them). The checker itself is tested on figures built
+The scenarios run with 40 draws and small Monte Carlo counts (the figures' layout does not depend on the counts: the same charts, axes and labels, other numbers in them). The checker itself is tested on figures built
 to collide, so a clean result means something.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHIPPED
+from conftest import QUICK_COUNTS, SHIPPED
 from figure_layout import collisions
 
 ROOT = Path(__file__).resolve().parents[1]
-QUICK = {"montecarlo.sobol_base": 8, "montecarlo.inner_trials": 50, "montecarlo.tornado_inner_trials": 50,
-         "montecarlo.sobol_inner_trials": 20}
 
 
 def _quick(sc: Any) -> Any:
-    """The shipped scenario with 40 draws and a small Sobol' design."""
+    """The shipped scenario with 40 draws, a small Sobol' design, few raid realisations and 24 dispersion and 9
+    exchange trials (conftest.quick's counts)."""
     mc = sc.montecarlo.model_copy(update={"trials": 40})
-    return sc.model_copy(update={"montecarlo": mc, "fixed": {**sc.fixed, **QUICK}})
+    return sc.model_copy(update={"montecarlo": mc, "fixed": {**sc.fixed, **QUICK_COUNTS},
+                                 "dispersion": sc.dispersion.model_copy(update={"trials": 24}),
+                                 "notice": sc.notice.model_copy(update={"exchange_trials": 9})})
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,27 @@ def test_checker_finds_text_off_the_figure_and_under_an_inset() -> None:
     found = collisions(fig)
     assert "text 'a label that runs far out of the figure' runs off the figure" in found
     assert "an inset covers text 'covered'" in found
+
+
+
+EIGHT_INPUTS = ["altitude at which each warhead releases its submunitions",
+                "Standard Missile-3 Block IIA: interceptors per launcher", "radar cross-section of one threat object",
+                "Standard Missile-3 Block IIA: lowest intercept altitude",
+                "AN/MPQ-65 (Patriot radar set): detection range against the reference cross-section",
+                "AN/TPY-2 (THAAD fire-control and forward-based X-band radar): reference cross-section of the "
+                "detection range",
+                "Standard Missile-3 Block IIA: decision delay (track and cue to engagement order)",
+                "THAAD interceptor: fire channels (objects engaged at once)"]
+
+
+def test_rows_of_long_input_names_in_the_bar_charts_do_not_touch() -> None:
+    """Input names that wrap into three and four lines next to each other, in the Sobol' bars and the tornado:
+    the eight inputs the Belarus scenario's Sobol' bars showed with other Monte Carlo counts, where the rows'
+    labels overlapped (found by the layout test above)."""
+    from duel.report.plots import sensitivity_bars, tornado
+
+    assert [textwrap.fill(n, 34).count("\n") + 1 for n in EIGHT_INPUTS[4:7]] == [3, 4, 3]
+    share = [0.8 - 0.1 * k for k in range(8)]
+    assert collisions(sensitivity_bars(EIGHT_INPUTS, [0.5 * s for s in share], share)) == []
+    assert collisions(tornado(EIGHT_INPUTS, [0.5 - s / 2 for s in share], [0.5 + s / 2 for s in share], 0.5,
+                              "P(all objects stopped)")) == []

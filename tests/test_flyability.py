@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from duel.flight.api import FlightRequest, fly_with_comparisons, solve_flight
+from duel.flight.api import FlightRequest, fly_with_comparisons, solve_flight, solve_flights
 from duel.flight.solved import Comparison
 from duel.flight.summary import thin_track
 from duel.flight.flyability import (
@@ -132,16 +132,21 @@ def test_a_changed_limit_reaches_the_check() -> None:
 
 @pytest.fixture(scope="module")
 def shipped_flights() -> dict[str, dict[str, object]]:
-    """Every shipped scenario's own arc, its comparison arcs, and its min-energy and depressed arcs (Flight)."""
+    """Every shipped scenario's own arc, its comparison arcs, and its min-energy and depressed arcs (Flight),
+    aimed together in shared batches (each the flight aimed alone: tests/test_aim_matrix.py)."""
     from duel.scenario import load_scenario
 
-    out: dict[str, dict[str, object]] = {}
-    inputs = Inputs(Registry.default())
+    keys: list[tuple[str, str]] = []
+    reqs: list[FlightRequest] = []
     for name in SHIPPED:
         th = load_scenario(ROOT / "scenarios" / f"{name}.toml").threat
-        shapes = list(dict.fromkeys([th.trajectory, *th.compare, "min-energy", "depressed"]))
-        out[name] = {shape: solve_flight(FlightRequest(launch=th.launch, target=th.target, missile=th.missile,
-                                                       shape=shape), inputs) for shape in shapes}
+        for shape in dict.fromkeys([th.trajectory, *th.compare, "min-energy", "depressed"]):
+            keys.append((name, shape))
+            reqs.append(FlightRequest(launch=th.launch, target=th.target, missile=th.missile, shape=shape))
+    out: dict[str, dict[str, object]] = {name: {} for name in SHIPPED}
+    for (name, shape), flight in zip(keys, solve_flights(reqs, Inputs(Registry.default()))):
+        assert not isinstance(flight, Exception), (name, shape, flight)
+        out[name][shape] = flight
     return out
 
 

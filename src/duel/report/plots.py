@@ -675,6 +675,15 @@ def leaker_distribution(counts: Sequence[float], objects: int,
     return fig
 
 
+def _row_labels(names: Sequence[str], least_in: float) -> tuple[list[str], float]:
+    """Row labels of a horizontal bar chart (each name wrapped at 34 characters) and the rows' pitch (in): at
+    least ``least_in``, and as much as the longest label needs at 8 pt with matplotlib's 1.2 line spacing
+    (0.133 in a line, plus a 0.06 in gap), so two labels of three or more lines next to each other do not touch."""
+    labels = [textwrap.fill(str(name), 34) for name in names]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    return labels, max(least_in, 0.14 * lines + 0.06)
+
+
 def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, xlabel: str,
             title: str = "Which inputs matter most") -> Any:
     """Tornado chart: for each input, the output with that input at its low and at its high end.
@@ -690,8 +699,9 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
     hi = np.asarray(high, dtype=float)
     order = np.argsort(-np.abs(hi - lo), kind="stable")
     n = len(names)
+    labels, pitch_in = _row_labels([names[i] for i in order], 0.5)
     with _style():
-        fig = _figure(8.0, 1.3 + 0.5 * max(n, 1))
+        fig = _figure(8.0, 1.3 + pitch_in * max(n, 1))
         ax = fig.add_subplot()
         y = np.arange(n)
         low_bars = ax.barh(y, lo[order] - base, left=base, color=PALETTE[0], height=0.6, label="input at its low end")
@@ -702,7 +712,7 @@ def tornado(names: Sequence[str], low: Sequence[float], high: Sequence[float], b
                 tooltip(bars[row], f"{end}-{row}", f"{names[i]} at its {end} end: {xlabel} {val:.3g} "
                                                    f"(every input nominal: {base:.3g})")
         ax.axvline(base, color=INK, lw=1.0, label=f"every input nominal: {base:.3g}")
-        ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
+        ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
         ax.tick_params(axis="y", length=0)
@@ -725,8 +735,9 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
     b = np.clip(np.asarray(st, dtype=float), 0.0, 1.0)
     order = np.argsort(-b, kind="stable")
     n = len(names)
+    labels, pitch_in = _row_labels([names[i] for i in order], 0.42)
     with _style():
-        fig = _figure(8.0, 1.3 + 0.42 * max(n, 1))
+        fig = _figure(8.0, 1.3 + pitch_in * max(n, 1))
         ax = fig.add_subplot()
         y = np.arange(n)
         st_bars = ax.barh(y - 0.18, b[order], height=0.34, color=PALETTE[1],
@@ -735,7 +746,7 @@ def sensitivity_bars(names: Sequence[str], s1: Sequence[float], st: Sequence[flo
         for row, i in enumerate(order):
             tooltip(st_bars[row], f"st-{row}", f"{names[i]}: total effect ST = {b[i]:.2f} of the variance")
             tooltip(s1_bars[row], f"s1-{row}", f"{names[i]}: alone (S1) = {a[i]:.2f} of the variance")
-        ax.set_yticks(y, [textwrap.fill(str(names[i]), 34) for i in order], fontsize=8)
+        ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, max(1.0, float(b.max(initial=0)) * 1.05))
         ax.set_xlabel("fraction of the output's variance")
