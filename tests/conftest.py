@@ -119,10 +119,10 @@ def set_in_table(text: str, table: str, key: str, value: str) -> str:
 
 def quick(text: str) -> str:
     """A scenario file's text (e.g. a shipped scenario's) with small Monte Carlo counts, for tests whose claim
-    holds at any count (two routes to the same numbers, tables that fit, a run that ends without a traceback):
-    :data:`QUICK_COUNTS` in its ``[fixed]`` table, 24 dispersion and 9 exchange trials where it has them. The
-    file's draws are the caller's (``--trials``). A run of the Kyiv duel at 20 draws takes 15 s instead of 22 s
-    on this project's 2-core machine (3 December 2026)."""
+    holds at any count (two routes to the same numbers, tables that fit, a figure's layout): :data:`QUICK_COUNTS`
+    in its ``[fixed]`` table, 24 dispersion and 9 exchange trials where it has them. The file's draws are the
+    caller's (``--trials``). The Kyiv duel at 20 draws: 15 s instead of 22 s on this project's 2-core machine
+    (3 December 2026, a slow spell, one run each)."""
     if re.search(r"^\[dispersion\]", text, re.M):
         text = set_in_table(text, "dispersion", "trials", "24")
     if re.search(r"^exchange\s*=\s*true", text, re.M):
