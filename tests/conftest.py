@@ -107,7 +107,9 @@ design's base and realisations per row) for tests whose claim holds at any count
 
 def set_in_table(text: str, table: str, key: str, value: str) -> str:
     """A scenario file's text with ``key = value`` in ``[table]``: replaced where the table sets it, else added
-    under the table's header (the table added at the end when the file has none)."""
+    under the table's header (the table added at the end when the file has none). Plain text, for files laid out
+    as the shipped ones are (headers and keys at the start of a line, keys written as ``key`` is); other layouts
+    give a duplicate key, which the TOML reader refuses."""
     head = re.search(rf"^\[{re.escape(table)}\][^\n]*\n", text, re.M)
     if head is None:
         return text + f"\n[{table}]\n{key} = {value}\n"

@@ -93,9 +93,13 @@ def test_the_check_finds_a_split_word() -> None:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_tables_fit_80_columns_without_split_words(name: str, tmp_path: Path) -> None:
-    quick_kyiv = tmp_path / "kyiv-duel.toml"  # the Kyiv duel with small Monte Carlo counts: the same tables
-    quick_kyiv.write_text(quick(Path(KYIV).read_text(encoding="utf-8")), encoding="utf-8")
-    narrow, wide = _outputs([str(quick_kyiv) if a == KYIV else a for a in COMMANDS[name]], tmp_path)
+    args = COMMANDS[name]
+    if name in ("trials", "need"):  # their tables are the same with small Monte Carlo counts (CI time); run's
+        # are not (with small counts no Sobol' index stands out of its noise, and its sentence is left out)
+        quick_kyiv = tmp_path / "kyiv-duel.toml"
+        quick_kyiv.write_text(quick(Path(KYIV).read_text(encoding="utf-8")), encoding="utf-8")
+        args = [str(quick_kyiv) if a == KYIV else a for a in args]
+    narrow, wide = _outputs(args, tmp_path)
     assert len(words(wide)) > 20, wide  # the command printed its tables
     too_long = [line for line in narrow.splitlines() if len(line) > 80]
     assert too_long == [], f"{name}: lines wider than 80 columns:\n" + "\n".join(too_long)

@@ -678,7 +678,8 @@ def leaker_distribution(counts: Sequence[float], objects: int,
 def _row_labels(names: Sequence[str], least_in: float) -> tuple[list[str], float]:
     """Row labels of a horizontal bar chart (each name wrapped at 34 characters) and the rows' pitch (in): at
     least ``least_in``, and as much as the longest label needs at 8 pt with matplotlib's 1.2 line spacing
-    (0.133 in a line, plus a 0.06 in gap), so two labels of three or more lines next to each other do not touch."""
+    (0.133 in a line, taken as 0.14, plus a 0.06 in gap), so two labels of three or more lines next to each other
+    do not touch."""
     labels = [textwrap.fill(str(name), 34) for name in names]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     return labels, max(least_in, 0.14 * lines + 0.06)
