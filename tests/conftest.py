@@ -134,6 +134,14 @@ def quick(text: str) -> str:
     return text
 
 
+def quick_file(folder: Path, name: str = "kyiv-duel") -> Path:
+    """The shipped scenario ``name`` with :func:`quick`'s counts, written as ``folder/<name>.toml``."""
+    path = folder / f"{name}.toml"
+    text = (Path(__file__).resolve().parents[1] / "scenarios" / f"{name}.toml").read_text(encoding="utf-8")
+    path.write_text(quick(text), encoding="utf-8")
+    return path
+
+
 SHIPPED = ("kyiv-duel", "kyiv-duel-belarus", "dnipro-2024", "lviv-2026")
 
 

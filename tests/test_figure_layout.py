@@ -14,29 +14,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import QUICK_COUNTS, SHIPPED
+from conftest import SHIPPED, quick, set_in_table
 from figure_layout import collisions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _quick(sc: Any) -> Any:
-    """The shipped scenario with 40 draws, a small Sobol' design, few raid realisations and 24 dispersion and 9
-    exchange trials (conftest.quick's counts)."""
-    mc = sc.montecarlo.model_copy(update={"trials": 40})
-    return sc.model_copy(update={"montecarlo": mc, "fixed": {**sc.fixed, **QUICK_COUNTS},
-                                 "dispersion": sc.dispersion.model_copy(update={"trials": 24}),
-                                 "notice": sc.notice.model_copy(update={"exchange_trials": 9})})
+def _quick(name: str) -> Any:
+    """The shipped scenario ``name`` with 40 draws and conftest.quick's Monte Carlo counts."""
+    from duel.scenario.loading import parse_scenario, read_toml_text
+
+    text = quick((ROOT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+    return parse_scenario(read_toml_text(set_in_table(text, "montecarlo", "trials", "40"), name), name)
 
 
 @pytest.fixture(scope="module")
 def shipped_figures() -> dict[str, dict[str, Any]]:
     from duel.pipeline import run_scenario
     from duel.report.build import figures
-    from duel.scenario import load_scenario
 
-    return {name: figures(run_scenario(_quick(load_scenario(ROOT / "scenarios" / f"{name}.toml"))).document)
-            for name in SHIPPED}
+    return {name: figures(run_scenario(_quick(name)).document) for name in SHIPPED}
 
 
 EXPECTED = {"fig-timeline", "fig-altitude", "fig-speed", "fig-map", "fig-leakers", "fig-impacts", "fig-convergence"}
@@ -120,7 +117,6 @@ def test_checker_finds_text_off_the_figure_and_under_an_inset() -> None:
     found = collisions(fig)
     assert "text 'a label that runs far out of the figure' runs off the figure" in found
     assert "an inset covers text 'covered'" in found
-
 
 
 EIGHT_INPUTS = ["altitude at which each warhead releases its submunitions",

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import quick
+from conftest import quick_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,8 +181,7 @@ chunk = 1
 
 
 def test_a_duel_row_equals_duel_run(duel, tmp_path) -> None:
-    scenario = tmp_path / "kyiv-duel.toml"  # the shipped Kyiv duel with small Monte Carlo counts (CI time)
-    scenario.write_text(quick((ROOT / "scenarios" / "kyiv-duel.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    scenario = quick_file(tmp_path)  # the shipped Kyiv duel with small Monte Carlo counts (CI time)
     spec = _spec(tmp_path, DUEL.format(scenario=scenario.as_posix()))
     r = duel("sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "2")
     assert r.code == 0, r.err

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import quick
+from conftest import quick_file
 
 ROOT = Path(__file__).resolve().parents[1]
 KYIV = str(ROOT / "scenarios" / "kyiv-duel.toml")
@@ -96,9 +96,7 @@ def test_tables_fit_80_columns_without_split_words(name: str, tmp_path: Path) ->
     args = COMMANDS[name]
     if name in ("trials", "need"):  # their tables are the same with small Monte Carlo counts (CI time); run's
         # are not (with small counts no Sobol' index stands out of its noise, and its sentence is left out)
-        quick_kyiv = tmp_path / "kyiv-duel.toml"
-        quick_kyiv.write_text(quick(Path(KYIV).read_text(encoding="utf-8")), encoding="utf-8")
-        args = [str(quick_kyiv) if a == KYIV else a for a in args]
+        args = [str(quick_file(tmp_path)) if a == KYIV else a for a in args]
     narrow, wide = _outputs(args, tmp_path)
     assert len(words(wide)) > 20, wide  # the command printed its tables
     too_long = [line for line in narrow.splitlines() if len(line) > 80]
