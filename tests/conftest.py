@@ -6,8 +6,10 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,41 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 settings.register_profile("ci", derandomize=True)
 if IN_CI:
     settings.load_profile("ci")
+
+
+_AIMS = pytest.StashKey[str]()
+
+LONGEST_FIRST = (
+    "test_sweep.py", "test_engine.py", "test_golden.py", "test_fly_cli.py", "test_stepwise.py",
+    "test_terminal_width.py", "test_web_page.py", "test_web_api.py", "test_duel_run.py", "test_scenario.py",
+    "test_backend.py", "test_templates.py", "test_figure_layout.py", "test_notebook.py", "test_flight_physics.py",
+)
+"""The test files that take longest (25-110 worker-seconds each on this project's 2-core machine, 3 December
+2026), longest first: they start first, so that the run does not end with one worker on a long file while the
+other idles (scripts/test: ``--dist loadfile --no-loadscope-reorder`` hands out whole files in this order)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of :data:`LONGEST_FIRST` first, in its order; the others after them, in their own order."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One store of solved aims (duel.flight.aim_store) for the whole run, empty at its start: every worker and
+    every ``duel`` subprocess inherits ``DUEL_CACHE_DIR``, so a target one test aims the next flies once (the same
+    results; tests/test_aim_store.py). ``DUEL_CACHE_DIR=off pytest`` runs every aim afresh."""
+    if hasattr(config, "workerinput") or os.environ.get("DUEL_CACHE_DIR", "").lower() == "off":
+        return  # an xdist worker: the controller set it up
+    folder = tempfile.mkdtemp(prefix="duel-test-cache-")
+    os.environ["DUEL_CACHE_DIR"] = folder
+    config.stash[_AIMS] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_AIMS, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def optional_module(name: str) -> Any:

@@ -18,6 +18,14 @@ SHAPES = ["min-energy", "lofted", "depressed", "apogee:400", "flight-time:900"]
 KEYS = [(launch, target, shape) for launch, target in PAIRS for shape in SHAPES]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _aimed_afresh():
+    """Every aim here is searched for, none taken from the store of solved aims (duel.flight.aim_store)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DUEL_CACHE_DIR", "off")
+        yield
+
+
 @pytest.fixture(scope="module")
 def flights() -> dict[tuple[str, str, str], FlightSummary | str]:
     """Every pair and shape, aimed together in shared batches (solve_flights)."""

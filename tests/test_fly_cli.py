@@ -246,7 +246,7 @@ UNIT_OPTIONS = [
       "--notice-recipient", "third-party", "--relay-delay", "15min"], "--relay-delay: a number in min, got '15min'"),
     (["notify", "chain", "--lead-time-s", "30min", "--apogee-s", "300", "--reentry-s", "500", "--impact-s", "556"],
      "--lead-time-s: a number in s, got '30min'"),
-    (["notify", "simulate", "--retries", "3"], None),  # defaults still parse
+    (["notify", "simulate", "--retries", "3", "--trials", "50"], None),  # whole numbers still parse
 ]
 
 

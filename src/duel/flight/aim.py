@@ -134,6 +134,11 @@ class Target:
                 "apogee": arc.apogee_radius_m - self.radius_m}
 
 
+def miss_of(targets: Sequence[Target], tr: Trajectory) -> np.ndarray:
+    """Miss distance (m) of flight i from ``targets[i]`` (NaN where it did not land)."""
+    return _seen(targets, 1, tr)[2]
+
+
 def _seen(targets: Sequence[Target], per: int, tr: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:meth:`Target.seen` of ``len(targets) * per`` flights, ``per`` consecutive ones for each target."""
 

@@ -15,7 +15,8 @@ import numpy as np
 from duel.backend import Backend, get_backend
 from duel.catalog.schema import Place
 from duel.errors import InputError
-from duel.flight.aim import AimResult, Shape, Target, aim_burnout, aim_staged_many, parse_shape
+from duel.flight.aim import AimResult, Shape, Target, aim_burnout, parse_shape
+from duel.flight.aim_store import AimStore, aim_staged_stored
 from duel.flight.dynamics import Physics
 from duel.flight.flyability import FlightLimits
 from duel.flight.solved import Comparison, Flight
@@ -152,7 +153,9 @@ def solve_flights(reqs: Sequence[FlightRequest], inputs: Inputs | None = None) -
     """Several requests at once, item i answering ``reqs[i]`` (or the :class:`InputError` that
     :func:`solve_flight` would raise for it). Staged-missile requests with the same missile, Earth model,
     backend and beta are aimed together in shared batches (:func:`duel.flight.aim.aim_staged_many`), which
-    costs little more than one aim; each flight equals the one :func:`solve_flight` gives alone."""
+    costs little more than one aim; each flight equals the one :func:`solve_flight` gives alone. Aims solved
+    before are taken from the store of solved aims (:mod:`duel.flight.aim_store`; ``DUEL_CACHE_DIR=off`` turns it
+    off), with the same results."""
     inputs = inputs if inputs is not None else Inputs(Registry.default())
     out: list[Flight | InputError | None] = [None] * len(reqs)
     groups: dict[tuple[object, ...], list[tuple[int, _Resolved, StagedMissile, Target]]] = {}
@@ -170,10 +173,11 @@ def solve_flights(reqs: Sequence[FlightRequest], inputs: Inputs | None = None) -
             groups.setdefault(key, []).append((i, r, m, tg))
         except InputError as exc:
             out[i] = exc
+    store = AimStore.from_environment() if groups else None
     for key, members in groups.items():
         _, r0, m, _ = members[0]
-        aimed = aim_staged_many(m, [tg for *_, tg in members], [r.shape for _, r, _, _ in members], r0.physics,
-                                beta_kg_m2=key[-1], backend=r0.backend)  # type: ignore[arg-type]
+        aimed = aim_staged_stored(m, [tg for *_, tg in members], [r.shape for _, r, _, _ in members], r0.physics,
+                                  beta_kg_m2=key[-1], backend=r0.backend, store=store)  # type: ignore[arg-type]
         for (i, r, _, _), res in zip(members, aimed):
             if isinstance(res, InputError):
                 out[i] = res
