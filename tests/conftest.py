@@ -43,11 +43,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """One store of solved aims (duel.flight.aim_store) for the whole run, empty at its start: every worker and
-    every ``duel`` subprocess inherits ``DUEL_CACHE_DIR``, so a target one test aims the next flies once (the same
-    results; tests/test_aim_store.py). ``DUEL_CACHE_DIR=off pytest`` runs every aim afresh."""
-    if hasattr(config, "workerinput") or os.environ.get("DUEL_CACHE_DIR", "").lower() == "off":
-        return  # an xdist worker: the controller set it up
+    """One store of solved aims (duel.flight.aim_store) for the whole run, empty at its start (a folder of the
+    user's own in ``DUEL_CACHE_DIR`` is not used): every worker and every ``duel`` subprocess inherits
+    ``DUEL_CACHE_DIR``, so a target one test aims the next flies once (the same results; tests/test_aim_store.py).
+    ``DUEL_CACHE_DIR=off pytest`` runs every aim afresh."""
+    from duel.flight.aim_store import AimStore
+
+    if hasattr(config, "workerinput") or AimStore.from_environment() is None:
+        return  # an xdist worker (the controller set it up), or the store turned off
     folder = tempfile.mkdtemp(prefix="duel-test-cache-")
     os.environ["DUEL_CACHE_DIR"] = folder
     config.stash[_AIMS] = folder

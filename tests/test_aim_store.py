@@ -95,10 +95,27 @@ def test_an_entry_whose_flight_lands_elsewhere_is_aimed_afresh_and_replaced(fres
 
 @pytest.mark.parametrize("text", [
     "", "{", "[]", '{"azimuth_deg": 1}', '{"azimuth_deg": "x", "params": {}, "miss_m": 0, "iterations": 1}',
-    '{"azimuth_deg": 1, "params": {"kick_deg": "a"}, "miss_m": 0, "iterations": 1}'])
+    '{"azimuth_deg": 1, "params": {"kick_deg": "a"}, "miss_m": 0, "iterations": 1}',
+    '{"azimuth_deg": 1, "params": {}, "miss_m": 0, "iterations": 1}',
+    '{"azimuth_deg": 1, "params": {"kick_deg": 1, "cutoff_s": NaN, "cutoff_stage": 2}, "miss_m": 0, "iterations": 1}',
+    '{"azimuth_deg": true, "params": {"kick_deg": 1, "cutoff_s": 9, "cutoff_stage": 2}, "miss_m": 0, "iterations": 1}',
+    '{"azimuth_deg": 1, "params": {"kick_deg": 1, "cutoff_s": 9, "cutoff_stage": 2}, "miss_m": 0, "iterations": 1.5}'])
 def test_an_unreadable_entry_is_no_entry(tmp_path, text: str) -> None:
     (tmp_path / "k.json").write_text(text, encoding="utf-8")
     assert AimStore(tmp_path).load("k") is None
+
+
+def test_an_entry_that_cannot_be_flown_is_aimed_afresh(fresh, tmp_path, monkeypatch) -> None:
+    store = AimStore(tmp_path)
+    key = aim_key(ORESHNIK, TARGETS[0], SHAPES[0], PHYSICS, None, StepPolicy())
+    right = fresh[0]
+    store.save(key, StoredAim(right.azimuth_deg, dict(right.params), right.miss_m, right.iterations))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a flight that fails")
+
+    monkeypatch.setattr(aim_store, "fly_staged", broken)
+    _same(right, aim_staged_stored(ORESHNIK, TARGETS[:1], SHAPES[:1], PHYSICS, store=store)[0])
 
 
 def test_a_store_that_cannot_be_written_is_passed_over(fresh, tmp_path) -> None:
@@ -124,8 +141,26 @@ def test_whatever_an_aim_depends_on_changes_its_key(monkeypatch) -> None:
     keys = {aim_key(*base)} | {aim_key(*v) for v in variants}
     assert len(keys) == 1 + len(variants)
     assert aim_key(*base) == aim_key(*base)
-    monkeypatch.setattr(aim_store, "code_fingerprint", lambda: "another version of the flight code")
+    monkeypatch.setattr(aim_store, "CODE", "another version of the flight code")
     assert aim_key(*base) not in keys
+
+
+def test_the_code_part_of_the_key_hashes_the_files_that_aim_and_fly() -> None:
+    names = {f.relative_to(f.parents[1]).as_posix() for f in aim_store.code_files()}
+    for name in ("flight/aim.py", "flight/integrate.py", "flight/stepping.py", "flight/dynamics.py",
+                 "flight/events.py", "physics/earth.py", "physics/atmosphere.py", "physics/us76_upper.csv",
+                 "duel/backend.py"):
+        assert name in names, name
+    assert all(f.is_file() for f in aim_store.code_files()) and len(aim_store.CODE) == 64
+
+
+def test_aims_on_another_backend_are_neither_looked_up_nor_stored(fresh, tmp_path) -> None:
+    from duel.backend import get_backend
+
+    got = aim_staged_stored(ORESHNIK, TARGETS[:1], SHAPES[:1], PHYSICS, backend=get_backend("numpy-xp"),
+                            store=AimStore(tmp_path))[0]
+    assert isinstance(got, AimResult) and abs(got.azimuth_deg - fresh[0].azimuth_deg) < 1e-6
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
 def test_the_environment_names_the_folder_or_turns_the_store_off(monkeypatch, tmp_path) -> None:
@@ -146,12 +181,16 @@ def test_a_run_from_a_cold_a_warm_and_no_store_writes_the_same_files(tmp_path) -
                     encoding="utf-8")
     store = tmp_path / "store"
     texts = []
+    stamps = []
     for i, where in enumerate([str(store), str(store), "off"]):
         out = tmp_path / f"run{i}"
         proc = subprocess.run([sys.executable, "-m", "duel", "run", str(scen), "--out", str(out)],
                               capture_output=True, text=True, timeout=300, env={**os.environ, "DUEL_CACHE_DIR": where})
         assert proc.returncode == 0, proc.stderr
         texts.append(((out / "result.json").read_bytes(), (out / "report.html").read_bytes()))
-        assert len(list((store / "aims").glob("*.json"))) == 3  # the arc and its two comparison shapes
+        entries = sorted((store / "aims").glob("*.json"))
+        assert len(entries) == 3  # the arc and its two comparison shapes
+        stamps.append([(e.name, e.stat().st_ino, e.stat().st_mtime_ns) for e in entries])
+    assert stamps[0] == stamps[1] == stamps[2]  # the warm run took the entries (none was aimed and written again)
     assert texts[0] == texts[1] == texts[2]
     assert json.loads(texts[0][0])["threat"]

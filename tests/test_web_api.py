@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, optional_module, quick
+from conftest import free_port, optional_module, quick, small_scenario
 
 fastapi = optional_module("fastapi")
 optional_module("httpx")
@@ -149,6 +149,25 @@ def _figures_and_decides_of(client, rid: str) -> None:
     for row, r in zip(decides["inputs"], ranked):
         assert row["total"] == r["total"] and row["status"] in ("reported", "estimated", "notional")
         assert {"unit", "nominal", "low", "high", "kind", "choices"} <= set(row)
+
+
+def test_the_runs_keep_their_solved_aims_in_the_servers_folder(monkeypatch):
+    """Without a store named when the server starts, the runs share one in the server's temporary folder (no
+    client's input leaves a file behind); with one named, the runs use it."""
+    monkeypatch.setenv("DUEL_CACHE_DIR", "/a/store/of/the/users")
+    assert RunManager(workers=1).cache is None
+    monkeypatch.delenv("DUEL_CACHE_DIR")
+    manager = RunManager(workers=1, time_limit_s=120)
+    assert manager.cache == str(manager.root / "cache")
+    stamps = []
+    with TestClient(create_app(manager)) as c:
+        for seed in (1, 2):
+            rid = c.post("/api/runs", json={"toml": small_scenario(trials=4), "seed": seed}).json()["id"]
+            assert _wait(c, rid)["state"] == "done"
+            stamps.append([(e.name, e.stat().st_ino, e.stat().st_mtime_ns)
+                           for e in (manager.root / "cache" / "aims").glob("*.json")])
+    assert len(stamps[0]) == 1 and stamps[1] == stamps[0]  # one arc, aimed by the first run, taken by the second
+    assert not manager.root.exists()
 
 
 def test_a_run_past_the_time_limit_is_stopped():

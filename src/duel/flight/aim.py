@@ -532,7 +532,7 @@ def aim_staged_many(
         rng = fly_kc(idx, np.column_stack([ks, np.full(ks.size, full)]), az, False).ground_range_m().reshape(-1, 9)
         best = [_parabola_min(p.kicks, -np.nan_to_num(r, nan=0.0))[0] for p, r in zip(ranged.values(), rng)]
         tr = fly_kc(idx, np.column_stack([best, np.full(len(idx), full)]), az[::9], True)
-        miss = _seen([targets[i] for i in idx], 1, tr)[2]
+        miss = miss_of([targets[i] for i in idx], tr)
         for b, i in enumerate(idx):
             out[i] = AimResult(tr.take(b), shapes[i], targets[i].azimuth_deg, float(miss[b]),
                                {"kick_deg": float(best[b]), "cutoff_s": full, "cutoff_stage": len(tables.end_s)}, 1)

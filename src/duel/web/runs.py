@@ -10,6 +10,7 @@ a client that disconnects leaves its run to finish (or time out) and be collecte
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import tempfile
 import threading
@@ -20,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from duel.flight.aim_store import ENV as AIM_STORE_ENV
 
 __all__ = ["Run", "RunManager"]
 
@@ -53,8 +56,12 @@ class Run:
                 "error": self.error, "seconds": None if self.started is None else round(end - self.started, 2)}
 
 
-def _work(scenario: Any, trials: int | None, seed: int | None, sets: Sequence[str], folder: str, channel: Any) -> None:
-    """The child process: run the scenario, write its outputs, report progress and the end on ``channel``."""
+def _work(scenario: Any, trials: int | None, seed: int | None, sets: Sequence[str], folder: str, channel: Any,
+          cache: str | None = None) -> None:
+    """The child process: run the scenario, write its outputs, report progress and the end on ``channel``;
+    ``cache``: the folder of the solved aims it shares with the server's other runs (``DUEL_CACHE_DIR``)."""
+    if cache is not None:
+        os.environ[AIM_STORE_ENV] = cache
     try:
         from duel.pipeline import run_scenario
         from duel.report.build import write_outputs
@@ -77,6 +84,9 @@ class RunManager:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers, self.time_limit_s, self.keep = int(workers), float(time_limit_s), int(keep)
         self.root = Path(tempfile.mkdtemp(prefix="duel-serve-"))
+        # solved aims: shared by this server's runs in its temporary folder (removed with it), unless the user
+        # named a store (DUEL_CACHE_DIR) when starting it; no client's input leaves a file behind
+        self.cache = None if AIM_STORE_ENV in os.environ else str(self.root / "cache")
         self._runs: dict[str, Run] = {}
         self._queue: deque[str] = deque()
         self._lock = threading.Lock()
@@ -134,7 +144,7 @@ class RunManager:
             run = self._runs[self._queue.popleft()]
             parent, child = self._ctx.Pipe(duplex=False)
             run.process = self._ctx.Process(target=_work, args=(run.scenario, run.trials, run.seed, run.sets,
-                                                                str(run.folder), child), daemon=True)
+                                                                str(run.folder), child, self.cache), daemon=True)
             run.process.start()
             child.close()
             run.channel, run.state, run.started = parent, "running", time.time()
