@@ -47,12 +47,12 @@ def pytest_configure(config: pytest.Config) -> None:
     user's own in ``DUEL_CACHE_DIR`` is not used): every worker and every ``duel`` subprocess inherits
     ``DUEL_CACHE_DIR``, so a target one test aims the next flies once (the same results; tests/test_aim_store.py).
     ``DUEL_CACHE_DIR=off pytest`` runs every aim afresh."""
-    from duel.flight.aim_store import AimStore
+    from duel.flight.aim_store import ENV, AimStore
 
     if hasattr(config, "workerinput") or AimStore.from_environment() is None:
         return  # an xdist worker (the controller set it up), or the store turned off
     folder = tempfile.mkdtemp(prefix="duel-test-cache-")
-    os.environ["DUEL_CACHE_DIR"] = folder
+    os.environ[ENV] = folder
     config.stash[_AIMS] = folder
 
 

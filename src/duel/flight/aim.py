@@ -210,9 +210,10 @@ def _newton(
     return x[:, :k], x[:, k], m[:, 0], iters, sol
 
 
-def _defer(backend: Any) -> bool:
-    """True when ``backend`` cannot record time series (anything but NumPy)."""
-    return backend is not None and backend.name != "numpy"
+def is_numpy(backend: Any) -> bool:
+    """True when ``backend`` is NumPy's (None stands for it): the one that records time series in its loop (any
+    other flies the iterations unrecorded and the solution once more, recorded)."""
+    return backend is None or backend.name == "numpy"
 
 
 def _miss_or_fail(miss: float, what: str) -> None:
@@ -271,7 +272,7 @@ def aim_burnout(
         p1, az1, miss1, it1, tr = _newton(
             lambda q, a, rec: fly_va(q[:, 0], np.full(len(a), g_best), a, rec), [target],
             np.array([[np.interp(g_best, cand[good], p[good, 0])]]), np.array([np.interp(g_best, cand[good], az[good])]),
-            np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True, defer_record=_defer(backend))
+            np.array([1.0]), np.array([50.0]), np.array([7_900.0]), record=True, defer_record=not is_numpy(backend))
         _miss_or_fail(miss1[0], "burnout speed")
         return AimResult(tr, shape, float(az1[0]), float(miss1[0]),
                          {"burnout_speed_mps": float(p1[0, 0]), "burnout_angle_deg": float(g_best)},
@@ -296,7 +297,7 @@ def aim_burnout(
     g0 = roots[-1] if shape.kind == "lofted" else roots[0]
     p, az, miss, it, tr = _newton(lambda q, a, rec: fly_va(np.full(len(a), speed_mps), q[:, 0], a, rec), [target],
                                   np.array([[g0]]), np.array([target.azimuth_deg]), np.array([0.01]),
-                                  np.array([0.1]), np.array([89.9]), record=True, defer_record=_defer(backend))
+                                  np.array([0.1]), np.array([89.9]), record=True, defer_record=not is_numpy(backend))
     _miss_or_fail(miss[0], "burnout angle")
     return AimResult(tr, shape, float(az[0]), float(miss[0]),
                      {"burnout_speed_mps": speed_mps, "burnout_angle_deg": float(p[0, 0])}, int(it[0]))
@@ -562,7 +563,7 @@ def aim_staged_many(
             fly, [targets[i] for i in idx], np.take_along_axis(start, cols, axis=1),
             np.array([targets[i].azimuth_deg for i in idx]), np.array([q.steps for q in ps]), np.array([q.lower for q in ps]),
             np.array([q.upper for q in ps]), extra=extra if key else None, extra_goal=np.array([q.goal for q in ps]),
-            record=True, defer_record=_defer(backend))
+            record=True, defer_record=not is_numpy(backend))
         for b, i in enumerate(idx):
             try:
                 _miss_or_fail(float(miss[b]), ps[b].what)

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+from duel.backend import Backend
 from duel.errors import InputError
 from duel.files import write_atomic
-from duel.flight.aim import AimResult, Shape, Target, aim_staged_many, miss_of
+from duel.flight.aim import AimResult, Shape, Target, aim_staged_many, is_numpy, miss_of
 from duel.flight.dynamics import Physics
 from duel.flight.stepping import StepPolicy
 from duel.flight.trajectory import fly_staged
@@ -48,6 +49,7 @@ from duel.flight.vehicles import StagedMissile
 
 ENV = "DUEL_CACHE_DIR"
 FORMAT = 1  # the layout of an entry; a new layout gets new keys
+PARAMS = ("kick_deg", "cutoff_s", "cutoff_stage")  # the flight parameters an aim of a staged missile finds
 
 
 def code_files() -> list[Path]:
@@ -123,9 +125,8 @@ class AimStore:
             raw = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
             params = dict(raw["params"])
             numbers = [raw["azimuth_deg"], raw["miss_m"], *params.values()]
-            if (not all(isinstance(k, str) for k in params) or not {"kick_deg", "cutoff_s", "cutoff_stage"} <= set(params)
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                               for v in numbers) or type(raw["iterations"]) is not int):
+            finite = all(type(v) in (int, float) and math.isfinite(v) for v in numbers)  # bools are not numbers
+            if not finite or set(params) != set(PARAMS) or type(raw["iterations"]) is not int:
                 return None
             return StoredAim(float(raw["azimuth_deg"]), params, float(raw["miss_m"]), raw["iterations"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -142,15 +143,14 @@ class AimStore:
 
 def aim_staged_stored(
     missile: StagedMissile, targets: Sequence[Target], shapes: Sequence[Shape], physics: Physics,
-    beta_kg_m2: float | None = None, policy: StepPolicy = StepPolicy(), backend: object = None,
+    beta_kg_m2: float | None = None, policy: StepPolicy = StepPolicy(), backend: Backend | None = None,
     store: AimStore | None = None,
 ) -> list[AimResult | InputError]:
     """:func:`duel.flight.aim.aim_staged_many` with ``store``: the pairs found there are flown once (all in one
     recorded batch) and each kept if it comes down where it came down when it was solved; the others are aimed,
     and their answers stored. Equal results with and without a store. ``backend``: None or NumPy's (any other
     backend's aims are neither looked up nor stored)."""
-    numpy = backend is None or getattr(backend, "name", None) == "numpy"
-    if store is None or not numpy:
+    if store is None or not is_numpy(backend):
         return aim_staged_many(missile, targets, shapes, physics, beta_kg_m2, policy, backend)
     keys = [aim_key(missile, tg, sh, physics, beta_kg_m2, policy) for tg, sh in zip(targets, shapes)]
     out: list[AimResult | InputError | None] = [None] * len(targets)

@@ -86,7 +86,7 @@ class RunManager:
         self.root = Path(tempfile.mkdtemp(prefix="duel-serve-"))
         # solved aims: shared by this server's runs in its temporary folder (removed with it), unless the user
         # named a store (DUEL_CACHE_DIR) when starting it; no client's input leaves a file behind
-        self.cache = None if AIM_STORE_ENV in os.environ else str(self.root / "cache")
+        self.cache = None if os.environ.get(AIM_STORE_ENV) else str(self.root / "cache")
         self._runs: dict[str, Run] = {}
         self._queue: deque[str] = deque()
         self._lock = threading.Lock()
