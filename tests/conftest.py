@@ -1,4 +1,5 @@
-"""Shared test helpers: run the CLI as a user would (a subprocess, so exit codes and stderr are real)."""
+"""Shared test helpers: run the CLI as a user would (a process of its own, so exit codes and stderr are real:
+forked from a process that has imported duel once, tests/cli_process.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -85,15 +85,18 @@ class CliResult:
         return json.loads(self.out)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def duel():
-    """Run ``python -m duel ARGS...`` and return a :class:`CliResult`."""
+    """Run ``python -m duel ARGS...`` and return a :class:`CliResult`: a process forked from this worker's duel
+    zygote (tests/cli_process.py: a real process, its exit code and output its own, without the interpreter's
+    start and duel's imports each time); the zygote stops at the end of the session."""
+    from cli_process import SHARED
 
     def run(*args: str, timeout: float = 300) -> CliResult:
-        return CliResult(subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True,
-                                        timeout=timeout))
+        return CliResult(SHARED.run(list(args), timeout=timeout))
 
-    return run
+    yield run
+    SHARED.close()
 
 
 SMALL_SCENARIO = """

@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from cli_process import run_duel
 
 BASE = ["engage", "--missile", "oreshnik", "--from", "kapustin-yar", "--to", "kyiv"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True, timeout=300)
+    return run_duel(*args)
 
 
 @pytest.fixture(scope="module")

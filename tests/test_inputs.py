@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import small_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import small_scenario
 from duel.errors import InputError
 from duel.scenario.inputs import Inputs, command_inputs, parse_set
 from duel.scenario.registry import Registry
@@ -24,19 +24,6 @@ def listed(duel) -> list[dict]:
     r = duel("inputs", "--format", "json")
     assert r.code == 0, r.err
     return r.json()
-
-
-@pytest.fixture(scope="module")
-def duel():
-    from conftest import CliResult
-    import subprocess
-    import sys
-
-    def run(*args: str, timeout: float = 300):
-        return CliResult(subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True,
-                                        timeout=timeout))
-
-    return run
 
 
 def test_duel_inputs_lists_every_input_with_its_keys(listed) -> None:

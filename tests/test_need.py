@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from cli_process import run_duel
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from setups import THAAD_EAST_OF_KYIV
 
 from duel.defence.engagement import assess
 from duel.defence.raid import interceptors_for_goal
@@ -26,7 +26,6 @@ from duel.errors import InputError
 from duel.pipeline.need import need_for, parse_goal
 from duel.scenario import load_scenario
 from duel.trials.need import Goal
-from setups import THAAD_EAST_OF_KYIV
 
 P_TRACK = 0.99
 PINNED = ("interceptor.thaad.simultaneous_engagements=64", "threat.separation_altitude_km=0")
@@ -155,10 +154,8 @@ def test_bad_goals_name_the_option(text, share, msg) -> None:
 
 
 def test_cli_json_contract_and_one_line_errors() -> None:
-    cmd = [sys.executable, "-m", "duel", "need", "scenarios/kyiv-duel.toml", "--add", "shots", "--goal",
-           "expected_leakers=2", "--max", "3", "--trials", "16", "--format", "json",
-           "--set", "montecarlo.need_inner_trials=50"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    p = run_duel("need", "scenarios/kyiv-duel.toml", "--add", "shots", "--goal", "expected_leakers=2", "--max", "3",
+                 "--trials", "16", "--format", "json", "--set", "montecarlo.need_inner_trials=50", timeout=600)
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     assert doc["goal"] == {"quantity": "expected_leakers", "value": 2.0, "op": "<="} and doc["share"] == 0.5
@@ -166,7 +163,7 @@ def test_cli_json_contract_and_one_line_errors() -> None:
     assert o["add"] == "shots" and (o["count"] is None or 1 <= o["count"] <= 3)
     assert set(o["p_all_stopped"]) == {"value", "range90"} and len(o["expected_leakers"]["range90"]) == 2
     assert o["interceptors_fired"] > 0 and [r["count"] for r in o["share_reached"]] == [1, 2, 3]
-    bad = subprocess.run([sys.executable, "-m", "duel", "need", "scenarios/kyiv-duel.toml", "--add", "nosuch@kyiv",
-                          "--goal", "p_all_stopped=0.9"], capture_output=True, text=True, timeout=600)
+    bad = run_duel("need", "scenarios/kyiv-duel.toml", "--add", "nosuch@kyiv", "--goal", "p_all_stopped=0.9",
+                   timeout=600)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "--add nosuch@kyiv" in bad.stderr and len(bad.stderr.strip().splitlines()) <= 2

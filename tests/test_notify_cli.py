@@ -8,25 +8,18 @@ import subprocess
 import sys
 
 import pytest
-
-# Runs `duel notify ...` as `python -m duel notify ...` does, registering the sub-app if cli.py does not yet.
-LAUNCH = (
-    "from duel import cli\n"
-    "from duel.commands import notify\n"
-    "if not any(g.name == 'notify' for g in cli.app.registered_groups):\n"
-    "    cli.app.add_typer(notify.app, name='notify')\n"
-    "cli.main()\n"
-)
+from cli_process import run_duel
 
 
 def notify_argv(*args: str) -> list[str]:
     """argv for a `duel notify ARGS...` subprocess."""
-    return [sys.executable, "-c", LAUNCH, "notify", *args]
+    return [sys.executable, "-m", "duel", "notify", *args]
 
 
 def notify_cmd(*args: str, timeout: float = 60):
-    """Run `duel notify ARGS...`; the CompletedProcess (text)."""
-    return subprocess.run(notify_argv(*args), capture_output=True, text=True, timeout=timeout)
+    """Run `duel notify ARGS...` (a process forked from this worker's duel zygote, tests/cli_process.py); the
+    CompletedProcess (text)."""
+    return run_duel("notify", *args, timeout=timeout)
 
 
 def test_simulate_json_contract():

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_process import run_duel
 from conftest import quick_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,7 @@ def grid_out(tmp_path_factory) -> Path:
     """The small grid swept by one local worker: the reference of the other runs (its directory)."""
     tmp = tmp_path_factory.mktemp("grid1")
     spec = _spec(tmp, GRID.format(chunk=2))
-    proc = subprocess.run([sys.executable, "-m", "duel", "sweep", str(spec), "--out", str(tmp / "out"),
-                           "--workers", "1", "--format", "json"], capture_output=True, text=True, timeout=300)
+    proc = run_duel("sweep", str(spec), "--out", str(tmp / "out"), "--workers", "1", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["points"] == 9 and summary["points_not_flown"] == 0 and summary["chunks_run"] == 5
@@ -60,8 +60,7 @@ def grid_out(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def grid_rows(grid_out) -> list[dict]:
     """The reference rows."""
-    q = subprocess.run([sys.executable, "-m", "duel", "sweep", "query", str(grid_out),
-                        "select * from rows order by point", "--format", "json"], capture_output=True, text=True)
+    q = run_duel("sweep", "query", str(grid_out), "select * from rows order by point", "--format", "json")
     assert q.returncode == 0, q.stderr
     return json.loads(q.stdout)
 

@@ -5,13 +5,13 @@ a pathological flight ends with a clear error within the integrator's step and t
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_process import run_duel
 from test_backend import burnout_batch
 from test_notify_cli import notify_cmd
 
@@ -24,7 +24,7 @@ KYIV = (ROOT / "scenarios" / "kyiv-duel.toml").read_text()
 
 
 def _duel(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True, timeout=timeout)
+    return run_duel(*args, timeout=timeout)
 
 
 def _one_line(r: subprocess.CompletedProcess[str]) -> str:

@@ -97,7 +97,7 @@ def need_for(sc: Scenario, additions: Sequence[str], goal: Goal, max_count: int 
     uncertain = uncertain_inputs(sc, inputs, acting)
     if trials is None:  # the scenario says "auto": the draws a run starts with
         trials = int(inputs["montecarlo.initial_trials"])
-    flight = keyed("threat", solve_flight, setup.flight_request(be.name), inputs)
+    flight = keyed("threat", solve_flight, setup.flight_request(), inputs)
     draws = sample(uncertain, trials, seed)
     inner = int(inputs["montecarlo.need_inner_trials"])
     curves = []

@@ -46,11 +46,14 @@ class Setup:
     shape: Shape
     defence: DefenceSetup
 
-    def flight_request(self, backend: str = "numpy") -> FlightRequest:
-        """The scenario's strike as a flight request (the nominal arc)."""
+    def flight_request(self) -> FlightRequest:
+        """The scenario's strike as a flight request (the nominal arc), aimed on NumPy whatever backend runs the
+        trials: the aim is a handful of lanes solved step by step (latency, not throughput, where a GPU does not
+        help; on ``jax-cpu`` its program compiles for about 15 s), and so the nominal arc, its timeline and every
+        trial's starting point are the same numbers on every backend, and its answer is kept between runs
+        (:mod:`duel.flight.aim_store` keeps NumPy's aims only)."""
         th = self.scenario.threat
-        return FlightRequest(launch=th.launch, target=th.target, missile=th.missile, shape=th.trajectory,
-                             backend=backend)
+        return FlightRequest(launch=th.launch, target=th.target, missile=th.missile, shape=th.trajectory)
 
 
 def keyed(key: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -55,7 +55,8 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
 
     ``trials``/``seed`` default to the scenario's (``trials`` "auto": as many draws as the precision wants);
     ``sets`` are ``PATH=VALUE`` overrides of model inputs;
-    ``backend`` (``numpy`` or ``gpu``) runs the aim solver's flights and every Monte Carlo trial;
+    ``backend`` (``numpy`` or ``gpu``) runs every Monte Carlo trial (the nominal arc is aimed on NumPy on every
+    backend: :meth:`~duel.pipeline.resolve.Setup.flight_request`);
     ``workers`` forked processes (default: this process's cores) share the work, with the same numbers: the
     threat is aimed in one while this process takes the steps of the later stages' imports and then of
     ``prepare`` (the caller's warm-up, e.g. the report's imports), up to the aim's return; the steps left are
@@ -68,7 +69,7 @@ def run_scenario(sc: Scenario, trials: int | None = None, seed: int | None = Non
     with recording() as read:
         setup = resolve(sc, sets)
         inputs = setup.inputs
-        request = setup.flight_request(be.name)
+        request = setup.flight_request()
         # beside the aim: the imports the later stages need (SALib's; the caller's, e.g. the report's), step by
         # step until the aim is back (or failed); the steps left wait for a pause in the trials
         warm = [*(SENSITIVITY_WARM_UP if setup.uncertain else ()), *prepare]
@@ -95,7 +96,7 @@ def duel_trials(sc: Scenario, sets: Sequence[str] = (), backend: str = "numpy") 
     :class:`~duel.trials.dispersion.DuelTrials` (each trial a dispersed threat against the defence with its
     draws of the uncertain inputs)."""
     setup = resolve(sc, sets)
-    flight = keyed("threat", solve_flight, setup.flight_request(backend), setup.inputs)
+    flight = keyed("threat", solve_flight, setup.flight_request(), setup.inputs)
     identity = {"scenario": sc.model_dump(mode="json"), "set": list(sets)}
     return DuelTrials(flight, setup.defence, setup.inputs, setup.uncertain, dispersion_of(setup.inputs), identity,
                       backend=backend)
