@@ -8,15 +8,19 @@ takes the test's working directory, environment, argument list and output files,
 uncaught exception, the exit handlers run) and exits; the zygote answers with the child's exit status. So the
 exit code, standard output and standard error a test sees are those of a real process, started from a state
 no test has touched (not a fork of the pytest worker, whose warnings filters, logging handlers, monkeypatches
-and JAX threads would leak in), in about 0.05 s instead of 0.6-1 s (the suite starts several hundred).
+and JAX threads would leak in), in 0.15-0.25 s instead of 0.7-1 s (`duel --version` and a `duel fly` that fails
+on its first option, 3 December 2026; the suite starts several hundred).
 
-A ``duel`` process differs from such a child in one way a test could see: modules that read an environment
-variable when they are imported read the zygote's (the worker's at the start), not the test's; duel reads its
-own variables (``DUEL_CACHE_DIR``, ``COLUMNS``, ...) when it uses them.
+A ``duel`` process differs from such a child in two ways a test could see: modules that read an environment
+variable when they are imported read the zygote's (the worker's at the start), not the test's (duel reads its
+own variables, ``DUEL_CACHE_DIR``, ``COLUMNS``, ..., when it uses them); and the children of one zygote share its
+string-hash seed, so a test that two runs write the same bytes compares one of them with a new interpreter's
+(tests/test_duel_run.py). Where there is no ``fork`` (Windows), each command is a new interpreter.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import locale
@@ -39,14 +43,18 @@ class DuelProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def run(self, args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def run(self, args: list[str], timeout: float = 300, env: dict[str, str] | None = None,
+            cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
         """``subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True,
-        timeout=timeout)``, run as a fork of the zygote."""
+        timeout=timeout, env=env, cwd=cwd)``, run as a fork of the zygote."""
         cmd = [sys.executable, "-m", "duel", *args]
+        if not hasattr(os, "fork"):  # no fork (Windows): a new interpreter each time
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
         with self._lock, tempfile.TemporaryDirectory(prefix="duel-cli-") as folder:
             out, err = Path(folder, "out"), Path(folder, "err")
-            request = {"args": list(args), "cwd": os.getcwd(), "env": dict(os.environ), "timeout": timeout,
-                       "out": str(out), "err": str(err)}
+            request = {"args": list(args), "cwd": str(Path(cwd or os.getcwd()).resolve()),
+                       "env": dict(os.environ if env is None else env), "timeout": timeout, "out": str(out),
+                       "err": str(err)}
             code = self._ask(request)
             stdout, stderr = _text(out.read_bytes()), _text(err.read_bytes())
         if code == -signal.SIGALRM:
@@ -73,13 +81,15 @@ class DuelProcess:
 
 
 SHARED = DuelProcess()
-"""This worker's zygote (tests/conftest.py stops it at the end of the session)."""
+"""This worker's zygote, stopped when the worker exits."""
+atexit.register(SHARED.close)
 
 
-def run_duel(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True, timeout=timeout)``,
-    as a fork of this worker's zygote."""
-    return SHARED.run(list(args), timeout=timeout)
+def run_duel(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
+             cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run([sys.executable, "-m", "duel", *args], capture_output=True, text=True, timeout=timeout,
+    env=env, cwd=cwd)``, as a fork of this worker's zygote."""
+    return SHARED.run(list(args), timeout=timeout, env=env, cwd=cwd)
 
 
 def _text(data: bytes) -> str:
@@ -89,7 +99,6 @@ def _text(data: bytes) -> str:
 
 def _child(request: dict) -> None:
     """In the forked child: become ``python -m duel ARGS`` with the test's folder, environment and files."""
-    import atexit
     import importlib.util
     import types
 

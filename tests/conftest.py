@@ -89,14 +89,13 @@ class CliResult:
 def duel():
     """Run ``python -m duel ARGS...`` and return a :class:`CliResult`: a process forked from this worker's duel
     zygote (tests/cli_process.py: a real process, its exit code and output its own, without the interpreter's
-    start and duel's imports each time); the zygote stops at the end of the session."""
-    from cli_process import SHARED
+    start and duel's imports each time)."""
+    from cli_process import run_duel
 
     def run(*args: str, timeout: float = 300) -> CliResult:
-        return CliResult(SHARED.run(list(args), timeout=timeout))
+        return CliResult(run_duel(*args, timeout=timeout))
 
-    yield run
-    SHARED.close()
+    return run
 
 
 SMALL_SCENARIO = """

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import quick
 
 from duel.catalog import load_catalog
 from duel.catalog.loading import read_entry_file, template_text
@@ -148,11 +149,13 @@ def _interceptor_file(duel, tmp_path: Path, name: str = "my-pac.toml", tid: str 
 
 
 def _scenario(tmp_path: Path, battery_type: str, name: str) -> Path:
-    """A scenario with one battery of ``battery_type`` at Kyiv, warned early enough for PAC-3 to have a window."""
+    """A scenario with one battery of ``battery_type`` at Kyiv, warned early enough for PAC-3 to have a window
+    (small Monte Carlo counts, conftest.quick: the comparisons are of the nominal duel and the inputs)."""
     path = tmp_path / name
-    path.write_text(f'[scenario]\nname = "{name}"\n\n[threat]\nmissile = "oreshnik"\nlaunch = "kapustin-yar"\n'
-                    'target = "kyiv"\n\n[notice]\nlead_min = 1440\ncontent = "impact-area"\n\n'
-                    f'[[batteries]]\ntype = "{battery_type}"\nat = "kyiv"\n', encoding="utf-8")
+    path.write_text(quick(f'[scenario]\nname = "{name}"\n\n[threat]\nmissile = "oreshnik"\n'
+                          'launch = "kapustin-yar"\ntarget = "kyiv"\n\n[notice]\nlead_min = 1440\n'
+                          f'content = "impact-area"\n\n[[batteries]]\ntype = "{battery_type}"\nat = "kyiv"\n'),
+                    encoding="utf-8")
     return path
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import run_duel
 from conftest import quick_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,22 +49,20 @@ _NUMBER = re.compile(r"\d")
 _NARROW_NOTE = re.compile(r"Narrow terminal: left out .*?\.(\n|$)", re.S)
 
 
-def _piped(args: list[str], columns: int, cwd: Path) -> subprocess.Popen[str]:
-    """``duel ARGS`` started piped (stdout not a terminal) at ``columns`` columns, in ``cwd``."""
+def _piped(args: list[str], columns: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``duel ARGS`` run piped (stdout not a terminal) at ``columns`` columns, in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in ("LINES", "FORCE_COLOR", "TERM")}
     env.update(COLUMNS=str(columns), NO_COLOR="1")
     cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "duel", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=cwd, env=env)
+    return run_duel(*args, env=env, cwd=cwd)
 
 
 def _outputs(args: list[str], tmp_path: Path) -> tuple[str, str]:
-    """stdout at 80 and at 400 columns (the two runs side by side, each in its own folder)."""
+    """stdout at 80 and at 400 columns (each run in its own folder)."""
     runs = [_piped(args, 80, tmp_path / "narrow"), _piped(args, 400, tmp_path / "wide")]
-    outs = [r.communicate(timeout=300) for r in runs]
-    for r, (_, err) in zip(runs, outs):
-        assert r.returncode == 0, err
-    return outs[0][0], outs[1][0]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    return runs[0].stdout, runs[1].stdout
 
 
 def words(text: str) -> set[str]:
