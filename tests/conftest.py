@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_process import run_duel  # first imported here: the zygote starts with the worker's environment
 from hypothesis import settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -90,7 +91,6 @@ def duel():
     """Run ``python -m duel ARGS...`` and return a :class:`CliResult`: a process forked from this worker's duel
     zygote (tests/cli_process.py: a real process, its exit code and output its own, without the interpreter's
     start and duel's imports each time)."""
-    from cli_process import run_duel
 
     def run(*args: str, timeout: float = 300) -> CliResult:
         return CliResult(run_duel(*args, timeout=timeout))

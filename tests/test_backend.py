@@ -11,6 +11,7 @@ import importlib
 import subprocess
 import time
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -199,6 +200,19 @@ def test_jax_program_on_cpu_agrees_with_numpy_within_1m(make):
     assert np.nanmax(np.abs(log.apogee_h - ref.apogee_h)) < 1.0
     if tables is not None:
         assert np.abs(log.burnout_state - ref.burnout_state).max() < 1e-3
+
+
+@unless_in_ci(not HAS_JAX, "JAX not installed")
+def test_the_aim_on_the_compiled_path_lands_where_numpy_aims_it():
+    """`duel fly --backend gpu` aims on the backend (a run aims its nominal arc on NumPy): the aim compiled for
+    the CPU solves the Kyiv arc to within its 5 m tolerance, its impact point within 1 m of NumPy's."""
+    from duel.flight.api import FlightRequest, solve_flight
+
+    req = FlightRequest(launch="kapustin-yar", target="kyiv", missile="oreshnik")
+    ref, jax_flight = solve_flight(req), solve_flight(replace(req, backend="jax-cpu"))
+    assert jax_flight.aim.miss_m < 5.0 and ref.aim.miss_m < 5.0
+    assert abs(jax_flight.aim.azimuth_deg - ref.aim.azimuth_deg) < 1e-4
+    assert impact_diff_m(jax_flight.trajectory.log, ref.trajectory.log).max() < 1.0
 
 
 @unless_in_ci(not HAS_JAX, "JAX not installed")

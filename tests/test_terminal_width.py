@@ -1,11 +1,11 @@
 """Terminal tables stay readable at 80 columns when piped: no line is wider than the terminal and no word is
 split across lines ("report ed", "statu s").
 
-Each command runs twice, piped (stdout is not a terminal), with ``COLUMNS=80`` and with ``COLUMNS=400``
-(where nothing needs to wrap). Wrapping between words only moves words to the next line, so every word of the
-narrow output must be a word of the wide one; a word split in two leaves pieces that are not. Numbers are left
-out of the comparison (timings differ between runs), and so are the pieces of web addresses longer than a line
-(they cannot fit) and the note naming the columns a narrow terminal leaves out.
+Each command runs twice, its output not a terminal (a file, as when piped), with ``COLUMNS=80`` and with
+``COLUMNS=400`` (where nothing needs to wrap). Wrapping between words only moves words to the next line, so every
+word of the narrow output must be a word of the wide one; a word split in two leaves pieces that are not. Numbers
+are left out of the comparison (timings differ between runs), and so are the pieces of web addresses longer than a
+line (they cannot fit) and the note naming the columns a narrow terminal leaves out.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ _NUMBER = re.compile(r"\d")
 _NARROW_NOTE = re.compile(r"Narrow terminal: left out .*?\.(\n|$)", re.S)
 
 
-def _piped(args: list[str], columns: int, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``duel ARGS`` run piped (stdout not a terminal) at ``columns`` columns, in ``cwd``."""
+def _at_width(args: list[str], columns: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``duel ARGS`` run with its output to a file (not a terminal) at ``columns`` columns, in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in ("LINES", "FORCE_COLOR", "TERM")}
     env.update(COLUMNS=str(columns), NO_COLOR="1")
     cwd.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ def _piped(args: list[str], columns: int, cwd: Path) -> subprocess.CompletedProc
 
 def _outputs(args: list[str], tmp_path: Path) -> tuple[str, str]:
     """stdout at 80 and at 400 columns (each run in its own folder)."""
-    runs = [_piped(args, 80, tmp_path / "narrow"), _piped(args, 400, tmp_path / "wide")]
+    runs = [_at_width(args, 80, tmp_path / "narrow"), _at_width(args, 400, tmp_path / "wide")]
     for r in runs:
         assert r.returncode == 0, r.stderr
     return runs[0].stdout, runs[1].stdout

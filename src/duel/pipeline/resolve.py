@@ -48,10 +48,11 @@ class Setup:
 
     def flight_request(self) -> FlightRequest:
         """The scenario's strike as a flight request (the nominal arc), aimed on NumPy whatever backend runs the
-        trials: the aim is a handful of lanes solved step by step (latency, not throughput, where a GPU does not
-        help; on ``jax-cpu`` its program compiles for about 15 s), and so the nominal arc, its timeline and every
-        trial's starting point are the same numbers on every backend, and its answer is kept between runs
-        (:mod:`duel.flight.aim_store` keeps NumPy's aims only)."""
+        trials: the aim is a handful of lanes solved step by step (work bound by latency, which a GPU is not
+        expected to speed up; not measured, no GPU lent so far; on ``jax-cpu`` its program compiles for about
+        15 s, on NumPy the aim takes about 1 s), and so the nominal arc, its timeline and every trial's starting
+        point are the same numbers on every backend, and its answer is kept between runs
+        (:mod:`duel.flight.aim_store` keeps NumPy's aims only). ``duel fly --backend`` aims on the backend."""
         th = self.scenario.threat
         return FlightRequest(launch=th.launch, target=th.target, missile=th.missile, shape=th.trajectory)
 
