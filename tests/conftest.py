@@ -28,12 +28,13 @@ if IN_CI:
 _AIMS = pytest.StashKey[str]()
 
 LONGEST_FIRST = (
-    "test_sweep.py", "test_engine.py", "test_golden.py", "test_fly_cli.py", "test_stepwise.py",
-    "test_terminal_width.py", "test_web_page.py", "test_web_api.py", "test_duel_run.py", "test_scenario.py",
-    "test_backend.py", "test_templates.py", "test_figure_layout.py", "test_notebook.py", "test_flight_physics.py",
+    "test_web_api.py", "test_sweep.py", "test_engine.py", "test_terminal_width.py", "test_web_page.py",
+    "test_stepwise.py", "test_golden.py", "test_backend.py", "test_figure_layout.py", "test_duel_run.py",
+    "test_aim_store.py", "test_notebook.py", "test_flight_physics.py", "test_notify_sim.py", "test_fly_cli.py",
+    "test_templates.py",
 )
-"""The test files that take longest (25-110 worker-seconds each on this project's 2-core machine, 3 December
-2026), longest first: they start first, so that the run does not end with one worker on a long file while the
+"""The test files that take longest (25-105 worker-seconds each on this project's 2-core machine, 3 December
+2026, evening: the sums of ``--durations=0`` of one whole run), longest first: they start first, so that the run does not end with one worker on a long file while the
 other idles (scripts/test: ``--dist loadfile --no-loadscope-reorder`` hands out whole files in this order)."""
 
 

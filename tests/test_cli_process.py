@@ -4,7 +4,6 @@ folder and environment."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -42,10 +41,9 @@ def test_the_test_s_folder_and_environment_reach_the_command(tmp_path, monkeypat
     forked, fresh = run_duel("scenario", "check", "s.toml"), _fresh("scenario", "check", "s.toml")
     assert forked.returncode == fresh.returncode == 2 and forked.stderr == fresh.stderr
     assert "s.toml" in forked.stderr
-    wide = run_duel("catalog", "missiles")
+    narrow = run_duel("catalog", "missiles")
     monkeypatch.setenv("COLUMNS", "200")
-    assert run_duel("catalog", "missiles").stdout != wide.stdout  # the table follows the width it is given
-    assert os.getcwd() == str(tmp_path)
+    assert run_duel("catalog", "missiles").stdout != narrow.stdout  # the table follows the width it is given
 
 
 def test_a_command_past_its_timeout_is_stopped_and_raises(tmp_path) -> None:

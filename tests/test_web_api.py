@@ -155,7 +155,9 @@ def test_the_runs_keep_their_solved_aims_in_the_servers_folder(monkeypatch):
     """Without a store named when the server starts, the runs share one in the server's temporary folder (no
     client's input leaves a file behind); with one named, the runs use it."""
     monkeypatch.setenv("DUEL_CACHE_DIR", "/a/store/of/the/users")
-    assert RunManager(workers=1).cache is None
+    named = RunManager(workers=1)
+    assert named.cache is None
+    named.shutdown()
     monkeypatch.delenv("DUEL_CACHE_DIR")
     manager = RunManager(workers=1, time_limit_s=120)
     assert manager.cache == str(manager.root / "cache")
